@@ -1,0 +1,125 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/jwtsession/jwtsession/session"
+)
+
+// Verifier verifies a token and returns its claims. [*session.Manager]
+// implements it. Errors should wrap the session sentinels
+// ([session.ErrUnavailable] for server-side faults); any other error is
+// answered as an invalid token.
+type Verifier interface {
+	Verify(ctx context.Context, token string) (*session.Claims, error)
+}
+
+// Authenticate returns middleware that extracts the token, verifies it with
+// v, and calls the next handler with the verified claims in the request
+// context (read them with [ClaimsFromContext] or [UserIDFromContext]).
+//
+// It fails closed. A request without a token gets 401 with
+// WWW-Authenticate: Bearer realm="..." and no error code; a malformed
+// request 400 invalid_request; a bad, expired or revoked token 401
+// invalid_token; a server-side fault (keys or revocation store
+// unavailable) 503 with Retry-After. The next handler is never called after
+// a failure. The query string is never read unless [WithExtractor] asks
+// for it.
+//
+// The result is a func(http.Handler) http.Handler, so it chains with
+// github.com/justinas/alice and any router's Use.
+func Authenticate(v Verifier, opts ...Option) (func(http.Handler) http.Handler, error) {
+	if v == nil {
+		return nil, errors.New("middleware: Authenticate needs a Verifier such as *session.Manager; got nil")
+	}
+	cfg := authConfig{
+		realm:      DefaultRealm,
+		extract:    FromAuthorizationHeader,
+		onError:    WriteError,
+		retryAfter: DefaultRetryAfter,
+	}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
+	}
+	switch {
+	case !validRealm(cfg.realm):
+		return nil, fmt.Errorf("middleware: realm %q must be non-empty printable ASCII without '\"' or '\\'", cfg.realm)
+	case cfg.extract == nil:
+		return nil, errors.New("middleware: extractor is nil")
+	case cfg.onError == nil:
+		return nil, errors.New("middleware: error handler is nil")
+	case cfg.retryAfter < 0:
+		return nil, fmt.Errorf("middleware: Retry-After is %v; it must not be negative", cfg.retryAfter)
+	}
+	a := &authenticator{
+		verifier:   v,
+		extract:    cfg.extract,
+		onError:    cfg.onError,
+		optional:   cfg.optional,
+		challenges: newChallenges(cfg.realm),
+		retryAfter: strconv.FormatInt(int64((cfg.retryAfter+999_999_999)/1_000_000_000), 10),
+	}
+	return func(next http.Handler) http.Handler {
+		return &authHandler{a: a, next: next}
+	}, nil
+}
+
+var errNoClaims = errors.New("middleware: verifier returned no claims and no error")
+
+// authenticator is the immutable, precomputed configuration.
+type authenticator struct {
+	verifier   Verifier
+	extract    Extractor
+	onError    ErrorHandler
+	optional   bool
+	challenges challenges
+	retryAfter string
+}
+
+type authHandler struct {
+	a    *authenticator
+	next http.Handler
+}
+
+func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a := h.a
+	tok, err := a.extract(r)
+	if err != nil {
+		a.fail(w, r, failRequest, err)
+		return
+	}
+	if tok == "" {
+		if a.optional {
+			h.next.ServeHTTP(w, r)
+			return
+		}
+		a.fail(w, r, failMissing, nil)
+		return
+	}
+	claims, err := a.verifier.Verify(r.Context(), tok)
+	if err == nil && claims == nil {
+		err = errNoClaims
+	}
+	if err != nil {
+		a.fail(w, r, classify(err), err)
+		return
+	}
+	h.next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), claims)))
+}
+
+// fail sets the challenge headers and calls the error handler.
+func (a *authenticator) fail(w http.ResponseWriter, r *http.Request, f failure, err error) {
+	h := w.Header()
+	if f.status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", a.retryAfter)
+	} else {
+		h.Set("WWW-Authenticate", a.challenges[f])
+	}
+	a.onError(w, r, &Error{Status: f.status, Code: f.code, Description: f.description, Err: err})
+}

@@ -1,0 +1,44 @@
+package middleware
+
+import "time"
+
+// Defaults applied by [Authenticate] and [Renew].
+const (
+	DefaultRealm       = "api"
+	DefaultRetryAfter  = 5 * time.Second
+	DefaultRenewHeader = "X-Renewed-Token"
+)
+
+// Option configures [Authenticate].
+type Option func(*authConfig)
+
+type authConfig struct {
+	realm      string
+	extract    Extractor
+	onError    ErrorHandler
+	optional   bool
+	retryAfter time.Duration
+}
+
+// WithRealm sets the realm of the WWW-Authenticate challenge: printable
+// ASCII without '"' or '\'. Default: [DefaultRealm] ("api").
+func WithRealm(realm string) Option { return func(c *authConfig) { c.realm = realm } }
+
+// WithExtractor sets where the token is read from. Combine sources with
+// [FromAny]. Default: [FromAuthorizationHeader]; cookies and the query
+// string are never read unless asked for here.
+func WithExtractor(e Extractor) Option { return func(c *authConfig) { c.extract = e } }
+
+// WithErrorHandler replaces the writer of failure responses. Default:
+// [WriteError].
+func WithErrorHandler(h ErrorHandler) Option { return func(c *authConfig) { c.onError = h } }
+
+// WithOptional turns on optional authentication: a request without a token
+// reaches the next handler anonymously (no claims in its context), while a
+// malformed request or a bad token is still rejected. Default: off (a token
+// is required).
+func WithOptional() Option { return func(c *authConfig) { c.optional = true } }
+
+// WithRetryAfter sets the Retry-After of 503 responses, rounded up to whole
+// seconds. Default: [DefaultRetryAfter] (5 seconds).
+func WithRetryAfter(d time.Duration) Option { return func(c *authConfig) { c.retryAfter = d } }

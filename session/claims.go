@@ -1,0 +1,234 @@
+package session
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// Claims is the typed content of a verified token.
+type Claims struct {
+	// UserID is the user id claim (user_id by default, see [WithUserIDClaim]).
+	// A JSON integer is kept as its exact decimal text: 123 reads as "123".
+	UserID string
+	// SessionID is the sid claim: created at login and kept across every
+	// renewal. Empty for tokens that this library did not issue.
+	SessionID string
+	// TokenID is the jti claim, unique per token.
+	TokenID string
+	// Issuer is the iss claim.
+	Issuer string
+	// Audience is the aud claim; a single string reads as one element.
+	Audience []string
+	// IssuedAt is the iat claim; zero when absent.
+	IssuedAt time.Time
+	// NotBefore is the nbf claim; zero when absent.
+	NotBefore time.Time
+	// ExpiresAt is the exp claim, always present in a verified token.
+	ExpiresAt time.Time
+	// AuthTime is the auth_time claim: when the user logged in. Zero for
+	// tokens that this library did not issue.
+	AuthTime time.Time
+	// Extra holds the application claims, each as its JSON text. They are
+	// kept across renewals. Treat the map as read-only.
+	Extra map[string]json.RawMessage
+
+	// tokenHash identifies a token that carries neither sid nor jti, so it
+	// can still be revoked.
+	tokenHash string
+}
+
+// Renewable reports whether the token carries the sid and auth_time claims
+// that renewal needs. Tokens from other issuers are verified but never
+// renewed.
+func (c *Claims) Renewable() bool {
+	return c.SessionID != "" && !c.AuthTime.IsZero()
+}
+
+// RevocationKey returns the key under which the token is revoked: its
+// session id when present (so one revocation covers every renewed token of
+// the session), else its token id, else a digest of its signature.
+func (c *Claims) RevocationKey() string {
+	switch {
+	case c.SessionID != "":
+		return "sid:" + c.SessionID
+	case c.TokenID != "":
+		return "jti:" + c.TokenID
+	default:
+		return "tok:" + c.tokenHash
+	}
+}
+
+// registered lists the claim names this library interprets. An application
+// claim may not use them, nor any spelling that differs only in case.
+var registered = [...]string{"exp", "iat", "nbf", "jti", "sid", "auth_time", "iss", "aud", "sub", "user_id"}
+
+// Bounds for NumericDate values: not negative, not past the year 9999.
+const maxNumericDate = 253402300799
+
+// decodeClaims decodes a claims object strictly. userIDClaim names the user
+// id member.
+func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
+	c := &Claims{}
+	sc := scanner{s: payload}
+	var hasExp bool
+	err := sc.object(func(name string) error {
+		var err error
+		switch name {
+		case userIDClaim:
+			c.UserID, err = sc.userID()
+		case "exp":
+			hasExp = true
+			c.ExpiresAt, err = sc.numericDate()
+		case "iat":
+			c.IssuedAt, err = sc.numericDate()
+		case "nbf":
+			c.NotBefore, err = sc.numericDate()
+		case "auth_time":
+			c.AuthTime, err = sc.numericDate()
+		case "jti":
+			c.TokenID, err = sc.nonEmptyString("jti")
+		case "sid":
+			c.SessionID, err = sc.nonEmptyString("sid")
+		case "iss":
+			c.Issuer, err = sc.nonEmptyString("iss")
+		case "aud":
+			c.Audience, err = sc.audience()
+		default:
+			if confusable(name) || len(name) == len(userIDClaim) && equalFoldASCII(name, userIDClaim) {
+				return invalid("claim name differs from a registered claim only in case")
+			}
+			var raw string
+			if raw, err = sc.rawValue(); err == nil {
+				if c.Extra == nil {
+					c.Extra = make(map[string]json.RawMessage)
+				}
+				c.Extra[name] = json.RawMessage(raw)
+			}
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case !sc.end():
+		return nil, invalid("trailing data after the claims object")
+	case !hasExp:
+		return nil, invalid("exp claim missing")
+	case c.UserID == "":
+		return nil, invalid("user id claim missing")
+	}
+	return c, nil
+}
+
+// confusable reports whether name equals a registered claim name except for
+// letter case, which other decoders would read as that claim.
+func confusable(name string) bool {
+	for _, r := range registered {
+		if len(r) == len(name) && r != name && equalFoldASCII(r, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i]|0x20, b[i]|0x20
+		if x != y || (x < 'a' || x > 'z') && a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// userID reads the user id: a non-empty string, or a non-negative JSON
+// integer kept as its exact decimal text.
+func (sc *scanner) userID() (string, error) {
+	switch c := sc.peek(); {
+	case c == '"':
+		return sc.nonEmptyString("user id")
+	case c >= '0' && c <= '9':
+		n, err := sc.number()
+		if err != nil {
+			return "", err
+		}
+		for i := 0; i < len(n); i++ {
+			if n[i] < '0' || n[i] > '9' {
+				return "", invalid("user id is not an integer or a string")
+			}
+		}
+		return n, nil
+	}
+	return "", invalid("user id is not an integer or a string")
+}
+
+func (sc *scanner) nonEmptyString(what string) (string, error) {
+	if sc.peek() != '"' {
+		return "", invalid(what + " is not a string")
+	}
+	s, err := sc.str()
+	if err == nil && s == "" {
+		err = invalid(what + " is empty")
+	}
+	return s, err
+}
+
+// numericDate reads a NumericDate: a non-negative JSON number without
+// exponent, at most year 9999. A fraction is truncated.
+func (sc *scanner) numericDate() (time.Time, error) {
+	c := sc.peek()
+	if c < '0' || c > '9' {
+		return time.Time{}, invalid("time claim is not a non-negative number")
+	}
+	n, err := sc.number()
+	if err != nil {
+		return time.Time{}, err
+	}
+	var v int64
+	for i := 0; i < len(n); i++ {
+		switch d := n[i]; {
+		case d >= '0' && d <= '9':
+			v = v*10 + int64(d-'0')
+			if v > maxNumericDate {
+				return time.Time{}, invalid("time claim out of range")
+			}
+		case d == '.':
+			return time.Unix(v, 0), nil
+		default:
+			return time.Time{}, invalid("time claim uses an exponent")
+		}
+	}
+	return time.Unix(v, 0), nil
+}
+
+// audience reads aud: a string or a non-empty array of non-empty strings.
+func (sc *scanner) audience() ([]string, error) {
+	if sc.peek() == '"' {
+		s, err := sc.nonEmptyString("aud")
+		return []string{s}, err
+	}
+	if !sc.consume('[') {
+		return nil, invalid("aud is not a string or an array of strings")
+	}
+	var aud []string
+	for {
+		s, err := sc.nonEmptyString("aud")
+		if err != nil {
+			return nil, err
+		}
+		aud = append(aud, s)
+		if sc.consume(',') {
+			continue
+		}
+		if sc.consume(']') {
+			return aud, nil
+		}
+		return nil, invalid("aud is not a string or an array of strings")
+	}
+}
+
+// hasAudience reports whether aud lists want.
+func (c *Claims) hasAudience(want string) bool {
+	return slices.Contains(c.Audience, want)
+}

@@ -1,0 +1,36 @@
+// Package session issues, verifies, renews and revokes JWT session tokens.
+//
+// A [Manager] is built once from a [Key] pinned to one algorithm and a few
+// options, each with a documented default:
+//
+//	m, err := session.New(session.HS256(secret)) // secret: 32+ random bytes
+//
+// At login, [Manager.Issue] starts a session and returns its first token:
+//
+//	{"user_id":"123","sid":"…","auth_time":…,"iat":…,"exp":…,"jti":"…"}
+//
+// [Manager.Verify] checks a token and returns typed [Claims]; its errors
+// tell an expired token ([ErrExpired]) from an invalid one ([ErrInvalid]),
+// a revoked one ([ErrRevoked]) and a server-side fault ([ErrUnavailable]).
+// [Manager.Refresh] and [Manager.Renew] hand out the successor of a valid
+// token: same user, session id, auth_time and application claims, a new
+// jti, and exp = min(now+TTL, auth_time+MaxLifetime), so a session slides
+// but never beyond its maximum lifetime. [Manager.Revoke] logs a session
+// out, renewed tokens included; [Manager.RevokeUser] logs a user out
+// everywhere.
+//
+// # Security
+//
+// The algorithm comes from the Key, never from the token header; "none"
+// never verifies; an HMAC key verifies HS256 only. Tokens longer than the
+// size cap are rejected before any decoding. Only the compact serialization
+// is accepted, each part in its one canonical unpadded base64url spelling.
+// The header may not carry crit or b64, and jwk, jku, x5u and x5c are
+// ignored: no request is ever made because of a token. Claims are decoded
+// by this package's own strict decoder: case-sensitive names, duplicate
+// members rejected at any depth, time claims as plain non-negative numbers,
+// exp required, and a JSON integer user id read as its exact decimal text.
+// Claims are written by this package's own encoder.
+//
+// The package does not handle HTTP; see the middleware package for that.
+package session

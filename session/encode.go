@@ -1,0 +1,110 @@
+package session
+
+import (
+	"encoding/base64"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// appendClaims encodes c as a compact JSON object. Only the names this
+// library defines are written, plus the application claims in c.Extra,
+// whose names were validated when they entered.
+func appendClaims(dst []byte, c *Claims, userIDClaim string) []byte {
+	dst = append(dst, '{')
+	dst = appendJSONString(dst, userIDClaim)
+	dst = append(dst, ':')
+	dst = appendJSONString(dst, c.UserID)
+	if c.SessionID != "" {
+		dst = append(dst, `,"sid":`...)
+		dst = appendJSONString(dst, c.SessionID)
+	}
+	if !c.AuthTime.IsZero() {
+		dst = append(dst, `,"auth_time":`...)
+		dst = strconv.AppendInt(dst, c.AuthTime.Unix(), 10)
+	}
+	dst = append(dst, `,"iat":`...)
+	dst = strconv.AppendInt(dst, c.IssuedAt.Unix(), 10)
+	dst = append(dst, `,"exp":`...)
+	dst = strconv.AppendInt(dst, c.ExpiresAt.Unix(), 10)
+	dst = append(dst, `,"jti":`...)
+	dst = appendJSONString(dst, c.TokenID)
+	if c.Issuer != "" {
+		dst = append(dst, `,"iss":`...)
+		dst = appendJSONString(dst, c.Issuer)
+	}
+	switch len(c.Audience) {
+	case 0:
+	case 1:
+		dst = append(dst, `,"aud":`...)
+		dst = appendJSONString(dst, c.Audience[0])
+	default:
+		dst = append(dst, `,"aud":[`...)
+		for i, a := range c.Audience {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, a)
+		}
+		dst = append(dst, ']')
+	}
+	names := make([]string, 0, len(c.Extra))
+	for name := range c.Extra {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		dst = append(dst, ',')
+		dst = appendJSONString(dst, name)
+		dst = append(dst, ':')
+		dst = append(dst, c.Extra[name]...)
+	}
+	return append(dst, '}')
+}
+
+// appendJSONString appends s as a JSON string. s must be valid UTF-8.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// validClaimString reports whether s can be written into a claim and read
+// back unchanged: non-empty, valid UTF-8, no NUL.
+func validClaimString(s string) bool {
+	if s == "" || !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// b64 is the only base64 alphabet and spelling tokens use: URL-safe,
+// unpadded, with canonical trailing bits.
+var b64 = base64.RawURLEncoding.Strict()

@@ -1,0 +1,63 @@
+package session
+
+import "errors"
+
+// Sentinel errors returned by [Manager.Verify], [Manager.Refresh] and
+// [Manager.Renew]. Match them with [errors.Is]; the wrapped message says what
+// was wrong without ever echoing the token.
+var (
+	// ErrInvalid reports a token that is malformed, badly signed, or carries
+	// claims that fail validation.
+	ErrInvalid = errors.New("session: invalid token")
+	// ErrExpired reports a token whose exp (plus leeway) has passed, or whose
+	// session is older than the maximum lifetime.
+	ErrExpired = errors.New("session: token expired")
+	// ErrNotYetValid reports a token whose nbf or iat lies in the future
+	// (beyond the leeway).
+	ErrNotYetValid = errors.New("session: token not yet valid")
+	// ErrRevoked reports a token whose session or user has been revoked.
+	ErrRevoked = errors.New("session: token revoked")
+	// ErrUnavailable reports a server-side fault: keys or the revocation
+	// store could not be consulted. It is never the client's fault.
+	ErrUnavailable = errors.New("session: verification unavailable")
+	// ErrNotRenewable reports a valid token that cannot be renewed: it was
+	// not issued by this library (no sid or auth_time) or its session has
+	// reached the maximum lifetime. The user must log in again.
+	ErrNotRenewable = errors.New("session: token cannot be renewed")
+)
+
+// tokenError wraps a sentinel with a fixed detail. Values are created once,
+// so rejecting a token allocates nothing for its error.
+type tokenError struct {
+	kind   error
+	detail string
+}
+
+func (e *tokenError) Error() string { return e.kind.Error() + ": " + e.detail }
+func (e *tokenError) Unwrap() error { return e.kind }
+
+func invalid(detail string) error { return &tokenError{ErrInvalid, detail} }
+
+// Errors for the common rejections, built once.
+var (
+	errTooLong          = invalid("token exceeds the size limit")
+	errEmpty            = invalid("empty token")
+	errCharacter        = invalid("token contains a character outside base64url and '.'")
+	errParts            = invalid("token is not a compact JWS with three parts")
+	errEmptyPart        = invalid("token has an empty part")
+	errEncoding         = invalid("token part is not canonical unpadded base64url")
+	errSignature        = invalid("signature does not verify")
+	errUnknownKey       = invalid("no key matches the token's kid")
+	errAlgorithm        = invalid("header alg does not match the key's algorithm")
+	errExpired          = &tokenError{ErrExpired, "exp has passed"}
+	errSessionEnded     = &tokenError{ErrExpired, "session exceeded its maximum lifetime"}
+	errNotBefore        = &tokenError{ErrNotYetValid, "nbf is in the future"}
+	errIssuedInFuture   = &tokenError{ErrNotYetValid, "iat is in the future"}
+	errSessionRevoked   = &tokenError{ErrRevoked, "session revoked"}
+	errUserRevoked      = &tokenError{ErrRevoked, "all sessions of the user revoked"}
+	errNoSession        = &tokenError{ErrNotRenewable, "token has no sid or auth_time"}
+	errLifetimeReached  = &tokenError{ErrNotRenewable, "session reached its maximum lifetime"}
+	errIssuerMismatch   = invalid("iss does not match")
+	errAudienceMismatch = invalid("aud does not include the expected audience")
+	errAuthTimeFuture   = invalid("auth_time is in the future")
+)

@@ -1,0 +1,364 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Manager issues, verifies, renews and revokes session tokens. It is safe
+// for concurrent use and immutable once built by [New].
+type Manager struct {
+	cfg    config
+	active *pinnedKey
+	byID   map[string]*pinnedKey
+}
+
+// Token is an issued token with the claims it carries.
+type Token struct {
+	// Value is the compact JWS to hand to the client.
+	Value string
+	// Claims are the claims encoded in Value.
+	Claims *Claims
+	// ExpiresIn is the time left until Claims.ExpiresAt when the token was
+	// issued, as an OAuth expires_in.
+	ExpiresIn time.Duration
+}
+
+// New returns a [Manager] that signs and verifies with key. Each option
+// documents its default. New refuses a weak key or an inconsistent
+// configuration with an error that says what to fix.
+func New(key Key, opts ...Option) (*Manager, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	pk, err := newPinnedKey(key)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{cfg: cfg, active: pk, byID: map[string]*pinnedKey{}}
+	if pk.id != "" {
+		m.byID[pk.id] = pk
+	}
+	return m, nil
+}
+
+// TTL returns the lifetime of issued tokens.
+func (m *Manager) TTL() time.Duration { return m.cfg.ttl }
+
+// RenewWithin returns the renewal threshold.
+func (m *Manager) RenewWithin() time.Duration { return m.cfg.renewWithin }
+
+// MaxLifetime returns the absolute session limit counted from login.
+func (m *Manager) MaxLifetime() time.Duration { return m.cfg.maxLifetime }
+
+// Issue starts a session for userID and returns its first token, with a new
+// session id and auth_time set to now. extra holds application claims,
+// encoded as JSON; their names must not be registered claim names in any
+// letter case.
+func (m *Manager) Issue(ctx context.Context, userID string, extra map[string]any) (*Token, error) {
+	if !validClaimString(userID) {
+		return nil, fmt.Errorf("session: user id must be non-empty valid UTF-8 without NUL")
+	}
+	c := &Claims{UserID: userID}
+	if len(extra) > 0 {
+		c.Extra = make(map[string]json.RawMessage, len(extra))
+		for name, v := range extra {
+			raw, err := m.encodeExtra(name, v)
+			if err != nil {
+				return nil, err
+			}
+			c.Extra[name] = raw
+		}
+	}
+	sid, err := randomID()
+	if err != nil {
+		return nil, err
+	}
+	now := m.now()
+	c.SessionID = sid
+	c.AuthTime = now
+	return m.sign(c, now, now.Add(m.cfg.ttl))
+}
+
+// encodeExtra checks an application claim's name and encodes its value.
+func (m *Manager) encodeExtra(name string, v any) (json.RawMessage, error) {
+	if !validClaimString(name) || isRegistered(name) || name == m.cfg.userIDClaim {
+		return nil, fmt.Errorf("session: application claim %q is empty, invalid, or a registered claim name", name)
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("session: application claim %q: %w", name, err)
+	}
+	sc := scanner{s: string(raw)}
+	if err := sc.skipValue(1); err != nil || !sc.end() {
+		return nil, fmt.Errorf("session: application claim %q does not encode as strict JSON", name)
+	}
+	return raw, nil
+}
+
+// Verify checks token and returns its claims. It checks, in order: the
+// size cap, the compact form, the header (alg must be the key's own), the
+// signature, strict claims decoding, exp / nbf / iat / auth_time against
+// the clock and leeway, iss and aud when configured, and the revocation
+// store. Errors match [ErrInvalid], [ErrExpired], [ErrNotYetValid],
+// [ErrRevoked] or [ErrUnavailable] with [errors.Is].
+func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
+	if len(token) > m.cfg.maxTokenSize {
+		return nil, errTooLong
+	}
+	parts, err := splitCompact(token)
+	if err != nil {
+		return nil, err
+	}
+	key, err := m.keyFor(parts.header)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := decodePart(parts.signature)
+	if err != nil {
+		return nil, err
+	}
+	if err := key.verify(parts.signingInput, sig); err != nil {
+		return nil, err
+	}
+	payload, err := decodePart(parts.payload)
+	if err != nil {
+		return nil, err
+	}
+	c, err := decodeClaims(string(payload), m.cfg.userIDClaim)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkTimes(c); err != nil {
+		return nil, err
+	}
+	if m.cfg.issuer != "" && c.Issuer != m.cfg.issuer {
+		return nil, errIssuerMismatch
+	}
+	if m.cfg.audience != "" && !c.hasAudience(m.cfg.audience) {
+		return nil, errAudienceMismatch
+	}
+	if c.SessionID == "" && c.TokenID == "" {
+		sum := sha256.Sum256([]byte(parts.signature))
+		c.tokenHash = base64.RawURLEncoding.EncodeToString(sum[:16])
+	}
+	if err := m.checkRevoked(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// keyFor selects the key for a token by its encoded header. The header of
+// tokens this Manager signs matches byte for byte; any other header is
+// decoded strictly, and its alg must equal the selected key's.
+func (m *Manager) keyFor(encoded string) (*pinnedKey, error) {
+	if encoded == m.active.header {
+		return m.active, nil
+	}
+	raw, err := decodePart(encoded)
+	if err != nil {
+		return nil, err
+	}
+	h, err := decodeHeader(string(raw))
+	if err != nil {
+		return nil, err
+	}
+	key := m.active
+	if h.hasKid && m.active.id != "" {
+		if key = m.byID[h.kid]; key == nil {
+			return nil, errUnknownKey
+		}
+	}
+	if h.alg != key.alg {
+		return nil, errAlgorithm
+	}
+	return key, nil
+}
+
+// checkTimes applies exp, nbf, iat and auth_time with the leeway.
+func (m *Manager) checkTimes(c *Claims) error {
+	now := m.now()
+	leeway := m.cfg.leeway
+	switch {
+	case !now.Before(c.ExpiresAt.Add(leeway)):
+		return errExpired
+	case !c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore):
+		return errNotBefore
+	case !c.IssuedAt.IsZero() && now.Add(leeway).Before(c.IssuedAt):
+		return errIssuedInFuture
+	case c.AuthTime.IsZero():
+		return nil
+	case now.Add(leeway).Before(c.AuthTime):
+		return errAuthTimeFuture
+	case !now.Before(c.AuthTime.Add(m.cfg.maxLifetime + leeway)):
+		return errSessionEnded
+	}
+	return nil
+}
+
+func (m *Manager) checkRevoked(ctx context.Context, c *Claims) error {
+	revoked, err := m.cfg.store.Revoked(ctx, c)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: revocation store: %w", ErrUnavailable, err)
+	case revoked:
+		return errSessionRevoked
+	}
+	return nil
+}
+
+// ShouldRenew reports whether the sliding refresh should renew c now: the
+// token is renewable, has less than the renewal threshold left, its
+// session is younger than the maximum lifetime, and a renewed token would
+// expire later than c.
+func (m *Manager) ShouldRenew(c *Claims) bool {
+	if !c.Renewable() {
+		return false
+	}
+	now := m.now()
+	if c.ExpiresAt.Sub(now) >= m.cfg.renewWithin {
+		return false
+	}
+	exp, ok := m.renewedExpiry(c, now)
+	return ok && exp.Unix() > c.ExpiresAt.Unix()
+}
+
+// renewedExpiry returns min(now+TTL, auth_time+MaxLifetime) and whether
+// the session may still be renewed at now.
+func (m *Manager) renewedExpiry(c *Claims, now time.Time) (time.Time, bool) {
+	end := c.AuthTime.Add(m.cfg.maxLifetime)
+	if !now.Before(end) {
+		return time.Time{}, false
+	}
+	exp := now.Add(m.cfg.ttl)
+	if end.Before(exp) {
+		exp = end
+	}
+	return exp, true
+}
+
+// Renew issues the successor of verified claims c: same user id, session
+// id, auth_time and application claims; a new jti and iat; and
+// exp = min(now+TTL, auth_time+MaxLifetime). It returns [ErrNotRenewable]
+// for tokens without sid or auth_time and for sessions past their maximum
+// lifetime, and [ErrExpired] for an expired c. c must come from
+// [Manager.Verify]; use [Manager.Refresh] for a token string.
+func (m *Manager) Renew(ctx context.Context, c *Claims) (*Token, error) {
+	if !c.Renewable() {
+		return nil, errNoSession
+	}
+	now := m.now()
+	if !now.Before(c.ExpiresAt.Add(m.cfg.leeway)) {
+		return nil, errExpired
+	}
+	exp, ok := m.renewedExpiry(c, now)
+	if !ok {
+		return nil, errLifetimeReached
+	}
+	next := &Claims{
+		UserID:    c.UserID,
+		SessionID: c.SessionID,
+		AuthTime:  c.AuthTime,
+		Extra:     c.Extra,
+	}
+	return m.sign(next, now, exp)
+}
+
+// Refresh verifies token and returns its successor, as [Manager.Renew].
+// Expired, revoked and invalid tokens are refused with the error of
+// [Manager.Verify].
+func (m *Manager) Refresh(ctx context.Context, token string) (*Token, error) {
+	c, err := m.Verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return m.Renew(ctx, c)
+}
+
+// Revoke rejects the token of c and, for a token of this library, every
+// token of its session, renewed ones included ("log out"). The record
+// lasts until the session could no longer be valid anyway.
+func (m *Manager) Revoke(ctx context.Context, c *Claims) error {
+	until := c.ExpiresAt.Add(m.cfg.leeway)
+	if !c.AuthTime.IsZero() {
+		until = c.AuthTime.Add(m.cfg.maxLifetime + m.cfg.leeway)
+	}
+	if err := m.cfg.store.Revoke(ctx, c.RevocationKey(), until); err != nil {
+		return fmt.Errorf("session: revoke: %w", err)
+	}
+	return nil
+}
+
+// RevokeSession rejects every token of the session sid, for as long as a
+// session started now could live.
+func (m *Manager) RevokeSession(ctx context.Context, sid string) error {
+	if sid == "" {
+		return fmt.Errorf("session: revoke: empty session id")
+	}
+	until := m.now().Add(m.cfg.maxLifetime + m.cfg.leeway)
+	if err := m.cfg.store.Revoke(ctx, "sid:"+sid, until); err != nil {
+		return fmt.Errorf("session: revoke: %w", err)
+	}
+	return nil
+}
+
+// RevokeUser rejects every token of userID issued before the current
+// second ("log out everywhere"). Tokens issued later, such as those of a
+// new login, are accepted.
+func (m *Manager) RevokeUser(ctx context.Context, userID string) error {
+	if userID == "" {
+		return fmt.Errorf("session: revoke: empty user id")
+	}
+	now := m.now()
+	until := now.Add(m.cfg.maxLifetime + m.cfg.leeway)
+	if err := m.cfg.store.RevokeUser(ctx, userID, now.Truncate(time.Second), until); err != nil {
+		return fmt.Errorf("session: revoke: %w", err)
+	}
+	return nil
+}
+
+// sign completes c with iat, exp, jti, iss and aud, and signs it.
+func (m *Manager) sign(c *Claims, now, exp time.Time) (*Token, error) {
+	jti, err := randomID()
+	if err != nil {
+		return nil, err
+	}
+	c.TokenID = jti
+	c.IssuedAt = now.Truncate(time.Second)
+	c.ExpiresAt = exp.Truncate(time.Second)
+	c.AuthTime = c.AuthTime.Truncate(time.Second)
+	c.Issuer = m.cfg.issuer
+	if m.cfg.audience != "" {
+		c.Audience = []string{m.cfg.audience}
+	}
+	key := m.active
+	buf := make([]byte, 0, 512)
+	buf = append(buf, key.header...)
+	buf = append(buf, '.')
+	payload := appendClaims(nil, c, m.cfg.userIDClaim)
+	buf = b64.AppendEncode(buf, payload)
+	sig, err := key.sign(buf)
+	if err != nil {
+		return nil, fmt.Errorf("session: sign: %w", err)
+	}
+	buf = append(buf, '.')
+	buf = b64.AppendEncode(buf, sig)
+	return &Token{Value: string(buf), Claims: c, ExpiresIn: c.ExpiresAt.Sub(now)}, nil
+}
+
+func (m *Manager) now() time.Time { return m.cfg.now() }
+
+// randomID returns 128 random bits in base64url.
+func randomID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("session: random id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
