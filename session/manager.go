@@ -24,8 +24,8 @@ type Token struct {
 	Value string
 	// Claims are the claims encoded in Value.
 	Claims *Claims
-	// ExpiresIn is the time left until Claims.ExpiresAt when the token was
-	// issued, as an OAuth expires_in.
+	// ExpiresIn is the lifetime the token was issued with (exp - iat), for
+	// an OAuth expires_in.
 	ExpiresIn time.Duration
 }
 
@@ -349,7 +349,7 @@ func (m *Manager) sign(c *Claims, now, exp time.Time) (*Token, error) {
 	}
 	buf = append(buf, '.')
 	buf = b64.AppendEncode(buf, sig)
-	return &Token{Value: string(buf), Claims: c, ExpiresIn: c.ExpiresAt.Sub(now)}, nil
+	return &Token{Value: string(buf), Claims: c, ExpiresIn: c.ExpiresAt.Sub(c.IssuedAt)}, nil
 }
 
 func (m *Manager) now() time.Time { return m.cfg.now() }

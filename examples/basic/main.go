@@ -1,0 +1,134 @@
+// Command basic is the jwtsession demo API: log in, call /me with the bearer
+// token, watch it renew near expiry, refresh it explicitly, and log out.
+//
+//	go run ./examples/basic [-addr 127.0.0.1:8080] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h]
+//
+// JWT_SECRET (at least 32 bytes) is the HS256 secret; when it is unset a
+// random one is made for this run.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jwtsession/jwtsession/session"
+)
+
+func main() {
+	logger := log.New(os.Stderr, "basic: ", log.LstdFlags)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, logger, nil); err != nil {
+		logger.Fatal(err)
+	}
+}
+
+// options are the demo's command-line settings.
+type options struct {
+	addr        string
+	ttl         time.Duration
+	renewWithin time.Duration
+	maxLifetime time.Duration
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("basic", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.DurationVar(&o.ttl, "ttl", 30*time.Minute, "token lifetime")
+	fs.DurationVar(&o.renewWithin, "renew-within", 10*time.Minute, "renew tokens with less than this left")
+	fs.DurationVar(&o.maxLifetime, "max-lifetime", 24*time.Hour, "absolute session limit from login")
+	if err := fs.Parse(args); err != nil {
+		fs.SetOutput(os.Stderr)
+		fs.PrintDefaults()
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return o, nil
+}
+
+// secretFrom returns JWT_SECRET, or a random secret with a notice.
+func secretFrom(getenv func(string) string, logger *log.Logger) ([]byte, error) {
+	if s := getenv("JWT_SECRET"); s != "" {
+		return []byte(s), nil
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	logger.Print("JWT_SECRET is not set: using a random secret for this run (tokens stop working on restart)")
+	return secret, nil
+}
+
+// run starts the server and blocks until ctx is done (SIGINT or SIGTERM),
+// then shuts it down gracefully. When ready is not nil it receives the
+// listening address.
+func run(ctx context.Context, args []string, getenv func(string) string, logger *log.Logger, ready chan<- string) error {
+	opts, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	secret, err := secretFrom(getenv, logger)
+	if err != nil {
+		return err
+	}
+	m, err := session.New(session.HS256(secret),
+		session.WithTTL(opts.ttl),
+		session.WithRenewWithin(opts.renewWithin),
+		session.WithMaxLifetime(opts.maxLifetime),
+	)
+	if err != nil {
+		return err
+	}
+	handler, err := newServer(m, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opts.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Printf("listening on http://%s (ttl %v, renew within %v, max lifetime %v)", ln.Addr(), opts.ttl, opts.renewWithin, opts.maxLifetime)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Print("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
