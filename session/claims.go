@@ -49,13 +49,19 @@ func (c *Claims) Renewable() bool {
 // session id when present (so one revocation covers every renewed token of
 // the session), else its token id, else a digest of its signature.
 func (c *Claims) RevocationKey() string {
+	return string(c.appendRevocationKey(nil))
+}
+
+// appendRevocationKey appends [Claims.RevocationKey] to dst, so that
+// lookups can build it without allocating.
+func (c *Claims) appendRevocationKey(dst []byte) []byte {
 	switch {
 	case c.SessionID != "":
-		return "sid:" + c.SessionID
+		return append(append(dst, "sid:"...), c.SessionID...)
 	case c.TokenID != "":
-		return "jti:" + c.TokenID
+		return append(append(dst, "jti:"...), c.TokenID...)
 	default:
-		return "tok:" + c.tokenHash
+		return append(append(dst, "tok:"...), c.tokenHash...)
 	}
 }
 

@@ -103,8 +103,10 @@ func (s *MemoryStore) RevokeUser(_ context.Context, userID string, before, until
 
 // Revoked implements [Store].
 func (s *MemoryStore) Revoked(_ context.Context, c *Claims) (bool, error) {
+	var buf [64]byte
+	key := c.appendRevocationKey(buf[:0])
 	s.mu.RLock()
-	until, keyFound := s.keys[c.RevocationKey()]
+	until, keyFound := s.keys[string(key)]
 	user, userFound := s.users[c.UserID]
 	s.mu.RUnlock()
 	if !keyFound && !userFound {
