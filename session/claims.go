@@ -138,7 +138,12 @@ func confusable(name string) bool {
 	return false
 }
 
+// equalFoldASCII reports whether a and b are equal under ASCII case
+// folding.
 func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
 	for i := 0; i < len(a); i++ {
 		x, y := a[i]|0x20, b[i]|0x20
 		if x != y || (x < 'a' || x > 'z') && a[i] != b[i] {
@@ -192,15 +197,19 @@ func (sc *scanner) numericDate() (time.Time, error) {
 		return time.Time{}, err
 	}
 	var v int64
+	frac := false
 	for i := 0; i < len(n); i++ {
 		switch d := n[i]; {
 		case d >= '0' && d <= '9':
+			if frac {
+				continue
+			}
 			v = v*10 + int64(d-'0')
 			if v > maxNumericDate {
 				return time.Time{}, invalid("time claim out of range")
 			}
 		case d == '.':
-			return time.Unix(v, 0), nil
+			frac = true
 		default:
 			return time.Time{}, invalid("time claim uses an exponent")
 		}

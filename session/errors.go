@@ -54,7 +54,6 @@ var (
 	errNotBefore        = &tokenError{ErrNotYetValid, "nbf is in the future"}
 	errIssuedInFuture   = &tokenError{ErrNotYetValid, "iat is in the future"}
 	errSessionRevoked   = &tokenError{ErrRevoked, "session revoked"}
-	errUserRevoked      = &tokenError{ErrRevoked, "all sessions of the user revoked"}
 	errNoSession        = &tokenError{ErrNotRenewable, "token has no sid or auth_time"}
 	errLifetimeReached  = &tokenError{ErrNotRenewable, "session reached its maximum lifetime"}
 	errIssuerMismatch   = invalid("iss does not match")

@@ -60,8 +60,8 @@ func (m *Manager) MaxLifetime() time.Duration { return m.cfg.maxLifetime }
 
 // Issue starts a session for userID and returns its first token, with a new
 // session id and auth_time set to now. extra holds application claims,
-// encoded as JSON; their names must not be registered claim names in any
-// letter case.
+// encoded as JSON; their names must not be registered claim names nor the
+// user id claim's name, in any letter case.
 func (m *Manager) Issue(ctx context.Context, userID string, extra map[string]any) (*Token, error) {
 	if !validClaimString(userID) {
 		return nil, fmt.Errorf("session: user id must be non-empty valid UTF-8 without NUL")
@@ -89,7 +89,7 @@ func (m *Manager) Issue(ctx context.Context, userID string, extra map[string]any
 
 // encodeExtra checks an application claim's name and encodes its value.
 func (m *Manager) encodeExtra(name string, v any) (json.RawMessage, error) {
-	if !validClaimString(name) || isRegistered(name) || name == m.cfg.userIDClaim {
+	if !validClaimString(name) || isRegistered(name) || len(name) == len(m.cfg.userIDClaim) && equalFoldASCII(name, m.cfg.userIDClaim) {
 		return nil, fmt.Errorf("session: application claim %q is empty, invalid, or a registered claim name", name)
 	}
 	raw, err := json.Marshal(v)
