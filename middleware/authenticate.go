@@ -33,7 +33,7 @@ type Verifier interface {
 // The result is a func(http.Handler) http.Handler, so it chains with
 // github.com/justinas/alice and any router's Use.
 func Authenticate(v Verifier, opts ...Option) (func(http.Handler) http.Handler, error) {
-	if v == nil {
+	if m, ok := v.(*session.Manager); v == nil || ok && m == nil {
 		return nil, errors.New("middleware: Authenticate needs a Verifier such as *session.Manager; got nil")
 	}
 	cfg := authConfig{

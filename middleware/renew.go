@@ -51,7 +51,7 @@ func WithRenewErrorFunc(f func(r *http.Request, err error)) RenewOption {
 // The wrapped ResponseWriter keeps http.Flusher, http.Hijacker,
 // io.ReaderFrom and [http.ResponseController] working.
 func Renew(r Renewer, opts ...RenewOption) (func(http.Handler) http.Handler, error) {
-	if r == nil {
+	if m, ok := r.(*session.Manager); r == nil || ok && m == nil {
 		return nil, errors.New("middleware: Renew needs a Renewer such as *session.Manager; got nil")
 	}
 	cfg := renewConfig{header: DefaultRenewHeader}

@@ -64,9 +64,14 @@ func (w *renewWriter) FlushError() error {
 }
 
 // Hijack implements http.Hijacker: a hijacked connection gets no header.
+// After a failed hijack the handler still owns the response, so the
+// decision stays open.
 func (w *renewWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.decided = true
-	return http.NewResponseController(w.ResponseWriter).Hijack()
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.decided = true
+	}
+	return conn, rw, err
 }
 
 // Unwrap lets [http.ResponseController] reach the underlying writer for
