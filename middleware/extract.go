@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -17,13 +18,29 @@ var (
 	ErrMalformedAuthorization = errors.New("middleware: malformed Authorization header")
 	ErrMultipleAuthorization  = errors.New("middleware: more than one Authorization header")
 	ErrMultipleTokens         = errors.New("middleware: more than one token in the request")
+	// ErrAuthorizationTooLong reports a Bearer Authorization header longer
+	// than [MaxAuthorizationLength]. It matches [ErrMalformedAuthorization]
+	// with [errors.Is] as well.
+	ErrAuthorizationTooLong = fmt.Errorf("%w: longer than %d bytes", ErrMalformedAuthorization, MaxAuthorizationLength)
 )
+
+// MaxAuthorizationLength is the longest Bearer Authorization header value
+// [FromAuthorizationHeader] looks at, in bytes: twice the default token
+// size cap of package session, so that tokens near that cap still reach the
+// verifier (and get its 401 invalid_token) while a hostile header, such as
+// half a megabyte of dots, is refused by its length alone, without
+// scanning it: 400 invalid_request with [ErrAuthorizationTooLong]. A
+// verifier configured for tokens longer than this cannot receive them
+// through this extractor.
+const MaxAuthorizationLength = 16 << 10
 
 // FromAuthorizationHeader reads a bearer token with the syntax of RFC 6750
 // §2.1: exactly one Authorization header, the scheme "Bearer" in any letter
 // case, one or more spaces, and one b64token with nothing after it. A
-// header with another scheme (such as Basic) counts as no token. It is the
-// default [Extractor].
+// header with another scheme (such as Basic) counts as no token. A Bearer
+// header longer than [MaxAuthorizationLength] is malformed
+// ([ErrAuthorizationTooLong]) and is not scanned. It is the default
+// [Extractor].
 func FromAuthorizationHeader(r *http.Request) (string, error) {
 	values := r.Header["Authorization"]
 	switch len(values) {
@@ -52,6 +69,10 @@ func parseBearer(v string) (string, error) {
 			return "", nil
 		}
 		return "", ErrMalformedAuthorization
+	}
+	// The scheme is Bearer: refuse a hostile length before scanning it.
+	if len(v) > MaxAuthorizationLength {
+		return "", ErrAuthorizationTooLong
 	}
 	i := 0
 	for i < len(rest) && rest[i] == ' ' {

@@ -13,11 +13,13 @@ const (
 type Option func(*authConfig)
 
 type authConfig struct {
-	realm      string
-	extract    Extractor
-	onError    ErrorHandler
-	optional   bool
-	retryAfter time.Duration
+	realm   string
+	extract Extractor
+	// nilExtractor records WithExtractor(nil), a configuration error.
+	nilExtractor bool
+	onError      ErrorHandler
+	optional     bool
+	retryAfter   time.Duration
 }
 
 // WithRealm sets the realm of the WWW-Authenticate challenge: printable
@@ -27,7 +29,14 @@ func WithRealm(realm string) Option { return func(c *authConfig) { c.realm = rea
 // WithExtractor sets where the token is read from. Combine sources with
 // [FromAny]. Default: [FromAuthorizationHeader]; cookies and the query
 // string are never read unless asked for here.
-func WithExtractor(e Extractor) Option { return func(c *authConfig) { c.extract = e } }
+func WithExtractor(e Extractor) Option {
+	return func(c *authConfig) {
+		if e == nil {
+			c.nilExtractor = true
+		}
+		c.extract = e
+	}
+}
 
 // WithErrorHandler replaces the writer of failure responses. Default:
 // [WriteError].

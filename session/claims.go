@@ -188,32 +188,37 @@ func (sc *scanner) nonEmptyString(what string) (string, error) {
 // numericDate reads a NumericDate: a non-negative JSON number without
 // exponent, at most year 9999. A fraction is truncated.
 func (sc *scanner) numericDate() (time.Time, error) {
-	c := sc.peek()
-	if c < '0' || c > '9' {
-		return time.Time{}, invalid("time claim is not a non-negative number")
-	}
-	n, err := sc.number()
-	if err != nil {
-		return time.Time{}, err
-	}
+	sc.skipSpace()
+	s, i := sc.s, sc.pos
 	var v int64
-	frac := false
-	for i := 0; i < len(n); i++ {
-		switch d := n[i]; {
-		case d >= '0' && d <= '9':
-			if frac {
-				continue
-			}
-			v = v*10 + int64(d-'0')
-			if v > maxNumericDate {
-				return time.Time{}, invalid("time claim out of range")
-			}
-		case d == '.':
-			frac = true
-		default:
-			return time.Time{}, invalid("time claim uses an exponent")
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		v = v*10 + int64(s[i]-'0')
+		if v > maxNumericDate {
+			return time.Time{}, invalid("time claim out of range")
+		}
+		i++
+	}
+	switch {
+	case i == start:
+		return time.Time{}, invalid("time claim is not a non-negative number")
+	case s[start] == '0' && i > start+1:
+		return time.Time{}, invalid("malformed JSON number")
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		frac := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == frac {
+			return time.Time{}, invalid("malformed JSON number")
 		}
 	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		return time.Time{}, invalid("time claim uses an exponent")
+	}
+	sc.pos = i
 	return time.Unix(v, 0), nil
 }
 

@@ -1,21 +1,9 @@
 package session
 
-import "unsafe"
-
-// b64urlChar marks the bytes of the unpadded base64url alphabet.
-var b64urlChar = func() (t [256]bool) {
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-	}
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	t['-'], t['_'] = true, true
-	return t
-}()
+import (
+	"strings"
+	"unsafe"
+)
 
 // bytesView returns the bytes of s without copying. The result must only
 // be read: it is for decoders and hashes that take []byte.
@@ -30,37 +18,34 @@ type compact struct {
 	signingInput string
 }
 
-// splitCompact splits a compact JWS in one pass. It rejects any byte
-// outside base64url and '.', any part count other than three, and empty
-// parts, so JWE (five parts), JSON serialization, padding and white space
-// never reach a decoder. The caller has already bounded len(tok).
+// splitCompact splits a compact JWS. It rejects any part count other
+// than three and empty parts, so JWE (five parts) and JSON serialization
+// never reach a decoder. Every part is later either compared byte for byte
+// with a precomputed header or decoded as strict unpadded base64url, which
+// rejects any byte outside that alphabet except CR and LF; those are
+// rejected here. The caller has already bounded len(tok), and the scans are
+// IndexByte's vectorized ones.
 func splitCompact(tok string) (compact, error) {
 	if tok == "" {
 		return compact{}, errEmpty
 	}
-	first, second := -1, -1
-	for i := 0; i < len(tok); i++ {
-		c := tok[i]
-		if b64urlChar[c] {
-			continue
-		}
-		if c != '.' {
-			return compact{}, errCharacter
-		}
-		switch {
-		case first < 0:
-			first = i
-		case second < 0:
-			second = i
-		default:
-			return compact{}, errParts
-		}
+	first := strings.IndexByte(tok, '.')
+	if first < 0 {
+		return compact{}, errParts
 	}
+	second := strings.IndexByte(tok[first+1:], '.')
 	if second < 0 {
+		return compact{}, errParts
+	}
+	second += first + 1
+	if strings.IndexByte(tok[second+1:], '.') >= 0 {
 		return compact{}, errParts
 	}
 	if first == 0 || second == first+1 || second == len(tok)-1 {
 		return compact{}, errEmptyPart
+	}
+	if strings.IndexByte(tok, '\n') >= 0 || strings.IndexByte(tok, '\r') >= 0 {
+		return compact{}, errCharacter
 	}
 	return compact{
 		header:       tok[:first],
@@ -88,10 +73,26 @@ type header struct {
 	hasKid bool
 }
 
+// headerParameters are the registered JWS and JWE header parameter names
+// (RFC 7515 §4.1, RFC 7516 §4.1, RFC 7797).
+var headerParameters = [...]string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "b64", "enc", "zip"}
+
+// confusableHeaderName reports whether name differs from a registered header
+// parameter only in letter case.
+func confusableHeaderName(name string) bool {
+	for _, p := range headerParameters {
+		if p != name && equalFoldASCII(p, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // decodeHeader decodes a protected header strictly. Members that could make
 // a verifier fetch keys or change how the payload is read are rejected
-// (crit, b64, and JWE's enc and zip); jwk, jku, x5u, x5c and other members
-// are validated as JSON and ignored.
+// (crit, b64, and JWE's enc and zip), and so are names that differ from a
+// registered parameter only in case, which other decoders may read as it;
+// jwk, jku, x5u, x5c and other members are validated as JSON and ignored.
 func decodeHeader(js string) (header, error) {
 	var h header
 	var hasAlg bool
@@ -118,6 +119,9 @@ func decodeHeader(js string) (header, error) {
 		case "enc", "zip":
 			err = invalid("JWE is not supported")
 		default:
+			if confusableHeaderName(name) { // "ALG", "Crit", "JKU", ...
+				return invalid("header member name differs from a registered one only in case")
+			}
 			err = sc.skipValue(1)
 		}
 		return err

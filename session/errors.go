@@ -42,7 +42,7 @@ func invalid(detail string) error { return &tokenError{ErrInvalid, detail} }
 var (
 	errTooLong          = invalid("token exceeds the size limit")
 	errEmpty            = invalid("empty token")
-	errCharacter        = invalid("token contains a character outside base64url and '.'")
+	errCharacter        = invalid("token contains a line break")
 	errParts            = invalid("token is not a compact JWS with three parts")
 	errEmptyPart        = invalid("token has an empty part")
 	errEncoding         = invalid("token part is not canonical unpadded base64url")

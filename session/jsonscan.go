@@ -220,6 +220,12 @@ func (sc *scanner) str() (string, error) {
 	s, start := sc.s, sc.pos
 	i := start
 	for i < len(s) {
+		for i < len(s) && plainASCII[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c == '"':
@@ -229,8 +235,6 @@ func (sc *scanner) str() (string, error) {
 			return sc.escapedStr(start)
 		case c < 0x20:
 			return "", invalid("control character in JSON string")
-		case c < utf8.RuneSelf:
-			i++
 		default:
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && n <= 1 {
@@ -241,6 +245,15 @@ func (sc *scanner) str() (string, error) {
 	}
 	return "", invalid("unterminated JSON string")
 }
+
+// plainASCII marks the bytes a JSON string holds as themselves: ASCII
+// other than control characters, '"' and '\\'.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // escapedStr decodes a string containing escapes, from start (just after
 // the opening quote).

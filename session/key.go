@@ -2,6 +2,12 @@ package session
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"errors"
 	"fmt"
 )
 
@@ -11,18 +17,87 @@ const MinHMACSecretSize = 32
 
 // Key is a signing or verification key pinned to exactly one algorithm.
 // The algorithm always comes from the Key, never from a token header.
-// Build one with [HS256]; a Key is validated by [New].
+// Build one with [HS256], [ES256], [EdDSA], [RS256] or [PS256] (signing) or
+// their Public variants (verification only); a Key is validated by [New].
 type Key struct {
 	alg    string
 	id     string
 	secret []byte
+	// private signs; public verifies. An HMAC key has neither.
+	private crypto.Signer
+	public  crypto.PublicKey
 }
+
+// MinRSABits is the smallest RSA modulus accepted, in bits.
+const MinRSABits = 2048
 
 // HS256 returns an HMAC-SHA256 key. The secret is copied. [New] refuses
 // secrets shorter than [MinHMACSecretSize] bytes.
 func HS256(secret []byte) Key {
 	return Key{alg: "HS256", secret: bytes.Clone(secret)}
 }
+
+// ES256 returns an ECDSA P-256 / SHA-256 signing key. [New] refuses other
+// curves.
+func ES256(private *ecdsa.PrivateKey) Key { return signingKey("ES256", private) }
+
+// ES256Public returns an ES256 key that only verifies.
+func ES256Public(public *ecdsa.PublicKey) Key { return verifyingKey("ES256", public) }
+
+// EdDSA returns an Ed25519 signing key.
+func EdDSA(private ed25519.PrivateKey) Key { return signingKey("EdDSA", private) }
+
+// EdDSAPublic returns an Ed25519 key that only verifies.
+func EdDSAPublic(public ed25519.PublicKey) Key { return verifyingKey("EdDSA", public) }
+
+// RS256 returns an RSASSA-PKCS1-v1_5 / SHA-256 signing key. [New] refuses
+// moduli shorter than [MinRSABits].
+func RS256(private *rsa.PrivateKey) Key { return signingKey("RS256", private) }
+
+// RS256Public returns an RS256 key that only verifies.
+func RS256Public(public *rsa.PublicKey) Key { return verifyingKey("RS256", public) }
+
+// PS256 returns an RSASSA-PSS / SHA-256 signing key. [New] refuses moduli
+// shorter than [MinRSABits].
+func PS256(private *rsa.PrivateKey) Key { return signingKey("PS256", private) }
+
+// PS256Public returns a PS256 key that only verifies.
+func PS256Public(public *rsa.PublicKey) Key { return verifyingKey("PS256", public) }
+
+func signingKey(alg string, private crypto.Signer) Key {
+	k := Key{alg: alg, private: private}
+	if private != nil && !isNil(private) {
+		k.public = private.Public()
+	}
+	return k
+}
+
+func verifyingKey(alg string, public crypto.PublicKey) Key {
+	return Key{alg: alg, public: public}
+}
+
+// isNil reports whether v holds a nil pointer (or nil slice).
+func isNil(v any) bool {
+	switch k := v.(type) {
+	case *ecdsa.PrivateKey:
+		return k == nil
+	case *rsa.PrivateKey:
+		return k == nil
+	case ed25519.PrivateKey:
+		return k == nil
+	case *ecdsa.PublicKey:
+		return k == nil
+	case *rsa.PublicKey:
+		return k == nil
+	case ed25519.PublicKey:
+		return k == nil
+	}
+	return v == nil
+}
+
+// CanSign reports whether the key can sign tokens (it holds a secret or a
+// private key), as opposed to only verifying them.
+func (k Key) CanSign() bool { return k.secret != nil || k.private != nil }
 
 // WithID returns a copy of k with the key id that tokens signed by it carry
 // in their kid header and that selects it on verification.
@@ -50,13 +125,45 @@ func (k Key) GoString() string { return "session.Key(" + k.String() + ")" }
 
 // validate reports what is wrong with k, if anything.
 func (k Key) validate() error {
-	switch {
-	case k.alg == "":
-		return fmt.Errorf("session: key is the zero Key; build it with session.HS256")
-	case k.alg == "HS256" && len(k.secret) < MinHMACSecretSize:
-		return fmt.Errorf("session: HS256 secret is %d bytes; at least %d random bytes are required (RFC 7518 §3.2)", len(k.secret), MinHMACSecretSize)
-	case !validClaimString(k.id) && k.id != "":
-		return fmt.Errorf("session: key id must be valid UTF-8 without NUL")
+	if k.alg == "" {
+		return errors.New("session: key is the zero Key; build it with session.HS256, ES256, EdDSA, RS256 or PS256")
+	}
+	if k.id != "" && !validClaimString(k.id) {
+		return errors.New("session: key id must be valid UTF-8 without NUL")
+	}
+	if k.alg == "HS256" {
+		if len(k.secret) < MinHMACSecretSize {
+			return fmt.Errorf("session: HS256 secret is %d bytes; at least %d random bytes are required (RFC 7518 §3.2)", len(k.secret), MinHMACSecretSize)
+		}
+		return nil
+	}
+	if isNil(k.public) {
+		return fmt.Errorf("session: %s key is nil", k.alg)
+	}
+	switch pub := k.public.(type) {
+	case *ecdsa.PublicKey:
+		if k.alg != "ES256" {
+			return fmt.Errorf("session: an ECDSA key cannot be used for %s", k.alg)
+		}
+		if pub.Curve != elliptic.P256() {
+			return fmt.Errorf("session: ES256 needs a P-256 key; got %s", pub.Curve.Params().Name)
+		}
+	case ed25519.PublicKey:
+		if k.alg != "EdDSA" {
+			return fmt.Errorf("session: an Ed25519 key cannot be used for %s", k.alg)
+		}
+		if len(pub) != ed25519.PublicKeySize {
+			return fmt.Errorf("session: Ed25519 public key is %d bytes; want %d", len(pub), ed25519.PublicKeySize)
+		}
+	case *rsa.PublicKey:
+		if k.alg != "RS256" && k.alg != "PS256" {
+			return fmt.Errorf("session: an RSA key cannot be used for %s", k.alg)
+		}
+		if bits := pub.N.BitLen(); bits < MinRSABits {
+			return fmt.Errorf("session: %s key has %d bits; at least %d are required", k.alg, bits, MinRSABits)
+		}
+	default:
+		return fmt.Errorf("session: unsupported %s key type %T", k.alg, k.public)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ type Manager struct {
 	cfg    config
 	active *pinnedKey
 	byID   map[string]*pinnedKey
+	cache  *verifiedCache // nil when off
 }
 
 // Token is an issued token with the claims it carries.
@@ -42,7 +43,10 @@ func New(key Key, opts ...Option) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{cfg: cfg, active: pk, byID: map[string]*pinnedKey{}}
+	if !cfg.cacheSet && pk.alg != "HS256" {
+		cfg.cacheEntries = DefaultVerifiedCacheEntries
+	}
+	m := &Manager{cfg: cfg, active: pk, byID: map[string]*pinnedKey{}, cache: newVerifiedCache(cfg.cacheEntries)}
 	if pk.id != "" {
 		m.byID[pk.id] = pk
 	}
@@ -107,12 +111,43 @@ func (m *Manager) encodeExtra(name string, v any) (json.RawMessage, error) {
 // size cap, the compact form, the header (alg must be the key's own), the
 // signature, strict claims decoding, exp / nbf / iat / auth_time against
 // the clock and leeway, iss and aud when configured, and the revocation
-// store. Errors match [ErrInvalid], [ErrExpired], [ErrNotYetValid],
-// [ErrRevoked] or [ErrUnavailable] with [errors.Is].
+// store. A token found in the verified-token cache (see
+// [WithVerifiedTokenCache]) skips the checks up to the claims' decoding;
+// the time checks and the revocation store still run. Errors match
+// [ErrInvalid], [ErrExpired], [ErrNotYetValid], [ErrRevoked] or
+// [ErrUnavailable] with [errors.Is].
 func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > m.cfg.maxTokenSize {
 		return nil, errTooLong
 	}
+	if m.cache != nil {
+		if c, ok := m.cache.get(token); ok {
+			if err := m.checkTimes(c); err != nil {
+				m.cache.forget(token)
+				return nil, err
+			}
+			if err := m.checkRevoked(ctx, c); err != nil {
+				return nil, err
+			}
+			return c, nil
+		}
+	}
+	c, err := m.verifySignedToken(token)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkRevoked(ctx, c); err != nil {
+		return nil, err
+	}
+	if m.cache != nil {
+		m.cache.put(token, c)
+	}
+	return c, nil
+}
+
+// verifySignedToken runs every check of [Manager.Verify] but the
+// revocation store's.
+func (m *Manager) verifySignedToken(token string) (*Claims, error) {
 	parts, err := splitCompact(token)
 	if err != nil {
 		return nil, err
@@ -121,11 +156,7 @@ func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
-	sig, err := decodePart(parts.signature)
-	if err != nil {
-		return nil, err
-	}
-	if err := key.verify(parts.signingInput, sig); err != nil {
+	if err := key.verify(parts.signingInput, parts.signature); err != nil {
 		return nil, err
 	}
 	payload, err := decodePart(parts.payload)
@@ -149,9 +180,6 @@ func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 	if c.SessionID == "" && c.TokenID == "" {
 		sum := sha256.Sum256([]byte(parts.signature))
 		c.tokenHash = base64.RawURLEncoding.EncodeToString(sum[:16])
-	}
-	if err := m.checkRevoked(ctx, c); err != nil {
-		return nil, err
 	}
 	return c, nil
 }
@@ -220,7 +248,7 @@ func (m *Manager) checkRevoked(ctx context.Context, c *Claims) error {
 // session is younger than the maximum lifetime, and a renewed token would
 // expire later than c.
 func (m *Manager) ShouldRenew(c *Claims) bool {
-	if !c.Renewable() {
+	if !c.Renewable() || m.active.signKey == nil {
 		return false
 	}
 	now := m.now()
@@ -340,18 +368,19 @@ func (m *Manager) sign(c *Claims, now, exp time.Time) (*Token, error) {
 		c.Audience = []string{m.cfg.audience}
 	}
 	key := m.active
-	buf := make([]byte, 0, 512)
+	var payloadBuf, sigBuf [512]byte
+	payload := appendClaims(payloadBuf[:0], c, m.cfg.userIDClaim)
+	buf := make([]byte, 0, len(key.header)+b64.EncodedLen(len(payload))+b64.EncodedLen(key.sigSize)+2)
 	buf = append(buf, key.header...)
 	buf = append(buf, '.')
-	payload := appendClaims(nil, c, m.cfg.userIDClaim)
 	buf = b64.AppendEncode(buf, payload)
-	sig, err := key.sign(buf)
+	sig, err := key.appendSignature(sigBuf[:0], buf)
 	if err != nil {
 		return nil, fmt.Errorf("session: sign: %w", err)
 	}
 	buf = append(buf, '.')
 	buf = b64.AppendEncode(buf, sig)
-	return &Token{Value: string(buf), Claims: c, ExpiresIn: c.ExpiresAt.Sub(c.IssuedAt)}, nil
+	return &Token{Value: unsafe.String(unsafe.SliceData(buf), len(buf)), Claims: c, ExpiresIn: c.ExpiresAt.Sub(c.IssuedAt)}, nil
 }
 
 func (m *Manager) now() time.Time { return m.cfg.now() }

@@ -31,6 +31,10 @@ type config struct {
 	now          func() time.Time
 	store        Store
 	maxTokenSize int
+	// cacheEntries is the verified-token cache bound; cacheSet records
+	// that WithVerifiedTokenCache chose it.
+	cacheEntries int
+	cacheSet     bool
 }
 
 // WithTTL sets the lifetime of each issued or renewed token.
@@ -76,6 +80,17 @@ func WithStore(s Store) Option { return func(c *config) { c.store = s } }
 // are rejected before any decoding. Default: [DefaultMaxTokenSize] (8 KiB).
 func WithMaxTokenSize(n int) Option { return func(c *config) { c.maxTokenSize = n } }
 
+// WithVerifiedTokenCache bounds the verified-token cache: a repeated token
+// that already verified skips the signature check (its exp, nbf and the
+// revocation store are still checked on every use). Entries are keyed by
+// the whole token, so no forged token can hit one. 0 turns the cache off.
+// Default: [DefaultVerifiedCacheEntries] for asymmetric keys, whose
+// signature checks are costly, and off for HS256, whose HMAC is cheaper
+// than the memory the cache would hold.
+func WithVerifiedTokenCache(entries int) Option {
+	return func(c *config) { c.cacheEntries, c.cacheSet = entries, true }
+}
+
 // newConfig applies opts over the defaults and validates the result.
 func newConfig(opts []Option) (config, error) {
 	c := config{
@@ -107,6 +122,8 @@ func newConfig(opts []Option) (config, error) {
 		return c, fmt.Errorf("session: leeway is %v; it must be at most %v", c.leeway, MaxLeeway)
 	case c.now == nil:
 		return c, fmt.Errorf("session: clock is nil")
+	case c.cacheEntries < 0:
+		return c, fmt.Errorf("session: verified-token cache size is %d; it must not be negative (0 turns it off)", c.cacheEntries)
 	case c.maxTokenSize < 256:
 		return c, fmt.Errorf("session: max token size is %d bytes; it must be at least 256", c.maxTokenSize)
 	case c.issuer != "" && !validClaimString(c.issuer):

@@ -1,0 +1,233 @@
+package session
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jws"
+)
+
+// testKeys returns one signing key per supported algorithm, generated here.
+func testKeys(t testing.TB) map[string]Key {
+	t.Helper()
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ed, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	return map[string]Key{
+		"HS256": HS256(secret),
+		"ES256": ES256(ec),
+		"EdDSA": EdDSA(ed),
+		"RS256": RS256(rs),
+		"PS256": PS256(rs),
+	}
+}
+
+// publicOf returns the verification-only counterpart of a signing key.
+func publicOf(k Key) Key {
+	switch pub := k.public.(type) {
+	case *ecdsa.PublicKey:
+		return ES256Public(pub)
+	case ed25519.PublicKey:
+		return EdDSAPublic(pub)
+	case *rsa.PublicKey:
+		if k.alg == "PS256" {
+			return PS256Public(pub)
+		}
+		return RS256Public(pub)
+	}
+	return k
+}
+
+func TestKeysRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	for alg, key := range testKeys(t) {
+		t.Run(alg, func(t *testing.T) {
+			issuer, err := New(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := issuer.Issue(ctx, "123", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, _, _ := strings.Cut(tok.Value, ".")
+			raw, _ := base64.RawURLEncoding.DecodeString(header)
+			if want := `{"alg":"` + alg + `","typ":"JWT"}`; string(raw) != want {
+				t.Errorf("header: got %s, want %s", raw, want)
+			}
+			if c, err := issuer.Verify(ctx, tok.Value); err != nil || c.UserID != "123" {
+				t.Fatalf("issuer verify: got %v, %v", c, err)
+			}
+			if alg == "HS256" {
+				return
+			}
+			resource, err := New(publicOf(key))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := resource.Verify(ctx, tok.Value)
+			if err != nil || c.UserID != "123" {
+				t.Fatalf("verify-only manager: got %v, %v", c, err)
+			}
+			if resource.ShouldRenew(c) {
+				t.Error("a verify-only manager wants to renew")
+			}
+			if _, err := resource.Issue(ctx, "123", nil); err == nil {
+				t.Error("a verify-only manager issued a token")
+			}
+			// A single flipped signature bit is rejected.
+			b := []byte(tok.Value)
+			b[len(b)-5] ^= 1
+			if _, err := resource.Verify(ctx, string(b)); !errors.Is(err, ErrInvalid) {
+				t.Errorf("tampered signature: got %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+// TestAlgorithmConfusion signs with every key and verifies with every
+// other: a token verifies only under the key that made it.
+func TestAlgorithmConfusion(t *testing.T) {
+	ctx := context.Background()
+	keys := testKeys(t)
+	tokens := map[string]string{}
+	for alg, key := range keys {
+		m, err := New(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := m.Issue(ctx, "1", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[alg] = tok.Value
+	}
+	for verifyAlg, key := range keys {
+		m, err := New(publicOf(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for signAlg, tok := range tokens {
+			_, err := m.Verify(ctx, tok)
+			// RS256 and PS256 share one RSA key here: the header alg still
+			// has to match the pinned one.
+			same := signAlg == verifyAlg
+			if same && err != nil {
+				t.Errorf("%s token under %s key: got %v, want valid", signAlg, verifyAlg, err)
+			}
+			if !same && !errors.Is(err, ErrInvalid) {
+				t.Errorf("%s token under %s key: got %v, want ErrInvalid", signAlg, verifyAlg, err)
+			}
+		}
+	}
+}
+
+func TestKeyValidation(t *testing.T) {
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	small, _ := rsa.GenerateKey(rand.Reader, 1024)
+	tests := []struct {
+		name string
+		key  Key
+		want string
+	}{
+		{"zero key", Key{}, "zero Key"},
+		{"short HMAC secret", HS256(make([]byte, 31)), "at least 32"},
+		{"ES256 on P-384", ES256(p384), "P-256"},
+		{"nil ECDSA key", ES256(nil), "nil"},
+		{"nil public key", ES256Public(nil), "nil"},
+		{"RS256 with 1024 bits", RS256(small), "at least 2048"},
+		{"PS256 with 1024 bits", PS256Public(&small.PublicKey), "at least 2048"},
+		{"short Ed25519 public key", EdDSAPublic(make(ed25519.PublicKey, 16)), "want 32"},
+		{"ECDSA key for EdDSA", Key{alg: "EdDSA", public: &p384.PublicKey}, "cannot be used for EdDSA"},
+		{"RSA key for ES256", Key{alg: "ES256", public: &small.PublicKey}, "cannot be used for ES256"},
+		{"invalid kid", HS256(make([]byte, 32)).WithID("a\x00b"), "key id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.key)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestPooledHMACMatchesJWX holds the pooled HS256 verifier to jwx's own
+// HMAC signer and verifier on many inputs, and checks that concurrent use
+// of the pool never mixes states.
+func TestPooledHMACMatchesJWX(t *testing.T) {
+	secret := []byte("pooled-hmac-cross-check-secret-0123456789")
+	p, err := newPinnedKey(HS256(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := jws.NewSigner(jwa.HS256)
+	verifier, _ := jws.NewVerifier(jwa.HS256)
+	for i := 0; i < 200; i++ {
+		input := make([]byte, i*7)
+		rand.Read(input)
+		s := base64.RawURLEncoding.EncodeToString(input)
+		sig, err := signer.Sign([]byte(s), secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc := base64.RawURLEncoding.EncodeToString(sig)
+		if err := p.verify(s, enc); err != nil {
+			t.Fatalf("input %d: pooled verifier rejected jwx's signature: %v", i, err)
+		}
+		ours, err := p.appendSignature(nil, []byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := verifier.Verify([]byte(s), ours, secret); err != nil {
+			t.Fatalf("input %d: jwx rejected our signature: %v", i, err)
+		}
+		sig[i%len(sig)] ^= 0x80
+		if err := p.verify(s, base64.RawURLEncoding.EncodeToString(sig)); err == nil {
+			t.Fatalf("input %d: pooled verifier accepted a wrong signature", i)
+		}
+	}
+	done := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			for i := 0; i < 200; i++ {
+				in := fmt.Sprintf("goroutine-%d-input-%d", g, i)
+				mac := hmac.New(sha256.New, secret)
+				mac.Write([]byte(in))
+				if err := p.verify(in, base64.RawURLEncoding.EncodeToString(mac.Sum(nil))); err != nil {
+					done <- fmt.Errorf("goroutine %d input %d: %v", g, i, err)
+					return
+				}
+			}
+			done <- nil
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
