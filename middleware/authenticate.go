@@ -76,10 +76,10 @@ func Authenticate(v Verifier, opts ...Option) (func(http.Handler) http.Handler, 
 
 // plainBearer returns the token of the common form "Bearer <token>" (one
 // Authorization header, the scheme spelled "Bearer", one space) without
-// checking its characters. The fast path only uses it for tokens that then
-// verify, and a verified compact JWS consists of base64url characters and
-// dots, which is valid RFC 6750 syntax: the full extractor would have
-// returned the same token.
+// checking its characters. The fast path acts on it only when the token
+// verifies (a verified compact JWS consists of base64url characters and
+// dots, valid RFC 6750 syntax) or has valid b64token syntax: in both cases
+// the full extractor would have returned the same token.
 func plainBearer(r *http.Request) (string, bool) {
 	values := r.Header["Authorization"]
 	if len(values) != 1 {
@@ -117,11 +117,21 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a := h.a
 	if a.fast {
 		if tok, ok := plainBearer(r); ok {
-			if claims, err := a.verifier.Verify(r.Context(), tok); err == nil && claims != nil {
+			claims, err := a.verifier.Verify(r.Context(), tok)
+			if err == nil && claims != nil {
 				h.next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), claims)))
 				return
 			}
-			// Any failure takes the full path below, which classifies it.
+			// With valid b64token syntax the full extractor returns this
+			// very token, so the failure is the token's; otherwise the
+			// full path below answers the malformed request.
+			if isB64Token(tok) {
+				if err == nil {
+					err = errNoClaims
+				}
+				a.fail(w, r, classify(err), err)
+				return
+			}
 		}
 	}
 	tok, err := a.extract(r)
