@@ -18,30 +18,43 @@ type verifiedCache struct {
 	max int
 
 	mu      sync.RWMutex
-	entries map[string]*Claims
+	entries map[string]verifiedEntry
+}
+
+// verifiedEntry is verified claims and the key-set generation that verified
+// them; an entry of an older generation may rest on a retired key.
+type verifiedEntry struct {
+	claims *Claims
+	gen    uint64
 }
 
 func newVerifiedCache(max int) *verifiedCache {
 	if max <= 0 {
 		return nil
 	}
-	return &verifiedCache{max: max, entries: make(map[string]*Claims, min(max, 1024))}
+	return &verifiedCache{max: max, entries: make(map[string]verifiedEntry, min(max, 1024))}
 }
 
-// get returns a copy of the cached claims of token.
-func (vc *verifiedCache) get(token string) (*Claims, bool) {
+// get returns a copy of the cached claims of token, if they were verified
+// in key-set generation gen.
+func (vc *verifiedCache) get(token string, gen uint64) (*Claims, bool) {
 	vc.mu.RLock()
-	c, ok := vc.entries[token]
+	e, ok := vc.entries[token]
 	vc.mu.RUnlock()
 	if !ok {
 		return nil, false
 	}
-	copied := *c
+	if e.gen != gen {
+		vc.forget(token)
+		return nil, false
+	}
+	copied := *e.claims
 	return &copied, true
 }
 
-// put remembers verified claims; the cache keeps its own copy.
-func (vc *verifiedCache) put(token string, c *Claims) {
+// put remembers claims verified in key-set generation gen; the cache keeps
+// its own copy.
+func (vc *verifiedCache) put(token string, c *Claims, gen uint64) {
 	copied := *c
 	token = strings.Clone(token) // do not pin the request's buffers
 	vc.mu.Lock()
@@ -52,7 +65,7 @@ func (vc *verifiedCache) put(token string, c *Claims) {
 			break
 		}
 	}
-	vc.entries[token] = &copied
+	vc.entries[token] = verifiedEntry{&copied, gen}
 }
 
 // forget drops token, once it is known to have expired.

@@ -99,7 +99,7 @@ func TestVerifiedCacheKeepsEveryCheck(t *testing.T) {
 		if _, err := m.Verify(ctx, tok.Value); !errors.Is(err, ErrExpired) {
 			t.Errorf("got %v, want ErrExpired from a cached token", err)
 		}
-		if _, ok := m.cache.get(tok.Value); ok {
+		if _, ok := m.cache.get(tok.Value, 0); ok {
 			t.Error("an expired token stayed in the cache")
 		}
 	})

@@ -48,6 +48,7 @@ var (
 	errEncoding         = invalid("token part is not canonical unpadded base64url")
 	errSignature        = invalid("signature does not verify")
 	errUnknownKey       = invalid("no key matches the token's kid")
+	errNoKid            = invalid("token has no kid and the key set holds several keys")
 	errAlgorithm        = invalid("header alg does not match the key's algorithm")
 	errExpired          = &tokenError{ErrExpired, "exp has passed"}
 	errSessionEnded     = &tokenError{ErrExpired, "session exceeded its maximum lifetime"}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 	"unsafe"
@@ -14,10 +15,9 @@ import (
 // Manager issues, verifies, renews and revokes session tokens. It is safe
 // for concurrent use and immutable once built by [New].
 type Manager struct {
-	cfg    config
-	active *pinnedKey
-	byID   map[string]*pinnedKey
-	cache  *verifiedCache // nil when off
+	cfg   config
+	ring  keyring
+	cache *verifiedCache // nil when off
 }
 
 // Token is an issued token with the claims it carries.
@@ -31,26 +31,27 @@ type Token struct {
 	ExpiresIn time.Duration
 }
 
-// New returns a [Manager] that signs and verifies with key. Each option
-// documents its default. New refuses a weak key or an inconsistent
-// configuration with an error that says what to fix.
-func New(key Key, opts ...Option) (*Manager, error) {
+// New returns a [Manager] that signs and verifies with keys: a single
+// [Key] (such as [HS256]), a verification-only key for a service that only
+// checks tokens, or a [*KeySet] for rotation. Each option documents its
+// default. New refuses a weak key or an inconsistent configuration with an
+// error that says what to fix.
+func New(keys Keys, opts ...Option) (*Manager, error) {
+	if keys == nil {
+		return nil, errors.New("session: New needs keys, such as session.HS256(secret); got nil")
+	}
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	pk, err := newPinnedKey(key)
+	ring, err := keys.keyring()
 	if err != nil {
 		return nil, err
 	}
-	if !cfg.cacheSet && pk.alg != "HS256" {
+	if !cfg.cacheSet && ring.asymmetric() {
 		cfg.cacheEntries = DefaultVerifiedCacheEntries
 	}
-	m := &Manager{cfg: cfg, active: pk, byID: map[string]*pinnedKey{}, cache: newVerifiedCache(cfg.cacheEntries)}
-	if pk.id != "" {
-		m.byID[pk.id] = pk
-	}
-	return m, nil
+	return &Manager{cfg: cfg, ring: ring, cache: newVerifiedCache(cfg.cacheEntries)}, nil
 }
 
 // TTL returns the lifetime of issued tokens.
@@ -120,8 +121,9 @@ func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > m.cfg.maxTokenSize {
 		return nil, errTooLong
 	}
+	gen := m.ring.generation()
 	if m.cache != nil {
-		if c, ok := m.cache.get(token); ok {
+		if c, ok := m.cache.get(token, gen); ok {
 			if err := m.checkTimes(c); err != nil {
 				m.cache.forget(token)
 				return nil, err
@@ -132,7 +134,7 @@ func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 			return c, nil
 		}
 	}
-	c, err := m.verifySignedToken(token)
+	c, err := m.verifySignedToken(ctx, token)
 	if err != nil {
 		return nil, err
 	}
@@ -140,19 +142,19 @@ func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, err
 	}
 	if m.cache != nil {
-		m.cache.put(token, c)
+		m.cache.put(token, c, gen)
 	}
 	return c, nil
 }
 
 // verifySignedToken runs every check of [Manager.Verify] but the
 // revocation store's.
-func (m *Manager) verifySignedToken(token string) (*Claims, error) {
+func (m *Manager) verifySignedToken(ctx context.Context, token string) (*Claims, error) {
 	parts, err := splitCompact(token)
 	if err != nil {
 		return nil, err
 	}
-	key, err := m.keyFor(parts.header)
+	key, err := m.keyFor(ctx, parts.header)
 	if err != nil {
 		return nil, err
 	}
@@ -185,11 +187,12 @@ func (m *Manager) verifySignedToken(token string) (*Claims, error) {
 }
 
 // keyFor selects the key for a token by its encoded header. The header of
-// tokens this Manager signs matches byte for byte; any other header is
-// decoded strictly, and its alg must equal the selected key's.
-func (m *Manager) keyFor(encoded string) (*pinnedKey, error) {
-	if encoded == m.active.header {
-		return m.active, nil
+// tokens signed here matches byte for byte; any other header is decoded
+// strictly, the key is looked up by its kid, and its alg must equal the
+// key's own.
+func (m *Manager) keyFor(ctx context.Context, encoded string) (*pinnedKey, error) {
+	if key := m.ring.byHeader(encoded); key != nil {
+		return key, nil
 	}
 	raw, err := decodePart(encoded)
 	if err != nil {
@@ -199,11 +202,9 @@ func (m *Manager) keyFor(encoded string) (*pinnedKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := m.active
-	if h.hasKid && m.active.id != "" {
-		if key = m.byID[h.kid]; key == nil {
-			return nil, errUnknownKey
-		}
+	key, err := m.ring.lookup(ctx, h)
+	if err != nil {
+		return nil, err
 	}
 	if h.alg != key.alg {
 		return nil, errAlgorithm
@@ -248,7 +249,7 @@ func (m *Manager) checkRevoked(ctx context.Context, c *Claims) error {
 // session is younger than the maximum lifetime, and a renewed token would
 // expire later than c.
 func (m *Manager) ShouldRenew(c *Claims) bool {
-	if !c.Renewable() || m.active.signKey == nil {
+	if !c.Renewable() || m.ring.signing() == nil {
 		return false
 	}
 	now := m.now()
@@ -367,7 +368,10 @@ func (m *Manager) sign(c *Claims, now, exp time.Time) (*Token, error) {
 	if m.cfg.audience != "" {
 		c.Audience = []string{m.cfg.audience}
 	}
-	key := m.active
+	key := m.ring.signing()
+	if key == nil {
+		return nil, fmt.Errorf("session: sign: %w", errVerifyOnly)
+	}
 	var payloadBuf, sigBuf [512]byte
 	payload := appendClaims(payloadBuf[:0], c, m.cfg.userIDClaim)
 	buf := make([]byte, 0, len(key.header)+b64.EncodedLen(len(payload))+b64.EncodedLen(key.sigSize)+2)
