@@ -251,7 +251,7 @@ func TestKeySetConcurrentRotation(t *testing.T) {
 	}
 	for i := 1; i <= 20; i++ {
 		id := "k" + string(rune('0'+i%10)) + string(rune('a'+i))
-		if err := ks.Add(HS256([]byte("rotation-secret-"+id+"-0123456789abcdefgh")).WithID(id)); err != nil {
+		if err := ks.Add(HS256([]byte("rotation-secret-" + id + "-0123456789abcdefgh")).WithID(id)); err != nil {
 			t.Fatal(err)
 		}
 		prev := ks.ActiveID()

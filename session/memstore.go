@@ -32,7 +32,10 @@ type MemoryStoreOptions struct {
 
 // MemoryStore is an in-process [Store]: bounded, safe for concurrent use,
 // and forgetting each record once the tokens it covers can no longer be
-// valid. Revocations are not shared between processes.
+// valid. Revocations are not shared between processes: a deployment of
+// several instances needs a shared store such as session/redisstore. It
+// never fails for being unreachable; its only error is [ErrStoreFull].
+// Revoked allocates nothing.
 type MemoryStore struct {
 	max int
 	now func() time.Time
@@ -66,6 +69,9 @@ func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
 
 // Revoke implements [Store].
 func (s *MemoryStore) Revoke(_ context.Context, key string, until time.Time) error {
+	if !s.now().Before(until) {
+		return nil // covers nothing any more
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, exists := s.keys[key]
@@ -82,6 +88,9 @@ func (s *MemoryStore) Revoke(_ context.Context, key string, until time.Time) err
 
 // RevokeUser implements [Store].
 func (s *MemoryStore) RevokeUser(_ context.Context, userID string, before, until time.Time) error {
+	if !s.now().Before(until) {
+		return nil // covers nothing any more
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, exists := s.users[userID]

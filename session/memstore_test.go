@@ -9,7 +9,14 @@ import (
 	"time"
 
 	"github.com/jwtsession/jwtsession/session"
+	"github.com/jwtsession/jwtsession/session/storetest"
 )
+
+func TestMemoryStoreConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) session.Store {
+		return session.NewMemoryStore(session.MemoryStoreOptions{Clock: now})
+	})
+}
 
 // sidClaims returns claims of a token of session sid.
 func sidClaims(sid string) *session.Claims {

@@ -1,10 +1,12 @@
 // Command basic is the jwtsession demo API: log in, call /me with the bearer
 // token, watch it renew near expiry, refresh it explicitly, and log out.
 //
-//	go run ./examples/basic [-addr 127.0.0.1:8080] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h]
+//	go run ./examples/basic [-addr 127.0.0.1:8080] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h] [-redis-addr 127.0.0.1:6379]
 //
 // JWT_SECRET (at least 32 bytes) is the HS256 secret; when it is unset a
-// random one is made for this run.
+// random one is made for this run. With -redis-addr, logouts are recorded
+// in that Redis and shared by every instance started with the same Redis
+// and JWT_SECRET; without it they stay in this process's memory.
 package main
 
 import (
@@ -22,7 +24,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/jwtsession/jwtsession/session"
+	"github.com/jwtsession/jwtsession/session/redisstore"
 )
 
 func main() {
@@ -40,6 +45,7 @@ type options struct {
 	ttl         time.Duration
 	renewWithin time.Duration
 	maxLifetime time.Duration
+	redisAddr   string
 }
 
 func parseFlags(args []string) (options, error) {
@@ -50,6 +56,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.ttl, "ttl", 30*time.Minute, "token lifetime")
 	fs.DurationVar(&o.renewWithin, "renew-within", 10*time.Minute, "renew tokens with less than this left")
 	fs.DurationVar(&o.maxLifetime, "max-lifetime", 24*time.Hour, "absolute session limit from login")
+	fs.StringVar(&o.redisAddr, "redis-addr", "", "Redis host:port for revocations shared by several instances (default: in memory, this process only)")
 	if err := fs.Parse(args); err != nil {
 		fs.SetOutput(os.Stderr)
 		fs.PrintDefaults()
@@ -86,10 +93,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	if err != nil {
 		return err
 	}
+	store, closeStore, err := revocationStore(ctx, opts.redisAddr, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
 	m, err := session.New(session.HS256(secret),
 		session.WithTTL(opts.ttl),
 		session.WithRenewWithin(opts.renewWithin),
 		session.WithMaxLifetime(opts.maxLifetime),
+		session.WithStore(store),
 	)
 	if err != nil {
 		return err
@@ -131,4 +144,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 		return err
 	}
 	return nil
+}
+
+// revocationStore returns the Redis store at addr, shared by every
+// instance that uses the same Redis, or nil (the manager's in-memory
+// default, this process only) when addr is empty. It refuses to start
+// when Redis does not answer. closeStore releases the client.
+func revocationStore(ctx context.Context, addr string, logger *log.Logger) (store session.Store, closeStore func() error, err error) {
+	if addr == "" {
+		logger.Print("revocations in memory: logouts apply to this process only (-redis-addr shares them)")
+		return nil, func() error { return nil }, nil
+	}
+	// Short timeouts and few retries: the store is asked on every request,
+	// and a Redis outage should turn into a quick 503, not a slow one.
+	client := redis.NewClient(&redis.Options{
+		Addr:          addr,
+		DialTimeout:   time.Second,
+		ReadTimeout:   time.Second,
+		WriteTimeout:  time.Second,
+		MaxRetries:    1,
+		DialerRetries: 1,
+	})
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pingCtx).Err(); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("redis at %s: %w", addr, err)
+	}
+	rs, err := redisstore.New(client, redisstore.Options{})
+	if err != nil {
+		client.Close()
+		return nil, nil, err
+	}
+	logger.Printf("revocations in Redis at %s: logouts apply to every instance using it", addr)
+	return rs, client.Close, nil
 }

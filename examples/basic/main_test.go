@@ -336,9 +336,9 @@ func TestFlags(t *testing.T) {
 		want    options
 		wantErr bool
 	}{
-		{"defaults", nil, options{"127.0.0.1:8080", 30 * time.Minute, 10 * time.Minute, 24 * time.Hour}, false},
-		{"all set", []string{"-addr", "127.0.0.1:0", "-ttl", "6s", "-renew-within", "4s", "-max-lifetime", "1m"},
-			options{"127.0.0.1:0", 6 * time.Second, 4 * time.Second, time.Minute}, false},
+		{"defaults", nil, options{"127.0.0.1:8080", 30 * time.Minute, 10 * time.Minute, 24 * time.Hour, ""}, false},
+		{"all set", []string{"-addr", "127.0.0.1:0", "-ttl", "6s", "-renew-within", "4s", "-max-lifetime", "1m", "-redis-addr", "127.0.0.1:6379"},
+			options{"127.0.0.1:0", 6 * time.Second, 4 * time.Second, time.Minute, "127.0.0.1:6379"}, false},
 		{"bad duration", []string{"-ttl", "soon"}, options{}, true},
 		{"unknown flag", []string{"-port", "1"}, options{}, true},
 		{"stray argument", []string{"serve"}, options{}, true},

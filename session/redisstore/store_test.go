@@ -1,0 +1,523 @@
+package redisstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/jwtsession/jwtsession/internal/redistest"
+	"github.com/jwtsession/jwtsession/session"
+	"github.com/jwtsession/jwtsession/session/redisstore"
+	"github.com/jwtsession/jwtsession/session/storetest"
+)
+
+// newClient returns a client of the single node at addr, closed when t
+// ends. Retries are off, so that an unreachable server shows at once.
+func newClient(t *testing.T, addr string) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func newClusterClient(t *testing.T, addr string) *redis.ClusterClient {
+	t.Helper()
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// uniquePrefix returns a key prefix no other store of the run uses.
+func uniquePrefix(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return "test:" + hex.EncodeToString(b) + ":"
+}
+
+func newStore(t *testing.T, client redis.UniversalClient, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(client, opts)
+	if err != nil {
+		t.Fatalf("redisstore.New: %v", err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	single := redistest.Start(t, redistest.Options{})
+	cluster := redistest.Start(t, redistest.Options{Cluster: true})
+	tests := []struct {
+		name   string
+		client func(t *testing.T) redis.UniversalClient
+		prefix func(t *testing.T) string
+	}{
+		{
+			name:   "single node",
+			client: func(t *testing.T) redis.UniversalClient { return newClient(t, single.Addr) },
+			prefix: uniquePrefix,
+		},
+		{
+			name: "universal client",
+			client: func(t *testing.T) redis.UniversalClient {
+				c := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{single.Addr}})
+				t.Cleanup(func() { c.Close() })
+				return c
+			},
+			prefix: uniquePrefix,
+		},
+		{
+			name:   "cluster",
+			client: func(t *testing.T) redis.UniversalClient { return newClusterClient(t, cluster.Addr) },
+			prefix: uniquePrefix,
+		},
+		{
+			name:   "cluster, one hash slot",
+			client: func(t *testing.T) redis.UniversalClient { return newClusterClient(t, cluster.Addr) },
+			prefix: func(t *testing.T) string { return "{" + uniquePrefix(t) + "}" },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := tt.client(t)
+			storetest.Run(t, func(t *testing.T, now func() time.Time) session.Store {
+				return newStore(t, client, redisstore.Options{Prefix: tt.prefix(t), Clock: now})
+			})
+		})
+	}
+}
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		name    string
+		client  redis.UniversalClient
+		opts    redisstore.Options
+		wantErr string
+	}{
+		{name: "nil client", client: nil, wantErr: "got nil"},
+		{name: "typed nil client", client: (*redis.Client)(nil), wantErr: "got nil"},
+		{name: "typed nil cluster client", client: (*redis.ClusterClient)(nil), wantErr: "got nil"},
+		{name: "negative clock skew", client: redis.NewClient(&redis.Options{}), opts: redisstore.Options{ClockSkew: -time.Second}, wantErr: "clock skew"},
+		{name: "zero options", client: redis.NewClient(&redis.Options{})},
+		{name: "all options", client: redis.NewClient(&redis.Options{}), opts: redisstore.Options{Prefix: "app:", ClockSkew: time.Second, Clock: time.Now}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := redisstore.New(tt.client, tt.opts)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("got error %v, want none", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("got error %v, want one about %q", err, tt.wantErr)
+			case tt.wantErr == "" && s == nil:
+				t.Fatal("got a nil store and no error")
+			}
+		})
+	}
+}
+
+// TestKeyLayoutAndTTLs checks the documented key names, values and
+// expiry times against Redis itself.
+func TestKeyLayoutAndTTLs(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t, redistest.Options{})
+	client := newClient(t, srv.Addr)
+	prefix := uniquePrefix(t)
+	const skew = 2 * time.Second
+	clock := storetest.NewClock(time.Now().Truncate(time.Second))
+	s := newStore(t, client, redisstore.Options{Prefix: prefix, ClockSkew: skew, Clock: clock.Now})
+	start := clock.Now()
+	sessUntil := start.Add(10*time.Minute + 1500*time.Microsecond) // rounds up to ...002 ms
+	userUntil := start.Add(time.Hour)
+
+	if err := s.Revoke(ctx, "sid:abc", sessUntil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeUser(ctx, "123", start, userUntil); err != nil {
+		t.Fatal(err)
+	}
+	ms := func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+	sessMS := strconv.FormatInt(sessUntil.UnixMilli()+1, 10)
+
+	type record struct{ value, expireAt string }
+	want := map[string]record{
+		prefix + "rev:sid:abc": {sessMS, strconv.FormatInt(sessUntil.UnixMilli()+1+skew.Milliseconds(), 10)},
+		prefix + "user:123":    {strconv.FormatInt(start.Unix(), 10) + ":" + ms(userUntil), ms(userUntil.Add(skew))},
+	}
+	check := func(step string) {
+		t.Helper()
+		keys, err := client.Keys(ctx, prefix+"*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) != len(want) {
+			t.Errorf("%s: got keys %q, want %d keys", step, keys, len(want))
+		}
+		for key, rec := range want {
+			if got, err := client.Get(ctx, key).Result(); err != nil || got != rec.value {
+				t.Errorf("%s: GET %s: got (%q, %v), want %q", step, key, got, err, rec.value)
+			}
+			if got, err := redistest.Do(srv.Addr, "PEXPIRETIME", key); err != nil || got != rec.expireAt {
+				t.Errorf("%s: PEXPIRETIME %s: got (%s, %v), want %s (until + clock skew)", step, key, got, err, rec.expireAt)
+			}
+			if ttl, err := client.PTTL(ctx, key).Result(); err != nil || ttl <= 0 {
+				t.Errorf("%s: PTTL %s: got (%v, %v), want a positive TTL", step, key, ttl, err)
+			}
+		}
+	}
+	check("after the first revocations")
+
+	// Earlier-ending revocations change neither the values nor the TTLs.
+	if err := s.Revoke(ctx, "sid:abc", start.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeUser(ctx, "123", start.Add(-time.Hour), start.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	check("after earlier-ending revocations")
+
+	// Later-ending ones extend both; the later cutoff is kept.
+	later := start.Add(2 * time.Hour)
+	if err := s.Revoke(ctx, "sid:abc", later); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeUser(ctx, "123", start.Add(-time.Hour), later); err != nil {
+		t.Fatal(err)
+	}
+	want[prefix+"rev:sid:abc"] = record{ms(later), ms(later.Add(skew))}
+	want[prefix+"user:123"] = record{strconv.FormatInt(start.Unix(), 10) + ":" + ms(later), ms(later.Add(skew))}
+	check("after later-ending revocations")
+
+	// A revocation that is already over writes nothing.
+	if err := s.Revoke(ctx, "sid:over", start); err != nil {
+		t.Fatal(err)
+	}
+	check("after a revocation already over")
+}
+
+// TestKeysExpireOnTheirOwn lets Redis's own clock run out a record.
+func TestKeysExpireOnTheirOwn(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t, redistest.Options{})
+	client := newClient(t, srv.Addr)
+	prefix := uniquePrefix(t)
+	s := newStore(t, client, redisstore.Options{Prefix: prefix, ClockSkew: time.Millisecond})
+	until := time.Now().Add(200 * time.Millisecond)
+	if err := s.Revoke(ctx, "sid:short", until); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeUser(ctx, "short", time.Now(), until); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ; i++ {
+		n, err := client.Exists(ctx, prefix+"rev:sid:short", prefix+"user:short").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if i >= 200 || time.Now().After(deadline) {
+			t.Fatalf("after %d checks: %d keys still there, want them expired", i+1, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n, err := client.DBSize(ctx).Result(); err != nil || n != 0 {
+		t.Fatalf("DBSIZE: got (%d, %v), want 0", n, err)
+	}
+}
+
+// counter counts what a client sends: single commands and pipelines.
+type counter struct {
+	mu        sync.Mutex
+	commands  []string
+	pipelines [][]string
+}
+
+func (c *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.mu.Lock()
+		c.commands = append(c.commands, cmd.Name())
+		c.mu.Unlock()
+		return next(ctx, cmd)
+	}
+}
+
+func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		names := make([]string, len(cmds))
+		for i, cmd := range cmds {
+			names[i] = cmd.Name()
+		}
+		c.mu.Lock()
+		c.pipelines = append(c.pipelines, names)
+		c.mu.Unlock()
+		return next(ctx, cmds)
+	}
+}
+
+func (c *counter) reset() (commands []string, pipelines [][]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	commands, pipelines = c.commands, c.pipelines
+	c.commands, c.pipelines = nil, nil
+	return commands, pipelines
+}
+
+// TestRoundTrips checks that a check is one MGET on a node and one
+// pipeline of two GETs on a cluster (split by node, in parallel), and a
+// revocation one script call.
+func TestRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	single := redistest.Start(t, redistest.Options{})
+	cluster := redistest.Start(t, redistest.Options{Cluster: true})
+	tests := []struct {
+		name   string
+		client func(t *testing.T, c *counter) redis.UniversalClient
+		// what a check sends
+		checkCommands  []string
+		checkPipelines [][]string
+	}{
+		{"single node", func(t *testing.T, c *counter) redis.UniversalClient {
+			client := newClient(t, single.Addr)
+			client.AddHook(c)
+			return client
+		}, []string{"mget"}, nil},
+		{"cluster, per node", func(t *testing.T, c *counter) redis.UniversalClient {
+			client := newClusterClient(t, cluster.Addr)
+			client.OnNewNode(func(node *redis.Client) { node.AddHook(c) })
+			return client
+		}, nil, [][]string{{"get", "get"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &counter{}
+			s := newStore(t, tt.client(t, c), redisstore.Options{Prefix: uniquePrefix(t)})
+			until := time.Now().Add(time.Hour)
+			// Warm up: connections, cluster slots, and the scripts loaded.
+			if err := s.Revoke(ctx, "sid:warm", until); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RevokeUser(ctx, "warm", time.Now(), until); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Revoked(ctx, &session.Claims{UserID: "warm", SessionID: "warm"}); err != nil {
+				t.Fatal(err)
+			}
+			c.reset()
+
+			steps := []struct {
+				name          string
+				do            func() error
+				wantCommands  []string
+				wantPipelines [][]string
+			}{
+				{"Revoked", func() error {
+					_, err := s.Revoked(ctx, &session.Claims{UserID: "u", SessionID: "s", IssuedAt: time.Now()})
+					return err
+				}, tt.checkCommands, tt.checkPipelines},
+				{"Revoke", func() error { return s.Revoke(ctx, "sid:s", until) }, []string{"evalsha"}, nil},
+				{"RevokeUser", func() error { return s.RevokeUser(ctx, "u", time.Now(), until) }, []string{"evalsha"}, nil},
+			}
+			for _, st := range steps {
+				if err := st.do(); err != nil {
+					t.Fatalf("%s: %v", st.name, err)
+				}
+				commands, pipelines := c.reset()
+				if !equal(commands, st.wantCommands) || len(pipelines) != len(st.wantPipelines) ||
+					len(pipelines) == 1 && !equal(pipelines[0], st.wantPipelines[0]) {
+					t.Errorf("%s: got commands %q and pipelines %q, want %q and %q", st.name, commands, pipelines, st.wantCommands, st.wantPipelines)
+				}
+			}
+		})
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// storeOps runs each store method once, for the failure tests.
+var storeOps = []struct {
+	name string
+	do   func(ctx context.Context, s session.Store) error
+}{
+	{"Revoke", func(ctx context.Context, s session.Store) error {
+		return s.Revoke(ctx, "sid:s", time.Now().Add(time.Hour))
+	}},
+	{"RevokeUser", func(ctx context.Context, s session.Store) error {
+		return s.RevokeUser(ctx, "u", time.Now(), time.Now().Add(time.Hour))
+	}},
+	{"Revoked", func(ctx context.Context, s session.Store) error {
+		_, err := s.Revoked(ctx, &session.Claims{UserID: "u", SessionID: "s"})
+		return err
+	}},
+}
+
+func TestUnreachable(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	s := newStore(t, newClient(t, srv.Addr), redisstore.Options{Prefix: uniquePrefix(t)})
+	ctx := context.Background()
+	for _, op := range storeOps {
+		if err := op.do(ctx, s); err != nil {
+			t.Fatalf("%s while Redis is up: %v", op.name, err)
+		}
+	}
+
+	srv.Stop()
+	for _, op := range storeOps {
+		t.Run(op.name+" while Redis is down", func(t *testing.T) {
+			err := op.do(ctx, s)
+			if !errors.Is(err, session.ErrStoreUnavailable) || !errors.Is(err, session.ErrUnavailable) {
+				t.Fatalf("got %v, want an error matching ErrStoreUnavailable and ErrUnavailable", err)
+			}
+			var netErr net.Error
+			if !errors.As(err, &netErr) {
+				t.Errorf("got %v, want it to wrap the network error", err)
+			}
+			if !strings.HasPrefix(err.Error(), "redisstore: ") {
+				t.Errorf("got message %q, want it prefixed with the package name", err)
+			}
+		})
+	}
+
+	srv.Restart()
+	for _, op := range storeOps {
+		t.Run(op.name+" after Redis is back", func(t *testing.T) {
+			waitFor(t, func() error { return op.do(ctx, s) })
+		})
+	}
+}
+
+// waitFor calls f until it succeeds, at most 100 times within 10 s: the
+// client's pooled connections to a restarted server fail once each.
+func waitFor(t *testing.T, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ; i++ {
+		err := f()
+		if err == nil {
+			return
+		}
+		if i >= 100 || time.Now().After(deadline) {
+			t.Fatalf("still failing after %d attempts: %v", i+1, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestContextDone(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	s := newStore(t, newClient(t, srv.Addr), redisstore.Options{Prefix: uniquePrefix(t)})
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	for _, ctx := range []struct {
+		name string
+		ctx  context.Context
+		want error
+	}{{"canceled", canceled, context.Canceled}, {"deadline exceeded", expired, context.DeadlineExceeded}} {
+		for _, op := range storeOps {
+			t.Run(ctx.name+"/"+op.name, func(t *testing.T) {
+				err := op.do(ctx.ctx, s)
+				if !errors.Is(err, session.ErrStoreUnavailable) || !errors.Is(err, ctx.want) {
+					t.Fatalf("got %v, want an error matching ErrStoreUnavailable and %v", err, ctx.want)
+				}
+			})
+		}
+	}
+}
+
+// TestRefusals checks that a reply of a working Redis is not reported as
+// an outage, and that verification still fails closed on it.
+func TestRefusals(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t, redistest.Options{})
+	client := newClient(t, srv.Addr)
+	prefix := uniquePrefix(t)
+	s := newStore(t, client, redisstore.Options{Prefix: prefix})
+	until := time.Now().Add(time.Hour)
+
+	// Keys of another type, or values this package did not write.
+	if err := client.HSet(ctx, prefix+"user:hash", "f", "v").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.HSet(ctx, prefix+"rev:sid:hash", "f", "v").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Set(ctx, prefix+"rev:sid:garbage", "not a time", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Set(ctx, prefix+"user:garbage", "1:2:3", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		do   func() error
+	}{
+		{"RevokeUser on a hash", func() error { return s.RevokeUser(ctx, "hash", time.Now(), until) }},
+		{"Revoke on a hash", func() error { return s.Revoke(ctx, "sid:hash", until) }},
+		{"Revoked on a foreign session value", func() error {
+			_, err := s.Revoked(ctx, &session.Claims{UserID: "x", SessionID: "garbage"})
+			return err
+		}},
+		{"Revoked on a foreign user value", func() error {
+			_, err := s.Revoked(ctx, &session.Claims{UserID: "garbage", SessionID: "x"})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.do()
+			if err == nil || errors.Is(err, session.ErrStoreUnavailable) {
+				t.Fatalf("got %v, want an error that does not match ErrStoreUnavailable", err)
+			}
+		})
+	}
+
+	t.Run("verification fails closed", func(t *testing.T) {
+		m, err := session.New(session.HS256(newSecret(t)), session.WithStore(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := m.Issue(ctx, "garbage", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Verify(ctx, tok.Value); !errors.Is(err, session.ErrUnavailable) {
+			t.Fatalf("Verify: got %v, want ErrUnavailable", err)
+		}
+	})
+}
+
+func newSecret(t testing.TB) []byte {
+	t.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
