@@ -28,7 +28,9 @@ type Verifier interface {
 // invalid_token; a server-side fault (keys or revocation store
 // unavailable) 503 with Retry-After. The next handler is never called after
 // a failure. The query string is never read unless [WithExtractor] asks
-// for it.
+// for it, and cookies only with [WithCookie], which also protects
+// cookie-authenticated requests against cross-site request forgery.
+// [WithHooks] observes every outcome.
 //
 // The result is a func(http.Handler) http.Handler, so it chains with
 // github.com/justinas/alice and any router's Use.
@@ -46,10 +48,13 @@ func Authenticate(v Verifier, opts ...Option) (func(http.Handler) http.Handler, 
 			opt(&cfg)
 		}
 	}
-	fast := cfg.extract == nil && !cfg.nilExtractor
-	if fast {
+	headerOnly := cfg.extract == nil && !cfg.nilExtractor
+	if headerOnly {
 		cfg.extract = FromAuthorizationHeader
 	}
+	// The fast path relies on session.Manager admitting only base64url
+	// characters and dots in a token that verifies.
+	_, isManager := v.(*session.Manager)
 	switch {
 	case !validRealm(cfg.realm):
 		return nil, fmt.Errorf("middleware: realm %q must be non-empty printable ASCII without '\"' or '\\'", cfg.realm)
@@ -59,13 +64,18 @@ func Authenticate(v Verifier, opts ...Option) (func(http.Handler) http.Handler, 
 		return nil, errors.New("middleware: error handler is nil")
 	case cfg.retryAfter < 0:
 		return nil, fmt.Errorf("middleware: Retry-After is %v; it must not be negative", cfg.retryAfter)
+	case cfg.cookieSet && cfg.cookie == nil:
+		return nil, errors.New("middleware: WithCookie needs a *Cookie from NewCookie; got nil")
 	}
 	a := &authenticator{
 		verifier:   v,
 		extract:    cfg.extract,
-		fast:       fast,
+		headerOnly: headerOnly,
+		fast:       headerOnly && isManager,
 		onError:    cfg.onError,
 		optional:   cfg.optional,
+		cookie:     cfg.cookie,
+		hooks:      cfg.hooks,
 		challenges: newChallenges(cfg.realm),
 		retryAfter: strconv.FormatInt(int64((cfg.retryAfter+999_999_999)/1_000_000_000), 10),
 	}
@@ -76,10 +86,11 @@ func Authenticate(v Verifier, opts ...Option) (func(http.Handler) http.Handler, 
 
 // plainBearer returns the token of the common form "Bearer <token>" (one
 // Authorization header, the scheme spelled "Bearer", one space) without
-// checking its characters. The fast path acts on it only when the token
-// verifies (a verified compact JWS consists of base64url characters and
-// dots, valid RFC 6750 syntax) or has valid b64token syntax: in both cases
-// the full extractor would have returned the same token.
+// checking its characters. The fast path, taken only with a
+// *session.Manager, acts on it only when the token verifies (the Manager
+// admits nothing but base64url characters and dots, valid RFC 6750
+// syntax) or has valid b64token syntax: in both cases the full extractor
+// would have returned the same token.
 func plainBearer(r *http.Request) (string, bool) {
 	values := r.Header["Authorization"]
 	if len(values) != 1 {
@@ -99,11 +110,16 @@ var errNoClaims = errors.New("middleware: verifier returned no claims and no err
 type authenticator struct {
 	verifier Verifier
 	// extract is the configured extractor; with none configured it is
-	// FromAuthorizationHeader and fast is set.
+	// FromAuthorizationHeader and headerOnly is set.
 	extract    Extractor
-	fast       bool
-	onError    ErrorHandler
-	optional   bool
+	headerOnly bool
+	// fast: headerOnly with a *session.Manager (see plainBearer).
+	fast     bool
+	onError  ErrorHandler
+	optional bool
+	// cookie, when set, is read when the extractor finds no token.
+	cookie     *Cookie
+	hooks      Hooks
 	challenges challenges
 	retryAfter string
 }
@@ -119,6 +135,9 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if tok, ok := plainBearer(r); ok {
 			claims, err := a.verifier.Verify(r.Context(), tok)
 			if err == nil && claims != nil {
+				if a.hooks.Authenticated != nil {
+					a.hooks.Authenticated(r, claims, Fingerprint{tok})
+				}
 				h.next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), claims)))
 				return
 			}
@@ -129,22 +148,38 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				if err == nil {
 					err = errNoClaims
 				}
-				a.fail(w, r, classify(err), err)
+				a.fail(w, r, classify(err), err, tok)
 				return
 			}
 		}
 	}
 	tok, err := a.extract(r)
 	if err != nil {
-		a.fail(w, r, failRequest, err)
+		a.fail(w, r, failRequest, err, "")
 		return
+	}
+	var cookie *Cookie
+	if tok == "" && a.cookie != nil {
+		if tok, err = a.cookie.extract(r); err != nil {
+			a.fail(w, r, failRequest, err, "")
+			return
+		}
+		if tok != "" {
+			// The browser attaches the cookie to cross-site requests
+			// too: refuse those before spending a verification.
+			if err := a.cookie.Check(r); err != nil {
+				a.fail(w, r, failCrossOrigin, err, tok)
+				return
+			}
+			cookie = a.cookie
+		}
 	}
 	if tok == "" {
 		if a.optional {
 			h.next.ServeHTTP(w, r)
 			return
 		}
-		a.fail(w, r, failMissing, nil)
+		a.fail(w, r, failMissing, nil, "")
 		return
 	}
 	claims, err := a.verifier.Verify(r.Context(), tok)
@@ -152,19 +187,38 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = errNoClaims
 	}
 	if err != nil {
-		a.fail(w, r, classify(err), err)
+		a.fail(w, r, classify(err), err, tok)
 		return
 	}
-	h.next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), claims)))
+	if a.hooks.Authenticated != nil {
+		a.hooks.Authenticated(r, claims, Fingerprint{tok})
+	}
+	h.next.ServeHTTP(w, r.WithContext(a.newContext(r.Context(), claims, cookie)))
 }
 
-// fail sets the challenge headers and calls the error handler.
-func (a *authenticator) fail(w http.ResponseWriter, r *http.Request, f failure, err error) {
+// newContext records the claims and the transport the token came on.
+func (a *authenticator) newContext(ctx context.Context, claims *session.Claims, cookie *Cookie) context.Context {
+	switch {
+	case cookie != nil:
+		return context.WithValue(ctx, claimsKey{}, &cookieClaims{claims: claims, cookie: cookie})
+	case !a.headerOnly:
+		return context.WithValue(ctx, claimsKey{}, (*extractedClaims)(claims))
+	}
+	return NewContext(ctx, claims)
+}
+
+// fail sets the challenge headers, tells the hook, and calls the error
+// handler. tok is the rejected token, or "" when there was none.
+func (a *authenticator) fail(w http.ResponseWriter, r *http.Request, f failure, err error, tok string) {
 	h := w.Header()
 	if f.status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", a.retryAfter)
-	} else {
-		h.Set("WWW-Authenticate", a.challenges[f])
+	} else if c, ok := a.challenges[f]; ok {
+		h.Set("WWW-Authenticate", c)
 	}
-	a.onError(w, r, &Error{Status: f.status, Code: f.code, Description: f.description, Err: err})
+	e := f.newError(err)
+	if a.hooks.Rejected != nil {
+		a.hooks.Rejected(r, e, Fingerprint{tok})
+	}
+	a.onError(w, r, e)
 }

@@ -20,4 +20,20 @@
 // [Renew] sends a renewed token in the X-Renewed-Token response header when
 // the current one nears expiry, set before the first byte of the body and
 // only on responses that are not errors.
+//
+// Guards authorize on the verified claims after Authenticate:
+// [RequireScope] (the "scope" and "scp" claims), [RequireClaim] and
+// [Require] (any predicate) answer 403 insufficient_scope, and 401 to a
+// request that reaches them unauthenticated.
+//
+// Browser sessions can carry the token in an HttpOnly cookie instead of a
+// header: a [Cookie] from [NewCookie], read by [WithCookie] (with
+// cross-origin protection for unsafe requests), re-set by Renew, and set
+// and cleared by the login and logout handlers.
+//
+// [Hooks] observe every outcome (authenticated, rejected with a
+// [Reason], renewed) and cost nothing when unset; [SlogHooks] logs them
+// with log/slog, naming tokens by their [Fingerprint] only. Package
+// github.com/jwtsession/jwtsession/session/sessiontest helps applications
+// test their own handlers.
 package middleware

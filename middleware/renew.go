@@ -22,6 +22,7 @@ type RenewOption func(*renewConfig)
 type renewConfig struct {
 	header  string
 	onError func(r *http.Request, err error)
+	hooks   Hooks
 }
 
 // WithRenewHeader sets the response header that carries the renewed token.
@@ -34,6 +35,11 @@ func WithRenewHeader(name string) RenewOption { return func(c *renewConfig) { c.
 func WithRenewErrorFunc(f func(r *http.Request, err error)) RenewOption {
 	return func(c *renewConfig) { c.onError = f }
 }
+
+// WithRenewHooks sets hooks for renewals: Renewed is called after a
+// renewed token was set on the response (see [Hooks]). Default: none,
+// which costs nothing.
+func WithRenewHooks(h Hooks) RenewOption { return func(c *renewConfig) { c.hooks = h } }
 
 // Renew returns the sliding-refresh middleware. Mounted after
 // [Authenticate], it renews the request's token when r.ShouldRenew says so
@@ -48,6 +54,10 @@ func WithRenewErrorFunc(f func(r *http.Request, err error)) RenewOption {
 // response never carries a renewed token. The token is signed only then,
 // so an error response costs no signature. Requests without claims in
 // their context (anonymous ones in optional mode) pass through untouched.
+//
+// A token that came from the cookie of [WithCookie] ([TransportCookie]) is
+// renewed on the same transport: the cookie is re-set ([Cookie.Set]) and
+// no header carries the token, so scripts never see it.
 // The wrapped ResponseWriter keeps http.Flusher, http.Hijacker,
 // io.ReaderFrom and [http.ResponseController] working.
 func Renew(r Renewer, opts ...RenewOption) (func(http.Handler) http.Handler, error) {
@@ -95,10 +105,17 @@ func (h *renewHandler) addRenewedToken(w http.ResponseWriter, r *http.Request, c
 		}
 		return
 	}
-	hdr := w.Header()
-	hdr.Set(h.cfg.header, tok.Value)
-	hdr.Add("Access-Control-Expose-Headers", h.cfg.header)
-	hdr.Set("Cache-Control", "no-store")
+	if cookie := cookieFromContext(r.Context()); cookie != nil {
+		cookie.Set(w, r, tok)
+	} else {
+		hdr := w.Header()
+		hdr.Set(h.cfg.header, tok.Value)
+		hdr.Add("Access-Control-Expose-Headers", h.cfg.header)
+		hdr.Set("Cache-Control", "no-store")
+	}
+	if h.cfg.hooks.Renewed != nil {
+		h.cfg.hooks.Renewed(r, tok.Claims, Fingerprint{tok.Value})
+	}
 }
 
 // validHeaderName reports whether name is a non-empty RFC 9110 token.

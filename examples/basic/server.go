@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -19,40 +20,64 @@ const realm = "jwtsession-demo"
 // maxLoginBody bounds the size of a login request.
 const maxLoginBody = 4 << 10
 
-// newServer returns the demo API:
+// The cookies of the cookie transport. The page (static/app.js) reads
+// expiryCookie to show the countdown; the session cookie is HttpOnly.
+// On HTTPS, a "__Host-" name would be stronger, but it needs Secure,
+// which plain HTTP on loopback cannot have.
+const (
+	sessionCookie = "demo_session"
+	expiryCookie  = "demo_session_exp"
+)
+
+// newServer returns the demo API and its page:
 //
-//	POST /login    {"username","password"} → token JSON
+//	GET  /         → the browser demo (static/index.html)
+//	POST /login    {"username","password"} → token JSON; with
+//	               "transport": "cookie" the token goes into a cookie
 //	GET  /me       → {"user_id": "..."}; renews near expiry
 //	POST /refresh  → token JSON for a valid token
 //	POST /logout   → 204; the session's tokens stop working
 //	GET  /healthz  → 200, unauthenticated
+//
+// Tokens are read from the Authorization header or, when there is none,
+// from the session cookie; every authentication outcome is logged with
+// log/slog, naming tokens by their fingerprint only.
 func newServer(m *session.Manager, logger *log.Logger) (http.Handler, error) {
-	auth, err := middleware.Authenticate(m, middleware.WithRealm(realm))
+	// The cookie drops Secure only for loopback hosts (the demo's
+	// default address); anywhere else it stays Secure.
+	cookie, err := middleware.NewCookie(sessionCookie, middleware.WithInsecureCookie(), middleware.WithExpiryCookie(expiryCookie))
+	if err != nil {
+		return nil, err
+	}
+	hooks := middleware.SlogHooks(slog.New(slog.NewTextHandler(logger.Writer(), nil)))
+	auth, err := middleware.Authenticate(m, middleware.WithRealm(realm), middleware.WithCookie(cookie), middleware.WithHooks(hooks))
 	if err != nil {
 		return nil, err
 	}
 	renew, err := middleware.Renew(m, middleware.WithRenewErrorFunc(func(r *http.Request, err error) {
 		logger.Printf("renewal failed: %v", err)
-	}))
+	}), middleware.WithRenewHooks(hooks))
 	if err != nil {
 		return nil, err
 	}
 	authenticated := alice.New(auth)
 	api := authenticated.Append(renew)
 
-	s := &server{m: m, logger: logger}
+	s := &server{m: m, logger: logger, cookie: cookie}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("POST /login", s.login)
 	mux.Handle("GET /me", api.ThenFunc(s.me))
 	mux.Handle("POST /refresh", authenticated.ThenFunc(s.refresh))
 	mux.Handle("POST /logout", authenticated.ThenFunc(s.logout))
+	mountPage(mux)
 	return mux, nil
 }
 
 type server struct {
 	m      *session.Manager
 	logger *log.Logger
+	cookie *middleware.Cookie
 }
 
 // tokenResponse is the body of /login and /refresh.
@@ -68,13 +93,25 @@ func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
+	// Login CSRF: a cross-site page must not log the browser into the
+	// attacker's account. Non-browser clients (no Origin, no
+	// Sec-Fetch-Site) pass.
+	if err := s.cookie.Check(r); err != nil {
+		writeJSONError(w, http.StatusForbidden, "cross_origin_request", "cross-origin request refused")
+		return
+	}
 	var creds struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
+		Username  string `json:"username"`
+		Password  string `json:"password"`
+		Transport string `json:"transport"`
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxLoginBody))
 	if err := dec.Decode(&creds); err != nil {
 		writeJSONError(w, http.StatusBadRequest, "invalid_request", "body must be JSON with username and password")
+		return
+	}
+	if creds.Transport != "" && creds.Transport != "header" && creds.Transport != "cookie" {
+		writeJSONError(w, http.StatusBadRequest, "invalid_request", `transport must be "header" or "cookie"`)
 		return
 	}
 	userID, ok := authenticateUser(creds.Username, creds.Password)
@@ -88,7 +125,21 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusInternalServerError, "server_error", "could not issue a token")
 		return
 	}
+	if creds.Transport == "cookie" {
+		s.setCookie(w, r, tok)
+		return
+	}
 	writeToken(w, tok)
+}
+
+// setCookie puts tok into the session cookie and answers without the
+// token: scripts never see it.
+func (s *server) setCookie(w http.ResponseWriter, r *http.Request, tok *session.Token) {
+	s.cookie.Set(w, r, tok)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"token_type": "cookie",
+		"expires_in": int64(tok.ExpiresIn / time.Second),
+	})
 }
 
 func (s *server) me(w http.ResponseWriter, r *http.Request) {
@@ -109,6 +160,10 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusInternalServerError, "server_error", "could not renew the token")
 		return
 	}
+	if t, _ := middleware.TransportFromContext(r.Context()); t == middleware.TransportCookie {
+		s.setCookie(w, r, tok)
+		return
+	}
 	writeToken(w, tok)
 }
 
@@ -118,6 +173,9 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 		s.logger.Printf("logout: %v", err)
 		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "could not log out; try again")
 		return
+	}
+	if t, _ := middleware.TransportFromContext(r.Context()); t == middleware.TransportCookie {
+		s.cookie.Clear(w, r)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -1,0 +1,236 @@
+package middleware
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jwtsession/jwtsession/session"
+)
+
+// Cookie is the cookie transport for browser sessions: the token travels
+// in an HttpOnly cookie that scripts cannot read, instead of an
+// Authorization header. Build it with [NewCookie], then use the same value
+// everywhere: [WithCookie] makes [Authenticate] read it (and protect
+// cookie-authenticated requests against cross-site request forgery), [Renew]
+// re-sets it when the token came from it, [Cookie.Set] sets it at login
+// and [Cookie.Clear] removes it at logout. A Cookie is immutable and safe
+// for concurrent use.
+//
+// The cookie is HttpOnly, Secure (unless [WithInsecureCookie] drops it on
+// a loopback host), SameSite=Lax ([WithCookieSameSite]), on Path "/"
+// ([WithCookiePath]), host-only (no Domain), and its Max-Age is the
+// token's lifetime, so it lives exactly as long as the token it carries
+// and each renewal re-sets both: it never runs out before the session
+// could slide.
+type Cookie struct {
+	name       string
+	extract    Extractor // FromCookie(name)
+	expiryName string
+	secure     bool
+	// attrs and hintAttrs follow "name=value; Max-Age=N": the session
+	// cookie's and the expiry cookie's attributes, [0] with Secure, [1]
+	// without (used only on loopback hosts with WithInsecureCookie).
+	attrs      [2]string
+	hintAttrs  [2]string
+	protection *http.CrossOriginProtection
+}
+
+// CookieOption configures [NewCookie].
+type CookieOption func(*cookieConfig)
+
+type cookieConfig struct {
+	path       string
+	insecure   bool
+	sameSite   http.SameSite
+	origins    []string
+	expiryName string
+}
+
+// WithCookiePath sets the cookie's Path: the browser sends the cookie only
+// to URLs under it. Default: "/".
+func WithCookiePath(path string) CookieOption { return func(c *cookieConfig) { c.path = path } }
+
+// WithInsecureCookie drops the Secure attribute for requests to a loopback
+// host (localhost, *.localhost, 127.0.0.0/8, ::1), so that a development
+// server on plain HTTP works. For any other host the cookie stays Secure,
+// so leaving the option on in production does not weaken it. Names with
+// the __Host- or __Secure- prefix refuse it. Default: always Secure.
+func WithInsecureCookie() CookieOption { return func(c *cookieConfig) { c.insecure = true } }
+
+// WithCookieSameSite sets the SameSite attribute: [http.SameSiteLaxMode] or
+// [http.SameSiteStrictMode]; Strict also withholds the cookie when the
+// user follows a link from another site. Default: Lax.
+func WithCookieSameSite(mode http.SameSite) CookieOption {
+	return func(c *cookieConfig) { c.sameSite = mode }
+}
+
+// WithTrustedOrigins lets unsafe cookie-authenticated requests from these
+// origins through the cross-origin protection, each in the form
+// "scheme://host[:port]" (see [http.CrossOriginProtection.AddTrustedOrigin]).
+// Default: none; only same-origin requests (and requests from non-browser
+// clients, which send neither Sec-Fetch-Site nor Origin) pass.
+func WithTrustedOrigins(origins ...string) CookieOption {
+	return func(c *cookieConfig) { c.origins = append(c.origins, origins...) }
+}
+
+// WithExpiryCookie also sets a second cookie, name, that scripts can read
+// (not HttpOnly): it holds the token's exp as Unix seconds, never the
+// token, so a page can show when the session runs out. It is set, renewed
+// and cleared with the session cookie. Default: none.
+func WithExpiryCookie(name string) CookieOption {
+	return func(c *cookieConfig) { c.expiryName = name }
+}
+
+// NewCookie returns the cookie transport for the cookie name. It refuses
+// an invalid name or path, a SameSite mode other than Lax or Strict, an
+// invalid trusted origin, and an insecure cookie with a name that needs
+// Secure (__Host-, __Secure-); a __Host- name also needs Path "/".
+// "__Host-session" is the strongest choice on HTTPS: the browser then
+// refuses the cookie from subdomains and from plain HTTP.
+func NewCookie(name string, opts ...CookieOption) (*Cookie, error) {
+	cfg := cookieConfig{path: "/", sameSite: http.SameSiteLaxMode}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
+	}
+	var sameSite string
+	switch cfg.sameSite {
+	case http.SameSiteLaxMode:
+		sameSite = "Lax"
+	case http.SameSiteStrictMode:
+		sameSite = "Strict"
+	default:
+		return nil, errors.New("middleware: cookie SameSite must be http.SameSiteLaxMode or http.SameSiteStrictMode")
+	}
+	if !validPath(cfg.path) {
+		return nil, fmt.Errorf("middleware: cookie path %q must start with '/' and hold no ';' or control characters", cfg.path)
+	}
+	names := []string{name}
+	if cfg.expiryName != "" {
+		names = append(names, cfg.expiryName)
+	}
+	for _, n := range names {
+		if !validHeaderName(n) {
+			return nil, fmt.Errorf("middleware: cookie name %q is not a valid token", n)
+		}
+		host, secure := hasPrefixFold(n, "__Host-"), hasPrefixFold(n, "__Secure-")
+		switch {
+		case (host || secure) && cfg.insecure:
+			return nil, fmt.Errorf("middleware: cookie %q needs Secure; it cannot be used with WithInsecureCookie", n)
+		case host && cfg.path != "/":
+			return nil, fmt.Errorf("middleware: cookie %q needs Path \"/\"", n)
+		}
+	}
+	if cfg.expiryName == name {
+		return nil, fmt.Errorf("middleware: the expiry cookie must not be named like the session cookie %q", name)
+	}
+	protection := http.NewCrossOriginProtection()
+	for _, o := range cfg.origins {
+		if err := protection.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("middleware: trusted origin: %w", err)
+		}
+	}
+	c := &Cookie{name: name, extract: FromCookie(name), expiryName: cfg.expiryName, secure: !cfg.insecure, protection: protection}
+	for i, secure := range [2]string{"; Secure", ""} {
+		c.attrs[i] = "; Path=" + cfg.path + "; HttpOnly" + secure + "; SameSite=" + sameSite
+		c.hintAttrs[i] = "; Path=" + cfg.path + secure + "; SameSite=" + sameSite
+	}
+	return c, nil
+}
+
+// Name returns the session cookie's name.
+func (c *Cookie) Name() string { return c.name }
+
+// Set sets the cookie to tok (as at login), with Max-Age the token's
+// lifetime (tok.ExpiresIn, rounded up to whole seconds), and
+// Cache-Control: no-store. r decides whether an insecure cookie may drop
+// Secure (see [WithInsecureCookie]); it may be nil. Call it before the
+// response's first byte.
+func (c *Cookie) Set(w http.ResponseWriter, r *http.Request, tok *session.Token) {
+	secure := c.attrIndex(r)
+	maxAge := strconv.FormatInt(max(1, int64((tok.ExpiresIn+time.Second-1)/time.Second)), 10)
+	h := w.Header()
+	h.Add("Set-Cookie", c.name+"="+tok.Value+"; Max-Age="+maxAge+c.attrs[secure])
+	if c.expiryName != "" && tok.Claims != nil {
+		exp := strconv.FormatInt(tok.Claims.ExpiresAt.Unix(), 10)
+		h.Add("Set-Cookie", c.expiryName+"="+exp+"; Max-Age="+maxAge+c.hintAttrs[secure])
+	}
+	h.Set("Cache-Control", "no-store")
+}
+
+// Clear removes the cookie (and the expiry cookie), as at logout. Clearing
+// does not revoke the token: call [session.Manager.Revoke] as well.
+func (c *Cookie) Clear(w http.ResponseWriter, r *http.Request) {
+	secure := c.attrIndex(r)
+	h := w.Header()
+	h.Add("Set-Cookie", c.name+"=; Max-Age=0"+c.attrs[secure])
+	if c.expiryName != "" {
+		h.Add("Set-Cookie", c.expiryName+"=; Max-Age=0"+c.hintAttrs[secure])
+	}
+	h.Set("Cache-Control", "no-store")
+}
+
+// Check applies the cross-origin protection that [Authenticate] applies to
+// cookie-authenticated requests: safe methods (GET, HEAD, OPTIONS) pass,
+// and so do same-origin requests, requests from trusted origins, and
+// requests without Sec-Fetch-Site and Origin (non-browser clients); other
+// requests get an error. Use it for endpoints that set the cookie without
+// being authenticated, such as login, against login CSRF.
+func (c *Cookie) Check(r *http.Request) error { return c.protection.Check(r) }
+
+// attrIndex selects attrs[0] (Secure) or attrs[1] (insecure, loopback
+// only).
+func (c *Cookie) attrIndex(r *http.Request) int {
+	if c.secure || r == nil || !loopbackHost(r.Host) {
+		return 0
+	}
+	return 1
+}
+
+// loopbackHost reports whether host (a Host header, with or without port)
+// names this machine: localhost, *.localhost, or a loopback address.
+func loopbackHost(host string) bool {
+	if strings.HasPrefix(host, "[") {
+		end := strings.IndexByte(host, ']')
+		if end < 0 {
+			return false
+		}
+		host = host[1:end]
+	} else if i := strings.IndexByte(host, ':'); i >= 0 && strings.Count(host, ":") == 1 {
+		host = host[:i]
+	}
+	host = strings.TrimSuffix(host, ".")
+	if strings.EqualFold(host, "localhost") || len(host) > len(".localhost") && hasSuffixFold(host, ".localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.IsLoopback()
+}
+
+// validPath reports whether p can be a cookie Path: it starts with '/'
+// and holds no ';' and no control characters.
+func validPath(p string) bool {
+	if !strings.HasPrefix(p, "/") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c >= 0x7f || c == ';' {
+			return false
+		}
+	}
+	return true
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && equalFoldASCII(s[:len(prefix)], prefix)
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && equalFoldASCII(s[len(s)-len(suffix):], suffix)
+}

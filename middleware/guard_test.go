@@ -1,0 +1,349 @@
+package middleware_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/justinas/alice"
+
+	"github.com/jwtsession/jwtsession/middleware"
+	"github.com/jwtsession/jwtsession/session"
+)
+
+// issueExtra starts a session for userID with application claims.
+func (f *fixture) issueExtra(t testing.TB, userID string, extra map[string]any) *session.Token {
+	t.Helper()
+	tok, err := f.m.Issue(context.Background(), userID, extra)
+	if err != nil {
+		t.Fatalf("Issue(%q, %v): %v", userID, extra, err)
+	}
+	return tok
+}
+
+// claimsWith returns claims whose application claims are the raw JSON
+// texts of extra.
+func claimsWith(extra map[string]string) *session.Claims {
+	c := &session.Claims{UserID: "123", Extra: map[string]json.RawMessage{}}
+	for name, raw := range extra {
+		c.Extra[name] = json.RawMessage(raw)
+	}
+	return c
+}
+
+// mustGuard returns a function that takes a guard constructor's results
+// and fails the test on an error.
+func mustGuard(t testing.TB) func(func(http.Handler) http.Handler, error) func(http.Handler) http.Handler {
+	return func(g func(http.Handler) http.Handler, err error) func(http.Handler) http.Handler {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("guard: %v", err)
+		}
+		return g
+	}
+}
+
+const descScope = "insufficient scope"
+
+func TestRequireScope(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name    string
+		require string
+		extra   map[string]any
+		allowed bool
+	}{
+		{name: "scope string, one of several", require: "read", extra: map[string]any{"scope": "read write"}, allowed: true},
+		{name: "scope string, all required", require: "read write", extra: map[string]any{"scope": "write admin read"}, allowed: true},
+		{name: "scope string, one missing", require: "read delete", extra: map[string]any{"scope": "read write"}},
+		{name: "scope string, prefix is not a match", require: "read", extra: map[string]any{"scope": "readonly"}},
+		{name: "scope string, extra spaces", require: "write", extra: map[string]any{"scope": "  read   write "}, allowed: true},
+		{name: "scp array", require: "orders:read", extra: map[string]any{"scp": []string{"orders:read", "orders:write"}}, allowed: true},
+		{name: "scp array, missing", require: "orders:delete", extra: map[string]any{"scp": []string{"orders:read"}}},
+		{name: "scp array elements are not split", require: "b", extra: map[string]any{"scp": []string{"a b"}}},
+		{name: "scp space-separated string", require: "b", extra: map[string]any{"scp": "a b"}, allowed: true},
+		{name: "union of scope and scp", require: "a b", extra: map[string]any{"scope": "a", "scp": []string{"b"}}, allowed: true},
+		{name: "escaped string", require: "a/b", extra: map[string]any{"scope": "x a/b <\u00e9>"}, allowed: true},
+		{name: "scope of another type", require: "1", extra: map[string]any{"scope": 1}},
+		{name: "scp with a non-string element", require: "a", extra: map[string]any{"scp": []any{1, "a"}}},
+		{name: "no scope claims", require: "read"},
+		{name: "empty scope claim", require: "read", extra: map[string]any{"scope": ""}},
+		{name: "other claim named like a scope", require: "read", extra: map[string]any{"role": "read"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := f.issueExtra(t, "123", tt.extra)
+			guard := mustGuard(t)(middleware.RequireScope(tt.require))
+			called := false
+			h := alice.New(mustAuthenticate(t, f.m), guard).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !tt.allowed {
+					t.Fatal("got handler called, want the request refused")
+				}
+				called = true
+			})
+			res, body := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
+			if tt.allowed {
+				if res.StatusCode != http.StatusOK || !called {
+					t.Fatalf("got status %d, handler called %v; want 200 and the handler", res.StatusCode, called)
+				}
+				return
+			}
+			checkForbidden(t, res, body, middleware.DefaultRealm, tt.require)
+		})
+	}
+}
+
+// checkForbidden checks a 403 insufficient_scope response with the scope
+// parameter (none when scope is "").
+func checkForbidden(t *testing.T, res *http.Response, body, realm, scope string) {
+	t.Helper()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("got status %d, want 403 (body %q)", res.StatusCode, body)
+	}
+	want := challenge(realm, "insufficient_scope", descScope)
+	if scope != "" {
+		want += fmt.Sprintf(", scope=%q", scope)
+	}
+	if got := res.Header.Values("WWW-Authenticate"); len(got) != 1 || got[0] != want {
+		t.Errorf("got WWW-Authenticate %q, want exactly [%q]", got, want)
+	}
+	if e := decodeError(t, body); e.Error != "insufficient_scope" || e.Description != descScope {
+		t.Errorf("got body %+v, want insufficient_scope / %q", e, descScope)
+	}
+}
+
+func TestRequireScopeChallengeNormalizesList(t *testing.T) {
+	guard := mustGuard(t)(middleware.RequireScope("  a   b ", middleware.WithRealm("shop")))
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	res, body := serve(guard(mustNotRun(t)), r.WithContext(middleware.NewContext(r.Context(), claimsWith(nil))))
+	checkForbidden(t, res, body, "shop", "a b")
+}
+
+func TestRequireClaim(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name    string
+		extra   map[string]any
+		allowed bool
+	}{
+		{name: "string equal", extra: map[string]any{"role": "admin"}, allowed: true},
+		{name: "string different", extra: map[string]any{"role": "user"}},
+		{name: "string differs in case", extra: map[string]any{"role": "Admin"}},
+		{name: "array contains", extra: map[string]any{"role": []string{"ops", "admin"}}, allowed: true},
+		{name: "array lacks", extra: map[string]any{"role": []string{"ops"}}},
+		{name: "empty array", extra: map[string]any{"role": []string{}}},
+		{name: "string is not split", extra: map[string]any{"role": "ops admin"}},
+		{name: "boolean", extra: map[string]any{"role": true}},
+		{name: "object", extra: map[string]any{"role": map[string]string{"admin": "admin"}}},
+		{name: "absent", extra: map[string]any{"roles": "admin"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := f.issueExtra(t, "123", tt.extra)
+			guard := mustGuard(t)(middleware.RequireClaim("role", "admin"))
+			h := alice.New(mustAuthenticate(t, f.m), guard).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !tt.allowed {
+					t.Fatal("got handler called, want the request refused")
+				}
+			})
+			res, body := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
+			if tt.allowed {
+				if res.StatusCode != http.StatusOK {
+					t.Fatalf("got status %d, want 200", res.StatusCode)
+				}
+				return
+			}
+			checkForbidden(t, res, body, middleware.DefaultRealm, "")
+		})
+	}
+}
+
+func TestRequire(t *testing.T) {
+	f := newFixture(t)
+	guard := mustGuard(t)(middleware.Require(func(c *session.Claims) bool { return c.UserID == "123" }))
+	h := alice.New(mustAuthenticate(t, f.m), guard)
+	t.Run("allowed", func(t *testing.T) {
+		called := false
+		res, _ := serve(h.ThenFunc(func(http.ResponseWriter, *http.Request) { called = true }),
+			bearer(httptest.NewRequest(http.MethodGet, "/", nil), f.issue(t, "123").Value))
+		if res.StatusCode != http.StatusOK || !called {
+			t.Fatalf("got status %d, handler called %v; want 200 and the handler", res.StatusCode, called)
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		res, body := serve(h.Then(mustNotRun(t)), bearer(httptest.NewRequest(http.MethodGet, "/", nil), f.issue(t, "456").Value))
+		checkForbidden(t, res, body, middleware.DefaultRealm, "")
+	})
+}
+
+// TestGuardUnauthenticated: a request without verified claims is a
+// missing token at any guard, never a 403 and never the handler.
+func TestGuardUnauthenticated(t *testing.T) {
+	f := newFixture(t)
+	guards := map[string]func() (func(http.Handler) http.Handler, error){
+		"scope": func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope("read") },
+		"claim": func() (func(http.Handler) http.Handler, error) { return middleware.RequireClaim("role", "admin") },
+		"predicate": func() (func(http.Handler) http.Handler, error) {
+			return middleware.Require(func(*session.Claims) bool { return true })
+		},
+	}
+	for name, newGuard := range guards {
+		t.Run(name+"/no Authenticate in front", func(t *testing.T) {
+			guard := mustGuard(t)(newGuard())
+			res, body := serve(guard(mustNotRun(t)), httptest.NewRequest(http.MethodGet, "/", nil))
+			checkFailure(t, res, body, http.StatusUnauthorized, middleware.DefaultRealm, "", descMissing)
+		})
+		t.Run(name+"/anonymous in optional mode", func(t *testing.T) {
+			guard := mustGuard(t)(newGuard())
+			h := alice.New(mustAuthenticate(t, f.m, middleware.WithOptional()), guard).Then(mustNotRun(t))
+			res, body := serve(h, httptest.NewRequest(http.MethodGet, "/", nil))
+			checkFailure(t, res, body, http.StatusUnauthorized, middleware.DefaultRealm, "", descMissing)
+		})
+	}
+}
+
+func TestGuardOptions(t *testing.T) {
+	var got []*middleware.Error
+	hooks := middleware.Hooks{Rejected: func(r *http.Request, e *middleware.Error, fp middleware.Fingerprint) {
+		if !fp.IsZero() {
+			t.Errorf("got fingerprint %v at a guard, want none", fp)
+		}
+		got = append(got, e)
+	}}
+	handler := func(w http.ResponseWriter, r *http.Request, e *middleware.Error) {
+		w.WriteHeader(e.Status)
+		fmt.Fprint(w, "custom ", e.Reason)
+	}
+	guard := mustGuard(t)(middleware.RequireScope("write",
+		middleware.WithRealm("shop"), middleware.WithErrorHandler(handler), middleware.WithHooks(hooks)))
+
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	res, body := serve(guard(mustNotRun(t)), r.WithContext(middleware.NewContext(r.Context(), claimsWith(map[string]string{"scope": `"read"`}))))
+	if res.StatusCode != http.StatusForbidden || body != "custom forbidden" {
+		t.Errorf("got %d %q, want 403 %q", res.StatusCode, body, "custom forbidden")
+	}
+	if want := `Bearer realm="shop", error="insufficient_scope", error_description="insufficient scope", scope="write"`; res.Header.Get("WWW-Authenticate") != want {
+		t.Errorf("got WWW-Authenticate %q, want %q", res.Header.Get("WWW-Authenticate"), want)
+	}
+	res, _ = serve(guard(mustNotRun(t)), httptest.NewRequest(http.MethodGet, "/", nil))
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("got status %d without claims, want 401", res.StatusCode)
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %d Rejected calls, want 2", len(got))
+	}
+	if got[0].Reason != middleware.ReasonForbidden || !errors.Is(got[0], middleware.ErrInsufficientScope) {
+		t.Errorf("got first rejection %v (reason %q), want forbidden, ErrInsufficientScope", got[0], got[0].Reason)
+	}
+	if got[1].Reason != middleware.ReasonMissing || !errors.Is(got[1], middleware.ErrNotAuthenticated) {
+		t.Errorf("got second rejection %v (reason %q), want missing, ErrNotAuthenticated", got[1], got[1].Reason)
+	}
+}
+
+func TestGuardConstructorErrors(t *testing.T) {
+	allow := func(*session.Claims) bool { return true }
+	tests := []struct {
+		name string
+		make func() (func(http.Handler) http.Handler, error)
+	}{
+		{"empty scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope("") }},
+		{"blank scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope("   ") }},
+		{"quote in scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope(`a"b`) }},
+		{"backslash in scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope(`a\b`) }},
+		{"tab in scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope("a\tb") }},
+		{"non-ASCII scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope("caf\u00e9") }},
+		{"empty claim name", func() (func(http.Handler) http.Handler, error) { return middleware.RequireClaim("", "x") }},
+		{"registered claim", func() (func(http.Handler) http.Handler, error) { return middleware.RequireClaim("iss", "x") }},
+		{"nil predicate", func() (func(http.Handler) http.Handler, error) { return middleware.Require(nil) }},
+		{"bad realm", func() (func(http.Handler) http.Handler, error) {
+			return middleware.Require(allow, middleware.WithRealm(`a"b`))
+		}},
+		{"nil error handler", func() (func(http.Handler) http.Handler, error) {
+			return middleware.Require(allow, middleware.WithErrorHandler(nil))
+		}},
+		{"extractor", func() (func(http.Handler) http.Handler, error) {
+			return middleware.Require(allow, middleware.WithExtractor(middleware.FromAuthorizationHeader))
+		}},
+		{"optional", func() (func(http.Handler) http.Handler, error) {
+			return middleware.Require(allow, middleware.WithOptional())
+		}},
+		{"retry after", func() (func(http.Handler) http.Handler, error) {
+			return middleware.Require(allow, middleware.WithRetryAfter(0))
+		}},
+		{"cookie", func() (func(http.Handler) http.Handler, error) {
+			return middleware.Require(allow, middleware.WithCookie(nil))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := tt.make()
+			if err == nil || g != nil {
+				t.Fatalf("got %v, %v; want a nil guard and an error", g != nil, err)
+			}
+			if !strings.HasPrefix(err.Error(), "middleware: ") {
+				t.Errorf("got error %q, want the package prefix", err)
+			}
+		})
+	}
+}
+
+func TestHasScopeAndHasClaim(t *testing.T) {
+	tests := []struct {
+		name  string
+		extra map[string]string
+		scope string
+		want  bool
+	}{
+		{"array with white space", map[string]string{"scp": `[ "a" ,	"b" ]`}, "b", true},
+		{"array with escapes", map[string]string{"scp": `["\u0061", "x\"y"]`}, "a", true},
+		{"string with escapes", map[string]string{"scope": `"x\u0020a"`}, "a", true},
+		{"empty list never granted", map[string]string{"scope": `"a"`}, "", false},
+		{"nested array", map[string]string{"scp": `[["a"]]`}, "a", false},
+		{"number", map[string]string{"scope": `12`}, "12", false},
+		{"null", map[string]string{"scope": `null`}, "null", false},
+		{"broken array", map[string]string{"scp": `["a"`}, "a", false},
+		{"empty string element", map[string]string{"scp": `[""]`}, "a", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := middleware.HasScope(claimsWith(tt.extra), tt.scope); got != tt.want {
+				t.Errorf("got HasScope %v, want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("nil claims", func(t *testing.T) {
+		if middleware.HasScope(nil, "a") || middleware.HasClaim(nil, "role", "a") {
+			t.Error("got true for nil claims, want false")
+		}
+	})
+	t.Run("HasClaim", func(t *testing.T) {
+		c := claimsWith(map[string]string{"role": `["ops","admin"]`, "team": `"blue"`})
+		for _, tc := range []struct {
+			name, value string
+			want        bool
+		}{{"role", "admin", true}, {"role", "root", false}, {"team", "blue", true}, {"team", "blu", false}, {"absent", "x", false}} {
+			if got := middleware.HasClaim(c, tc.name, tc.value); got != tc.want {
+				t.Errorf("got HasClaim(%q, %q) %v, want %v", tc.name, tc.value, got, tc.want)
+			}
+		}
+	})
+}
+
+// TestGuardAllocations: the common case, strings without escapes, checks
+// without allocating.
+func TestGuardAllocations(t *testing.T) {
+	c := claimsWith(map[string]string{"scope": `"a b c"`, "scp": `["d", "e"]`, "role": `["x","admin"]`})
+	allocs := testing.AllocsPerRun(100, func() {
+		if !middleware.HasScope(c, "c e") || !middleware.HasClaim(c, "role", "admin") {
+			t.Fatal("got false, want true")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("got %v allocations, want 0", allocs)
+	}
+}
