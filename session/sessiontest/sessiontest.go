@@ -11,6 +11,11 @@
 // The key is fixed ([Secret]) and the clock starts at a fixed instant
 // ([Start]), so tests are repeatable. Never use this package outside
 // tests: everybody knows its secret.
+//
+// To put claims into a request's context the way the middleware does, this
+// package imports package middleware: the one exception to the rule that
+// nothing under session depends on the HTTP layer. Package session itself
+// never imports middleware.
 package sessiontest
 
 import (
