@@ -1,8 +1,10 @@
 package session
 
-// This file is the only place that calls github.com/lestrrat-go/jwx. jwx
-// supplies the signature primitives; token splitting, header and claims
-// decoding, and every policy decision are this package's own.
+// The calls into github.com/lestrrat-go/jwx are in three files only, the
+// seam: this one (signature primitives), jwk.go (reading and writing JWKs)
+// and remote.go (the JWK cache behind RemoteKeySet). Token splitting,
+// header and claims decoding, and every policy decision are this
+// package's own.
 //
 // One exception keeps the hot path within its budget: HS256 signatures are
 // checked with crypto/hmac states that are keyed once and pooled, because

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/justinas/alice"
+
+	"github.com/jwtsession/jwtsession/middleware"
+	"github.com/jwtsession/jwtsession/session"
+)
+
+// realm names the demo in WWW-Authenticate challenges.
+const realm = "jwtsession-demo"
+
+// maxLoginBody bounds the size of a login request.
+const maxLoginBody = 4 << 10
+
+// issuer signs tokens with the active key of its KeySet and rotates it.
+type issuer struct {
+	alg    string
+	ks     *session.KeySet
+	m      *session.Manager
+	logger *log.Logger
+	// retireAfter is how long a replaced key stays published: the TTL
+	// plus the leeway, after which every token it signed has expired.
+	retireAfter time.Duration
+	// after runs f after d, as time.AfterFunc does; tests replace it.
+	after func(d time.Duration, f func()) (stop func() bool)
+
+	mu     sync.Mutex // serializes rotations
+	timers []func() bool
+}
+
+func newIssuer(opts options, getenv func(string) string, logger *log.Logger) (*issuer, error) {
+	is := &issuer{
+		alg:         opts.alg,
+		logger:      logger,
+		retireAfter: opts.ttl + leeway,
+		after: func(d time.Duration, f func()) func() bool {
+			return time.AfterFunc(d, f).Stop
+		},
+	}
+	first, err := is.firstKey(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if is.ks, err = session.NewKeySet(first); err != nil {
+		return nil, err
+	}
+	is.m, err = session.New(is.ks,
+		session.WithTTL(opts.ttl),
+		session.WithRenewWithin(opts.renewWithin),
+		session.WithMaxLifetime(opts.maxLifetime),
+		session.WithLeeway(leeway),
+	)
+	if err != nil {
+		return nil, err
+	}
+	logger.Printf("issuer signing with %s key %q (ttl %v, max lifetime %v)", opts.alg, first.ID(), opts.ttl, opts.maxLifetime)
+	return is, nil
+}
+
+// firstKey reads the PEM key named by JWT_SIGNING_KEY_FILE, or generates
+// one with a notice.
+func (is *issuer) firstKey(getenv func(string) string) (session.Key, error) {
+	path := getenv("JWT_SIGNING_KEY_FILE")
+	if path == "" {
+		is.logger.Printf("JWT_SIGNING_KEY_FILE is not set: generating a %s key for this run (tokens stop working on restart)", is.alg)
+		return is.newKey()
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return session.Key{}, err
+	}
+	k, err := session.ParsePEM(data, is.alg, "") // kid: the key's thumbprint
+	if err != nil {
+		return session.Key{}, fmt.Errorf("JWT_SIGNING_KEY_FILE: %w", err)
+	}
+	if !k.CanSign() {
+		return session.Key{}, errors.New("JWT_SIGNING_KEY_FILE: the issuer needs a private key")
+	}
+	return k, nil
+}
+
+// newKey generates a signing key for the issuer's algorithm, with a key
+// id that tells when it was made.
+func (is *issuer) newKey() (session.Key, error) {
+	var suffix [4]byte
+	rand.Read(suffix[:])
+	kid := time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(suffix[:])
+	switch is.alg {
+	case "ES256":
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return session.Key{}, err
+		}
+		return session.ES256(k).WithID(kid), nil
+	case "EdDSA":
+		_, k, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return session.Key{}, err
+		}
+		return session.EdDSA(k).WithID(kid), nil
+	case "RS256", "PS256":
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return session.Key{}, err
+		}
+		if is.alg == "PS256" {
+			return session.PS256(k).WithID(kid), nil
+		}
+		return session.RS256(k).WithID(kid), nil
+	}
+	return session.Key{}, fmt.Errorf("-alg must be ES256, EdDSA, RS256 or PS256; got %q", is.alg)
+}
+
+// rotate makes a new key the active one and schedules the retirement of
+// the previous one once every token it signed has expired. The new key is
+// published at the same moment it starts signing; resource servers fetch
+// it on the first token that names it.
+func (is *issuer) rotate() error {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	next, err := is.newKey()
+	if err != nil {
+		return err
+	}
+	prev := is.ks.ActiveID()
+	if err := is.ks.Add(next); err != nil {
+		return err
+	}
+	if err := is.ks.Activate(next.ID()); err != nil {
+		return err
+	}
+	is.logger.Printf("rotated: signing with %q; %q stays published for %v", next.ID(), prev, is.retireAfter)
+	is.timers = append(is.timers, is.after(is.retireAfter, func() {
+		if err := is.ks.Retire(prev); err != nil {
+			is.logger.Printf("retire %q: %v", prev, err)
+			return
+		}
+		is.logger.Printf("retired %q: every token it signed has expired", prev)
+	}))
+	return nil
+}
+
+// rotateOnSignal rotates on SIGHUP and, when every is positive, every
+// that often, until ctx is done or the returned function is called.
+func (is *issuer) rotateOnSignal(ctx context.Context, every time.Duration) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	var tick <-chan time.Time
+	var ticker *time.Ticker
+	if every > 0 {
+		ticker = time.NewTicker(every)
+		tick = ticker.C
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+			case <-tick:
+			}
+			if err := is.rotate(); err != nil {
+				is.logger.Printf("rotate: %v", err)
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		if ticker != nil {
+			ticker.Stop()
+		}
+		cancel()
+		<-done
+	}
+}
+
+// stop cancels pending retirements, at shutdown.
+func (is *issuer) stop() {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	for _, stop := range is.timers {
+		stop()
+	}
+}
+
+// newIssuerServer returns the issuer's API:
+//
+//	POST /login                → token JSON, as examples/basic
+//	POST /refresh              → token JSON for a valid token
+//	GET  /.well-known/jwks.json → the public JWK Set
+//	GET  /healthz              → 200, unauthenticated
+func newIssuerServer(is *issuer) (http.Handler, error) {
+	auth, err := middleware.Authenticate(is.m, middleware.WithRealm(realm))
+	if err != nil {
+		return nil, err
+	}
+	jwks, err := session.JWKSHandler(is.ks)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("POST /login", is.login)
+	mux.Handle("POST /refresh", alice.New(auth).ThenFunc(is.refresh))
+	mux.Handle("GET /.well-known/jwks.json", jwks)
+	return mux, nil
+}
+
+// tokenResponse is the body of /login and /refresh.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+}
+
+func (is *issuer) login(w http.ResponseWriter, r *http.Request) {
+	var creds struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxLoginBody))
+	if err := dec.Decode(&creds); err != nil {
+		writeJSONError(w, http.StatusBadRequest, "invalid_request", "body must be JSON with username and password")
+		return
+	}
+	userID, ok := authenticateUser(creds.Username, creds.Password)
+	if !ok {
+		writeJSONError(w, http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
+		return
+	}
+	tok, err := is.m.Issue(r.Context(), userID, nil)
+	if err != nil {
+		is.logger.Printf("issue: %v", err)
+		writeJSONError(w, http.StatusInternalServerError, "server_error", "could not issue a token")
+		return
+	}
+	writeToken(w, tok)
+}
+
+func (is *issuer) refresh(w http.ResponseWriter, r *http.Request) {
+	claims, _ := middleware.ClaimsFromContext(r.Context())
+	tok, err := is.m.Renew(r.Context(), claims)
+	switch {
+	case errors.Is(err, session.ErrNotRenewable), errors.Is(err, session.ErrExpired):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`", error="invalid_token", error_description="session cannot be renewed; log in again"`)
+		writeJSONError(w, http.StatusUnauthorized, "invalid_token", "session cannot be renewed; log in again")
+		return
+	case err != nil:
+		is.logger.Printf("renew: %v", err)
+		writeJSONError(w, http.StatusInternalServerError, "server_error", "could not renew the token")
+		return
+	}
+	writeToken(w, tok)
+}
+
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+func writeToken(w http.ResponseWriter, tok *session.Token) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, tokenResponse{
+		AccessToken: tok.Value,
+		TokenType:   "Bearer",
+		ExpiresIn:   int64(tok.ExpiresIn / time.Second),
+	})
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, description string) {
+	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,191 @@
+// Command jwks runs the two sides of an asymmetric deployment: an issuer
+// that signs tokens and publishes its public keys as a JWK Set, and a
+// resource server that only verifies, with the keys it fetches from there.
+//
+//	go run ./examples/jwks -role issuer -addr 127.0.0.1:8081 [-alg ES256] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h] [-rotate-every 0]
+//	go run ./examples/jwks -role resource -addr 127.0.0.1:8082 -jwks-url http://127.0.0.1:8081/.well-known/jwks.json [-refresh-every 5m] [-refetch-cooldown 30s]
+//
+// The issuer serves POST /login and POST /refresh as examples/basic does,
+// and GET /.well-known/jwks.json. On SIGHUP, and every -rotate-every when
+// set, it rotates: a new key signs from then on, and the previous one stays
+// published until every token it signed has expired (TTL plus leeway).
+// JWT_SIGNING_KEY_FILE names a PEM private key for the first key (-alg
+// must fit it); when it is unset a key is generated and a line says so.
+//
+// The resource server serves GET /me (no renewal: it holds no signing
+// key), GET /healthz, and GET /readyz, which answers 503 until a key set
+// has been fetched. A JWKS outage with no usable key answers 503 with
+// Retry-After, never the user's 401.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	logger := log.New(os.Stderr, "jwks: ", log.LstdFlags)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, logger, nil); err != nil {
+		logger.Fatal(err)
+	}
+}
+
+// leeway is the clock skew tolerated between the issuer and resource
+// servers; the issuer keeps a retired key published this much longer
+// than the TTL.
+const leeway = 5 * time.Second
+
+// options are the command-line settings of both roles.
+type options struct {
+	role string
+	addr string
+	// issuer
+	alg         string
+	ttl         time.Duration
+	renewWithin time.Duration
+	maxLifetime time.Duration
+	rotateEvery time.Duration
+	// resource
+	jwksURL         string
+	refreshEvery    time.Duration
+	refetchCooldown time.Duration
+}
+
+// Default listen addresses of the two roles.
+const (
+	defaultIssuerAddr   = "127.0.0.1:8081"
+	defaultResourceAddr = "127.0.0.1:8082"
+)
+
+// roleFlags lists the flags that only one role reads.
+var roleFlags = map[string]string{
+	"alg": "issuer", "ttl": "issuer", "renew-within": "issuer", "max-lifetime": "issuer", "rotate-every": "issuer",
+	"jwks-url": "resource", "refresh-every": "resource", "refetch-cooldown": "resource",
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("jwks", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.role, "role", "", "issuer (signs, publishes its keys) or resource (verifies with the published keys)")
+	fs.StringVar(&o.addr, "addr", "", "listen address (default "+defaultIssuerAddr+" for the issuer, "+defaultResourceAddr+" for the resource server)")
+	fs.StringVar(&o.alg, "alg", "ES256", "issuer: signing algorithm: ES256, EdDSA, RS256 or PS256")
+	fs.DurationVar(&o.ttl, "ttl", 30*time.Minute, "issuer: token lifetime")
+	fs.DurationVar(&o.renewWithin, "renew-within", 10*time.Minute, "issuer: renewal threshold of the session")
+	fs.DurationVar(&o.maxLifetime, "max-lifetime", 24*time.Hour, "issuer: absolute session limit from login")
+	fs.DurationVar(&o.rotateEvery, "rotate-every", 0, "issuer: rotate the signing key this often (0: only on SIGHUP)")
+	fs.StringVar(&o.jwksURL, "jwks-url", "http://"+defaultIssuerAddr+"/.well-known/jwks.json", "resource: the issuer's JWK Set")
+	fs.DurationVar(&o.refreshEvery, "refresh-every", 5*time.Minute, "resource: fetch the key set again this often")
+	fs.DurationVar(&o.refetchCooldown, "refetch-cooldown", 30*time.Second, "resource: least time between fetches for unknown key ids")
+	if err := fs.Parse(args); err != nil {
+		fs.SetOutput(os.Stderr)
+		fs.PrintDefaults()
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	switch o.role {
+	case "issuer":
+		if o.addr == "" {
+			o.addr = defaultIssuerAddr
+		}
+	case "resource":
+		if o.addr == "" {
+			o.addr = defaultResourceAddr
+		}
+	default:
+		return o, fmt.Errorf("-role must be issuer or resource; got %q", o.role)
+	}
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if role, ok := roleFlags[f.Name]; ok && role != o.role && err == nil {
+			err = fmt.Errorf("-%s is a flag of the %s role, not of the %s", f.Name, role, o.role)
+		}
+	})
+	if err == nil && o.rotateEvery < 0 {
+		err = fmt.Errorf("-rotate-every must not be negative; got %v", o.rotateEvery)
+	}
+	return o, err
+}
+
+// run starts the role's server and blocks until ctx is done (SIGINT or
+// SIGTERM), then shuts it down gracefully. When ready is not nil it
+// receives the listening address.
+func run(ctx context.Context, args []string, getenv func(string) string, logger *log.Logger, ready chan<- string) error {
+	opts, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	var handler http.Handler
+	switch opts.role {
+	case "issuer":
+		is, err := newIssuer(opts, getenv, logger)
+		if err != nil {
+			return err
+		}
+		defer is.stop()
+		if handler, err = newIssuerServer(is); err != nil {
+			return err
+		}
+		stopRotating := is.rotateOnSignal(ctx, opts.rotateEvery)
+		defer stopRotating()
+	case "resource":
+		res, err := newResource(opts, logger)
+		if err != nil {
+			return err
+		}
+		defer res.close()
+		if handler, err = newResourceServer(res); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", opts.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Printf("%s listening on http://%s", opts.role, ln.Addr())
+	if opts.role == "issuer" {
+		logger.Printf("kill -HUP %d rotates the signing key", os.Getpid())
+	}
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Print("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

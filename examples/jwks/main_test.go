@@ -1,0 +1,393 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var discard = log.New(io.Discard, "", 0)
+
+func noEnv(string) string { return "" }
+
+// client is an HTTP client for the test servers, bounded in time.
+var client = &http.Client{Timeout: 10 * time.Second}
+
+// do sends a request with an optional bearer token and body.
+func do(t *testing.T, method, url, token, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	return res
+}
+
+func wantStatus(t *testing.T, res *http.Response, want int) {
+	t.Helper()
+	if res.StatusCode != want {
+		body, _ := io.ReadAll(res.Body)
+		t.Fatalf("%s %s: got status %d, want %d (body %q)", res.Request.Method, res.Request.URL.Path, res.StatusCode, want, body)
+	}
+}
+
+func decode[T any](t *testing.T, res *http.Response) T {
+	t.Helper()
+	var v T
+	if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
+		t.Fatalf("decode body: %v", err)
+	}
+	return v
+}
+
+func login(t *testing.T, issuerURL string) string {
+	t.Helper()
+	res := do(t, "POST", issuerURL+"/login", "", `{"username":"alice","password":"wonderland"}`)
+	wantStatus(t, res, http.StatusOK)
+	return decode[tokenResponse](t, res).AccessToken
+}
+
+// kidOf returns the kid header of a token.
+func kidOf(t *testing.T, tok string) string {
+	t.Helper()
+	h, _, _ := strings.Cut(tok, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hdr struct {
+		Kid string `json:"kid"`
+	}
+	if err := json.Unmarshal(raw, &hdr); err != nil {
+		t.Fatal(err)
+	}
+	return hdr.Kid
+}
+
+// publishedKids returns the kids of the issuer's JWK Set.
+func publishedKids(t *testing.T, issuerURL string) []string {
+	t.Helper()
+	res := do(t, "GET", issuerURL+"/.well-known/jwks.json", "", "")
+	wantStatus(t, res, http.StatusOK)
+	set := decode[struct {
+		Keys []map[string]any `json:"keys"`
+	}](t, res)
+	var kids []string
+	for _, k := range set.Keys {
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "k"} {
+			if _, ok := k[private]; ok {
+				t.Errorf("published key %v has private member %q", k["kid"], private)
+			}
+		}
+		kids = append(kids, k["kid"].(string))
+	}
+	return kids
+}
+
+// retirements records the retirements the issuer schedules, to run them
+// when the test says.
+type retirements struct {
+	mu    sync.Mutex
+	delay []time.Duration
+	run   []func()
+}
+
+func (r *retirements) after(d time.Duration, f func()) func() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.delay = append(r.delay, d)
+	r.run = append(r.run, f)
+	return func() bool { return true }
+}
+
+// pair is an issuer and a resource server on test servers.
+type pair struct {
+	is          *issuer
+	retire      *retirements
+	issuerURL   string
+	resourceURL string
+	res         *resource
+}
+
+func newPair(t *testing.T, issuerArgs ...string) *pair {
+	t.Helper()
+	opts, err := parseFlags(append([]string{"-role", "issuer"}, issuerArgs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := newIssuer(opts, noEnv, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pair{is: is, retire: &retirements{}}
+	is.after = p.retire.after
+	h, err := newIssuerServer(is)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuerSrv := httptest.NewServer(h)
+	t.Cleanup(issuerSrv.Close)
+	p.issuerURL = issuerSrv.URL
+
+	p.res = newTestResource(t, issuerSrv.URL+"/.well-known/jwks.json", "-refetch-cooldown", "1ms")
+	rh, err := newResourceServer(p.res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resourceSrv := httptest.NewServer(rh)
+	t.Cleanup(resourceSrv.Close)
+	p.resourceURL = resourceSrv.URL
+	return p
+}
+
+func newTestResource(t *testing.T, jwksURL string, args ...string) *resource {
+	t.Helper()
+	opts, err := parseFlags(append([]string{"-role", "resource", "-jwks-url", jwksURL}, args...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := newResource(opts, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(res.close)
+	return res
+}
+
+// TestIssuerAndResource walks through both roles: log in at the issuer,
+// call the resource server, rotate, and retire the old key.
+func TestIssuerAndResource(t *testing.T) {
+	p := newPair(t)
+	tok := login(t, p.issuerURL)
+
+	res := do(t, "GET", p.resourceURL+"/me", tok, "")
+	wantStatus(t, res, http.StatusOK)
+	if got := decode[map[string]string](t, res); got["user_id"] != "123" {
+		t.Errorf("/me: got %v, want user_id 123", got)
+	}
+	if got := res.Header.Get("X-Renewed-Token"); got != "" {
+		t.Errorf("/me: the resource server renewed a token: %q", got)
+	}
+	wantStatus(t, do(t, "GET", p.resourceURL+"/readyz", "", ""), http.StatusOK)
+	wantStatus(t, do(t, "GET", p.resourceURL+"/healthz", "", ""), http.StatusOK)
+
+	res = do(t, "GET", p.resourceURL+"/me", "", "")
+	wantStatus(t, res, http.StatusUnauthorized)
+	if got, want := res.Header.Get("WWW-Authenticate"), `Bearer realm="jwtsession-demo"`; got != want {
+		t.Errorf("WWW-Authenticate: got %q, want %q", got, want)
+	}
+	wantStatus(t, do(t, "GET", p.resourceURL+"/me", tok+"x", ""), http.StatusUnauthorized)
+
+	// POST /refresh at the issuer, as examples/basic.
+	res = do(t, "POST", p.issuerURL+"/refresh", tok, "")
+	wantStatus(t, res, http.StatusOK)
+	refreshed := decode[tokenResponse](t, res)
+	if refreshed.TokenType != "Bearer" || refreshed.ExpiresIn != 1800 || res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("/refresh: got %+v (Cache-Control %q), want a Bearer token for 1800 s, no-store", refreshed, res.Header.Get("Cache-Control"))
+	}
+	wantStatus(t, do(t, "GET", p.resourceURL+"/me", refreshed.AccessToken, ""), http.StatusOK)
+
+	// Rotate: the new key signs at once; the old one stays published.
+	oldKid := kidOf(t, tok)
+	if err := p.is.rotate(); err != nil {
+		t.Fatal(err)
+	}
+	fresh := login(t, p.issuerURL)
+	newKid := kidOf(t, fresh)
+	if newKid == oldKid {
+		t.Fatalf("kid after rotation: got %q, want a new one", newKid)
+	}
+	if got := publishedKids(t, p.issuerURL); len(got) != 2 || got[0] != newKid || got[1] != oldKid {
+		t.Errorf("published after rotation: got %v, want [%s %s]", got, newKid, oldKid)
+	}
+	wantStatus(t, do(t, "GET", p.resourceURL+"/me", fresh, ""), http.StatusOK)
+	wantStatus(t, do(t, "GET", p.resourceURL+"/me", tok, ""), http.StatusOK)
+
+	// The old key is retired after the TTL plus the leeway.
+	if len(p.retire.run) != 1 || p.retire.delay[0] != 30*time.Minute+leeway {
+		t.Fatalf("scheduled retirements: got %v, want one after %v", p.retire.delay, 30*time.Minute+leeway)
+	}
+	p.retire.run[0]()
+	if got := publishedKids(t, p.issuerURL); len(got) != 1 || got[0] != newKid {
+		t.Errorf("published after retirement: got %v, want [%s]", got, newKid)
+	}
+	wantStatus(t, do(t, "GET", p.resourceURL+"/me", fresh, ""), http.StatusOK)
+}
+
+// TestResourceOutage: with no key set and the issuer unreachable, /me
+// answers 503 with Retry-After (never 401), and /readyz 503.
+func TestResourceOutage(t *testing.T) {
+	down := httptest.NewServer(http.NotFoundHandler())
+	url := down.URL + "/.well-known/jwks.json"
+	down.Close()
+	res := newTestResource(t, url)
+	rh, err := newResourceServer(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rh)
+	t.Cleanup(srv.Close)
+
+	// A token from an issuer the resource server cannot reach.
+	p := newPair(t)
+	tok := login(t, p.issuerURL)
+	r := do(t, "GET", srv.URL+"/me", tok, "")
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if r.Header.Get("Retry-After") == "" || r.Header.Get("WWW-Authenticate") != "" {
+		t.Errorf("503: got Retry-After %q, WWW-Authenticate %q; want Retry-After and no challenge", r.Header.Get("Retry-After"), r.Header.Get("WWW-Authenticate"))
+	}
+	if got := decode[map[string]string](t, r); got["error"] != "temporarily_unavailable" {
+		t.Errorf("503 body: got %v, want temporarily_unavailable", got)
+	}
+	wantStatus(t, do(t, "GET", srv.URL+"/readyz", "", ""), http.StatusServiceUnavailable)
+	wantStatus(t, do(t, "GET", srv.URL+"/healthz", "", ""), http.StatusOK)
+}
+
+// TestResourceReadyz: /readyz answers 503 until the issuer publishes,
+// then 200.
+func TestResourceReadyz(t *testing.T) {
+	var mu sync.Mutex
+	var publish http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+	})
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		h := publish
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(jwks.Close)
+	res := newTestResource(t, jwks.URL+"/.well-known/jwks.json", "-refetch-cooldown", "1ms")
+	rh, _ := newResourceServer(res)
+	srv := httptest.NewServer(rh)
+	t.Cleanup(srv.Close)
+
+	r := do(t, "GET", srv.URL+"/readyz", "", "")
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("/readyz 503 without Retry-After")
+	}
+	p := newPair(t)
+	mu.Lock()
+	publish, _ = newIssuerServer(p.is)
+	mu.Unlock()
+	deadline := time.Now().Add(5 * time.Second)
+	for do(t, "GET", srv.URL+"/readyz", "", "").StatusCode != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz still 503 after 5 s with the issuer up")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	wantStatus(t, do(t, "GET", srv.URL+"/me", login(t, p.issuerURL), ""), http.StatusOK)
+}
+
+// TestAlgorithms: every -alg issues tokens the resource server accepts.
+func TestAlgorithms(t *testing.T) {
+	for _, alg := range []string{"ES256", "EdDSA", "RS256", "PS256"} {
+		t.Run(alg, func(t *testing.T) {
+			p := newPair(t, "-alg", alg)
+			tok := login(t, p.issuerURL)
+			h, _, _ := strings.Cut(tok, ".")
+			raw, _ := base64.RawURLEncoding.DecodeString(h)
+			if !strings.Contains(string(raw), `"alg":"`+alg+`"`) {
+				t.Errorf("header: got %s, want alg %s", raw, alg)
+			}
+			wantStatus(t, do(t, "GET", p.resourceURL+"/me", tok, ""), http.StatusOK)
+		})
+	}
+}
+
+// TestSigningKeyFile: JWT_SIGNING_KEY_FILE supplies the first key; its
+// kid is the key's thumbprint.
+func TestSigningKeyFile(t *testing.T) {
+	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(priv)
+	path := filepath.Join(t.TempDir(), "signing.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(name string) string {
+		if name == "JWT_SIGNING_KEY_FILE" {
+			return path
+		}
+		return ""
+	}
+	opts, _ := parseFlags([]string{"-role", "issuer"})
+	is, err := newIssuer(opts, env, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kid := is.ks.ActiveID(); len(kid) != 43 {
+		t.Errorf("kid: got %q, want a SHA-256 thumbprint", kid)
+	}
+	opts, _ = parseFlags([]string{"-role", "issuer", "-alg", "RS256"})
+	if _, err := newIssuer(opts, env, discard); err == nil || !strings.Contains(err.Error(), "JWT_SIGNING_KEY_FILE") {
+		t.Errorf("EC key with -alg RS256: got %v, want an error naming JWT_SIGNING_KEY_FILE", err)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	o, err := parseFlags([]string{"-role", "issuer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.addr != "127.0.0.1:8081" || o.alg != "ES256" || o.ttl != 30*time.Minute || o.renewWithin != 10*time.Minute || o.maxLifetime != 24*time.Hour || o.rotateEvery != 0 {
+		t.Errorf("issuer defaults: got %+v", o)
+	}
+	o, err = parseFlags([]string{"-role", "resource"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.addr != "127.0.0.1:8082" || o.jwksURL != "http://127.0.0.1:8081/.well-known/jwks.json" || o.refreshEvery != 5*time.Minute || o.refetchCooldown != 30*time.Second {
+		t.Errorf("resource defaults: got %+v", o)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "-role must be issuer or resource"},
+		{[]string{"-role", "verifier"}, "-role must be"},
+		{[]string{"-role", "issuer", "-jwks-url", "http://x"}, "-jwks-url is a flag of the resource role"},
+		{[]string{"-role", "resource", "-alg", "RS256"}, "-alg is a flag of the issuer role"},
+		{[]string{"-role", "resource", "-ttl", "1m"}, "-ttl is a flag of the issuer role"},
+		{[]string{"-role", "issuer", "-rotate-every", "-1s"}, "must not be negative"},
+		{[]string{"-role", "issuer", "extra"}, "unexpected arguments"},
+	} {
+		if _, err := parseFlags(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: got %v, want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+	for _, args := range [][]string{
+		{"-role", "issuer", "-alg", "HS256"},
+		{"-role", "issuer", "-ttl", "1h", "-max-lifetime", "30m"},
+		{"-role", "resource", "-jwks-url", "http://issuer.example/jwks.json"},
+		{"-role", "resource", "-refetch-cooldown", "0s"},
+	} {
+		if err := run(context.Background(), args, noEnv, discard, nil); err == nil {
+			t.Errorf("%v: got nil, want a configuration error", args)
+		}
+	}
+}

@@ -1,0 +1,78 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// start runs the program with args until the test ends, and returns its
+// address.
+func start(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append(args, "-addr", "127.0.0.1:0"), noEnv, discard, ready) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run %v: %v", args, err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("run %v did not shut down within 15 s", args)
+		}
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr
+	case err := <-done:
+		t.Fatalf("run %v: %v", args, err)
+	case <-time.After(15 * time.Second):
+		t.Fatalf("run %v did not start within 15 s", args)
+	}
+	return ""
+}
+
+// TestRunBothRolesAndSIGHUP runs the README's walk-through against the
+// program itself: two roles, a login, a call, and a rotation by SIGHUP.
+func TestRunBothRolesAndSIGHUP(t *testing.T) {
+	issuerURL := start(t, "-role", "issuer", "-ttl", "2m", "-renew-within", "1m")
+	resourceURL := start(t, "-role", "resource", "-jwks-url", issuerURL+"/.well-known/jwks.json", "-refetch-cooldown", "1ms")
+
+	tok := login(t, issuerURL)
+	wantStatus(t, do(t, "GET", resourceURL+"/me", tok, ""), http.StatusOK)
+	wantStatus(t, do(t, "GET", resourceURL+"/readyz", "", ""), http.StatusOK)
+	before := publishedKids(t, issuerURL)
+	if len(before) != 1 {
+		t.Fatalf("published before SIGHUP: got %v, want one key", before)
+	}
+
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	var after []string
+	for after = publishedKids(t, issuerURL); len(after) != 2; after = publishedKids(t, issuerURL) {
+		if time.Now().After(deadline) {
+			t.Fatalf("published 10 s after SIGHUP: got %v, want two keys", after)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after[1] != before[0] {
+		t.Errorf("published after SIGHUP: got %v, want the new key first, then %s", after, before[0])
+	}
+	fresh := login(t, issuerURL)
+	if got := kidOf(t, fresh); got != after[0] {
+		t.Errorf("kid after SIGHUP: got %q, want %q", got, after[0])
+	}
+	wantStatus(t, do(t, "GET", resourceURL+"/me", fresh, ""), http.StatusOK)
+	wantStatus(t, do(t, "GET", resourceURL+"/me", tok, ""), http.StatusOK)
+}

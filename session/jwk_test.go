@@ -1,0 +1,284 @@
+package session
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"strings"
+	"testing"
+)
+
+var enc64 = base64.RawURLEncoding.EncodeToString
+
+// jwkOf returns the JWK members of key, written here from the key's own
+// numbers (not by jwx): the public members, and the private ones for a
+// private key. extra adds members; a nil value removes one.
+func jwkOf(t testing.TB, key any, extra map[string]any) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		m = jwkOf(t, &k.PublicKey, nil)
+		m["d"] = enc64(k.D.Bytes())
+		m["p"] = enc64(k.Primes[0].Bytes())
+		m["q"] = enc64(k.Primes[1].Bytes())
+		m["dp"] = enc64(k.Precomputed.Dp.Bytes())
+		m["dq"] = enc64(k.Precomputed.Dq.Bytes())
+		m["qi"] = enc64(k.Precomputed.Qinv.Bytes())
+	case *rsa.PublicKey:
+		m["kty"] = "RSA"
+		m["n"] = enc64(k.N.Bytes())
+		m["e"] = enc64(big.NewInt(int64(k.E)).Bytes())
+	case *ecdsa.PrivateKey:
+		m = jwkOf(t, &k.PublicKey, nil)
+		d, err := k.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m["d"] = enc64(d)
+	case *ecdsa.PublicKey:
+		point, err := k.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := (len(point) - 1) / 2
+		m["kty"] = "EC"
+		m["crv"] = k.Curve.Params().Name
+		m["x"] = enc64(point[1 : 1+size])
+		m["y"] = enc64(point[1+size:])
+	case ed25519.PrivateKey:
+		m = jwkOf(t, k.Public(), nil)
+		m["d"] = enc64(k.Seed())
+	case ed25519.PublicKey:
+		m["kty"] = "OKP"
+		m["crv"] = "Ed25519"
+		m["x"] = enc64(k)
+	case *ecdh.PublicKey:
+		m["kty"] = "OKP"
+		m["crv"] = "X25519"
+		m["x"] = enc64(k.Bytes())
+	case []byte:
+		m["kty"] = "oct"
+		m["k"] = enc64(k)
+	default:
+		t.Fatalf("jwkOf: unsupported %T", key)
+	}
+	for name, v := range extra {
+		if v == nil {
+			delete(m, name)
+		} else {
+			m[name] = v
+		}
+	}
+	return m
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func jwkSetJSON(t testing.TB, keys ...map[string]any) []byte {
+	t.Helper()
+	return mustJSON(t, map[string]any{"keys": keys})
+}
+
+func TestParseJWK(t *testing.T) {
+	k := newPEMKeys(t)
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	kid := map[string]any{"kid": "k1"}
+	with := func(members ...any) map[string]any {
+		m := map[string]any{"kid": "k1"}
+		for i := 0; i < len(members); i += 2 {
+			m[members[i].(string)] = members[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name     string
+		jwk      map[string]any
+		opts     []JWKOption
+		wantAlg  string
+		wantSign bool
+	}{
+		{"RSA public RS256", jwkOf(t, &k.rsa.PublicKey, with("alg", "RS256")), nil, "RS256", false},
+		{"RSA private PS256", jwkOf(t, k.rsa, with("alg", "PS256", "use", "sig")), nil, "PS256", true},
+		{"RSA without alg, default RS256", jwkOf(t, &k.rsa.PublicKey, kid), []JWKOption{WithRSAAlgorithm("RS256")}, "RS256", false},
+		{"RSA alg wins over the default", jwkOf(t, &k.rsa.PublicKey, with("alg", "PS256")), []JWKOption{WithRSAAlgorithm("RS256")}, "PS256", false},
+		{"EC public ES256", jwkOf(t, &k.ec.PublicKey, with("alg", "ES256")), nil, "ES256", false},
+		{"EC without alg is ES256", jwkOf(t, &k.ec.PublicKey, kid), nil, "ES256", false},
+		{"EC private", jwkOf(t, k.ec, with("key_ops", []string{"sign", "verify"})), nil, "ES256", true},
+		{"Ed25519 public", jwkOf(t, k.ed.Public(), with("alg", "EdDSA")), nil, "EdDSA", false},
+		{"Ed25519 without alg is EdDSA", jwkOf(t, k.ed.Public(), kid), nil, "EdDSA", false},
+		{"Ed25519 private", jwkOf(t, k.ed, kid), nil, "EdDSA", true},
+		{"oct HS256", jwkOf(t, secret, with("alg", "HS256")), nil, "HS256", true},
+		{"oct without alg is HS256", jwkOf(t, secret, kid), nil, "HS256", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, err := ParseJWK(mustJSON(t, tt.jwk), tt.opts...)
+			if err != nil {
+				t.Fatalf("got %v, want the key", err)
+			}
+			if key.Algorithm() != tt.wantAlg || key.ID() != "k1" || key.CanSign() != tt.wantSign {
+				t.Errorf("got %v (signs: %v), want %s key \"k1\" (signs: %v)", key, key.CanSign(), tt.wantAlg, tt.wantSign)
+			}
+		})
+	}
+}
+
+// TestParseJWKRoundTrip: a private JWK signs what its public JWK verifies.
+func TestParseJWKRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	k := newPEMKeys(t)
+	for _, pair := range []struct {
+		alg          string
+		private, pub any
+	}{
+		{"RS256", k.rsa, &k.rsa.PublicKey},
+		{"PS256", k.rsa, &k.rsa.PublicKey},
+		{"ES256", k.ec, &k.ec.PublicKey},
+		{"EdDSA", k.ed, k.ed.Public()},
+	} {
+		t.Run(pair.alg, func(t *testing.T) {
+			members := map[string]any{"kid": "rt", "alg": pair.alg}
+			signKey, err := ParseJWK(mustJSON(t, jwkOf(t, pair.private, members)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			verifyKey, err := ParseJWK(mustJSON(t, jwkOf(t, pair.pub, members)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			issuer, _ := New(signKey)
+			verifier, _ := New(verifyKey)
+			tok, err := issuer.Issue(ctx, "123", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := verifier.Verify(ctx, tok.Value); err != nil {
+				t.Fatalf("got %v, want valid", err)
+			}
+		})
+	}
+}
+
+func TestParseJWKRefusals(t *testing.T) {
+	k := newPEMKeys(t)
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	x25519, _ := ecdh.X25519().GenerateKey(rand.Reader)
+	secret := make([]byte, 32)
+	ecPublic := jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k"})
+	offCurve := jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "y": ecPublic["x"]})
+	mismatched := jwkOf(t, k.ec, map[string]any{"kid": "k"})
+	otherD, _ := other.Bytes()
+	mismatched["d"] = enc64(otherD)
+	tests := []struct {
+		name string
+		jwk  any
+		opts []JWKOption
+		want string
+	}{
+		{"no kid", jwkOf(t, &k.ec.PublicKey, nil), nil, `no "kid"`},
+		{"use enc", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "use": "enc"}), nil, `"use": "enc"`},
+		{"key_ops encrypt only", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "key_ops": []string{"encrypt"}}), nil, "key_ops"},
+		{"RSA without alg", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k"}), nil, `has no "alg"`},
+		{"RSA for HS256", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "HS256"}), nil, "HMAC algorithm"},
+		{"RSA for RS384", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "RS384"}), nil, `"RS384" is not supported`},
+		{"RSA for ES256", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "ES256"}), nil, "RSA key cannot be used for ES256"},
+		{"short RSA", jwkOf(t, &k.rsa1024.PublicKey, map[string]any{"kid": "k", "alg": "RS256"}), nil, "at least 2048"},
+		{"P-384", jwkOf(t, &k.ec384.PublicKey, map[string]any{"kid": "k"}), nil, "needs a P-256 key; got P-384"},
+		{"P-384 for ES384", jwkOf(t, &k.ec384.PublicKey, map[string]any{"kid": "k", "alg": "ES384"}), nil, `"ES384" is not supported`},
+		{"EC point off the curve", offCurve, nil, "not valid on its curve"},
+		{"EC d of another key", mismatched, nil, "does not match"},
+		{"Ed25519 for ES256", jwkOf(t, k.ed.Public(), map[string]any{"kid": "k", "alg": "ES256"}), nil, "Ed25519 key cannot be used for ES256"},
+		{"X25519", jwkOf(t, x25519.PublicKey(), map[string]any{"kid": "k"}), nil, "unsupported key type"},
+		{"oct for RS256", jwkOf(t, secret, map[string]any{"kid": "k", "alg": "RS256"}), nil, "oct (HMAC) key and cannot be used for RS256"},
+		{"short oct", jwkOf(t, secret[:16], map[string]any{"kid": "k"}), nil, "at least 32"},
+		{"alg none", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "alg": "none"}), nil, `"none" is not supported`},
+		{"unknown kty", map[string]any{"kty": "XYZ", "kid": "k"}, nil, "XYZ"},
+		{"bad option", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k"}), []JWKOption{WithRSAAlgorithm("HS256")}, "want RS256 or PS256"},
+		{"not JSON", "eyJhbGciOi", nil, "session: JWK"},
+		{"a set", map[string]any{"keys": []any{ecPublic}}, nil, "session: JWK"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := mustJSON(t, tt.jwk)
+			if s, ok := tt.jwk.(string); ok {
+				data = []byte(s)
+			}
+			key, err := ParseJWK(data, tt.opts...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, %v; want an error containing %q", key, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseJWKSet(t *testing.T) {
+	k := newPEMKeys(t)
+	data := jwkSetJSON(t,
+		jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "ec", "alg": "ES256", "use": "sig"}),
+		jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "rsa"}),
+		jwkOf(t, k.ed, map[string]any{"kid": "ed"}),
+	)
+	keys, err := ParseJWKSet(data, WithRSAAlgorithm("PS256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		kid, alg string
+		sign     bool
+	}{{"ec", "ES256", false}, {"rsa", "PS256", false}, {"ed", "EdDSA", true}}
+	if len(keys) != len(want) {
+		t.Fatalf("got %d keys, want %d", len(keys), len(want))
+	}
+	for i, w := range want {
+		if keys[i].ID() != w.kid || keys[i].Algorithm() != w.alg || keys[i].CanSign() != w.sign {
+			t.Errorf("key %d: got %v (signs: %v), want %s key %q (signs: %v)", i, keys[i], keys[i].CanSign(), w.alg, w.kid, w.sign)
+		}
+	}
+	// A private set makes a KeySet.
+	if _, err := NewKeySet(keys[2], keys[0], keys[1]); err != nil {
+		t.Errorf("NewKeySet of parsed keys: got %v", err)
+	}
+}
+
+func TestParseJWKSetRefusals(t *testing.T) {
+	k := newPEMKeys(t)
+	good := jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "good"})
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"oct key", jwkSetJSON(t, good, jwkOf(t, make([]byte, 32), map[string]any{"kid": "hs", "alg": "HS256"})), `key #1: session: JWK "hs" is an oct`},
+		{"bad key next to a good one", jwkSetJSON(t, good, jwkOf(t, &k.rsa1024.PublicKey, map[string]any{"kid": "weak", "alg": "RS256"})), "key #1"},
+		{"unparsable key", jwkSetJSON(t, good, map[string]any{"kty": "EC", "kid": "x", "crv": "P-256", "x": 5}), "key #1"},
+		{"duplicate kid", jwkSetJSON(t, good, jwkOf(t, k.ed.Public(), map[string]any{"kid": "good"})), `kid "good" is used twice`},
+		{"empty set", []byte(`{"keys":[]}`), `no "keys"`},
+		{"a single JWK", mustJSON(t, good), `no "keys"`},
+		{"HTML", []byte("<html>nope</html>"), "session: JWK Set"},
+		{"keys not an array", []byte(`{"keys":{}}`), "session: JWK Set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keys, err := ParseJWKSet(tt.data)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, %v; want an error containing %q", keys, err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,265 @@
+package session
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pemKeys are key pairs generated for a test.
+type pemKeys struct {
+	rsa, rsa1024 *rsa.PrivateKey
+	ec, ec384    *ecdsa.PrivateKey
+	ed           ed25519.PrivateKey
+}
+
+func newPEMKeys(t testing.TB) pemKeys {
+	t.Helper()
+	var k pemKeys
+	var err error
+	if k.rsa, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		t.Fatal(err)
+	}
+	if k.rsa1024, err = rsa.GenerateKey(rand.Reader, 1024); err != nil {
+		t.Fatal(err)
+	}
+	if k.ec, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	if k.ec384, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	if _, k.ed, err = ed25519.GenerateKey(rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func pemBlock(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
+
+func pkcs8PEM(t testing.TB, key any) []byte {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pemBlock("PRIVATE KEY", der)
+}
+
+func pkixPEM(t testing.TB, key any) []byte {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pemBlock("PUBLIC KEY", der)
+}
+
+func sec1PEM(t testing.TB, key *ecdsa.PrivateKey) []byte {
+	t.Helper()
+	der, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pemBlock("EC PRIVATE KEY", der)
+}
+
+func TestParsePEM(t *testing.T) {
+	k := newPEMKeys(t)
+	// openssl ecparam -genkey writes the curve's OID before the key.
+	ecParams := append(pemBlock("EC PARAMETERS", []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}), sec1PEM(t, k.ec)...)
+	tests := []struct {
+		name     string
+		pem      []byte
+		alg      string
+		wantAlg  string
+		wantSign bool
+	}{
+		{"PKCS#8 RSA for RS256", pkcs8PEM(t, k.rsa), "RS256", "RS256", true},
+		{"PKCS#8 RSA for PS256", pkcs8PEM(t, k.rsa), "PS256", "PS256", true},
+		{"PKCS#1 RSA", pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k.rsa)), "RS256", "RS256", true},
+		{"PKIX RSA public", pkixPEM(t, &k.rsa.PublicKey), "PS256", "PS256", false},
+		{"PKCS#1 RSA public", pemBlock("RSA PUBLIC KEY", x509.MarshalPKCS1PublicKey(&k.rsa.PublicKey)), "RS256", "RS256", false},
+		{"PKCS#8 EC", pkcs8PEM(t, k.ec), "ES256", "ES256", true},
+		{"PKCS#8 EC, alg inferred", pkcs8PEM(t, k.ec), "", "ES256", true},
+		{"SEC 1 EC", sec1PEM(t, k.ec), "ES256", "ES256", true},
+		{"SEC 1 EC after EC PARAMETERS", ecParams, "", "ES256", true},
+		{"PKIX EC public", pkixPEM(t, &k.ec.PublicKey), "", "ES256", false},
+		{"PKCS#8 Ed25519", pkcs8PEM(t, k.ed), "EdDSA", "EdDSA", true},
+		{"PKCS#8 Ed25519, alg inferred", pkcs8PEM(t, k.ed), "", "EdDSA", true},
+		{"PKIX Ed25519 public", pkixPEM(t, k.ed.Public()), "", "EdDSA", false},
+		{"text around the block", append([]byte("key for tests\n"), pkcs8PEM(t, k.ec)...), "", "ES256", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, err := ParsePEM(tt.pem, tt.alg, "kid-1")
+			if err != nil {
+				t.Fatalf("got %v, want the key", err)
+			}
+			if got := key.Algorithm(); got != tt.wantAlg {
+				t.Errorf("alg: got %s, want %s", got, tt.wantAlg)
+			}
+			if got := key.ID(); got != "kid-1" {
+				t.Errorf("kid: got %q, want kid-1", got)
+			}
+			if got := key.CanSign(); got != tt.wantSign {
+				t.Errorf("CanSign: got %v, want %v", got, tt.wantSign)
+			}
+			if _, err := New(key); err != nil {
+				t.Errorf("New: got %v, want a manager", err)
+			}
+		})
+	}
+}
+
+// TestParsePEMRoundTrip signs with a parsed private key and verifies with
+// the parsed public key.
+func TestParsePEMRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	k := newPEMKeys(t)
+	pairs := []struct {
+		alg          string
+		private, pub []byte
+	}{
+		{"RS256", pkcs8PEM(t, k.rsa), pkixPEM(t, &k.rsa.PublicKey)},
+		{"PS256", pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k.rsa)), pkixPEM(t, &k.rsa.PublicKey)},
+		{"ES256", sec1PEM(t, k.ec), pkixPEM(t, &k.ec.PublicKey)},
+		{"EdDSA", pkcs8PEM(t, k.ed), pkixPEM(t, k.ed.Public())},
+	}
+	for _, p := range pairs {
+		t.Run(p.alg, func(t *testing.T) {
+			signKey, err := ParsePEM(p.private, p.alg, "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			verifyKey, err := ParsePEM(p.pub, p.alg, "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			issuer, _ := New(signKey)
+			verifier, _ := New(verifyKey)
+			tok, err := issuer.Issue(ctx, "123", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c, err := verifier.Verify(ctx, tok.Value); err != nil || c.UserID != "123" {
+				t.Fatalf("got %v, %v, want user 123", c, err)
+			}
+		})
+	}
+}
+
+// TestParsePEMThumbprintKid: without a kid, the key id is the RFC 7638
+// thumbprint, computed here independently from the key's coordinates.
+func TestParsePEMThumbprintKid(t *testing.T) {
+	k := newPEMKeys(t)
+	point, err := k.ec.PublicKey.Bytes() // 0x04 || x || y
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.RawURLEncoding.EncodeToString
+	canonical := `{"crv":"P-256","kty":"EC","x":"` + enc(point[1:33]) + `","y":"` + enc(point[33:]) + `"}`
+	sum := sha256.Sum256([]byte(canonical))
+	want := enc(sum[:])
+	for _, data := range [][]byte{pkcs8PEM(t, k.ec), pkixPEM(t, &k.ec.PublicKey)} {
+		key, err := ParsePEM(data, "ES256", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := key.ID(); got != want {
+			t.Errorf("kid: got %q, want the thumbprint %q", got, want)
+		}
+	}
+	edKey, err := ParsePEM(pkcs8PEM(t, k.ed), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edSum := sha256.Sum256([]byte(`{"crv":"Ed25519","kty":"OKP","x":"` + enc(k.ed.Public().(ed25519.PublicKey)) + `"}`))
+	if got := edKey.ID(); got != enc(edSum[:]) {
+		t.Errorf("Ed25519 kid: got %q, want the thumbprint", got)
+	}
+}
+
+func TestParsePEMRefusals(t *testing.T) {
+	k := newPEMKeys(t)
+	x25519, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encrypted := pem.EncodeToMemory(&pem.Block{
+		Type:    "RSA PRIVATE KEY",
+		Headers: map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC,00000000000000000000000000000000"},
+		Bytes:   []byte("ciphertext"),
+	})
+	tests := []struct {
+		name string
+		pem  []byte
+		alg  string
+		kid  string
+		want string
+	}{
+		{"short RSA", pkcs8PEM(t, k.rsa1024), "RS256", "k", "1024 bits; at least 2048"},
+		{"short RSA public", pkixPEM(t, &k.rsa1024.PublicKey), "PS256", "k", "at least 2048"},
+		{"RSA without alg", pkcs8PEM(t, k.rsa), "", "k", "RS256 or PS256"},
+		{"RSA for HS256", pkcs8PEM(t, k.rsa), "HS256", "k", "HMAC algorithm"},
+		{"EC for HS256", pkixPEM(t, &k.ec.PublicKey), "HS256", "k", "HMAC algorithm"},
+		{"P-384 for ES256", pkcs8PEM(t, k.ec384), "ES256", "k", "needs a P-256 key; got P-384"},
+		{"P-384 without alg", sec1PEM(t, k.ec384), "", "k", "needs a P-256 key"},
+		{"EC for RS256", pkcs8PEM(t, k.ec), "RS256", "k", "ECDSA key cannot be used for RS256"},
+		{"Ed25519 for ES256", pkcs8PEM(t, k.ed), "ES256", "k", "Ed25519 key cannot be used for ES256"},
+		{"RSA for ES256", pkixPEM(t, &k.rsa.PublicKey), "ES256", "k", "RSA key cannot be used for ES256"},
+		{"unsupported alg", pkcs8PEM(t, k.ec384), "ES384", "k", `"ES384" is not supported`},
+		{"alg none", pkcs8PEM(t, k.ec), "none", "k", `"none" is not supported`},
+		{"X25519", pkcs8PEM(t, x25519), "", "k", "unsupported key type"},
+		{"encrypted PKCS#8", pemBlock("ENCRYPTED PRIVATE KEY", []byte("ciphertext")), "ES256", "k", "encrypted"},
+		{"encrypted legacy PEM", encrypted, "RS256", "k", "encrypted"},
+		{"certificate", pemBlock("CERTIFICATE", []byte("der")), "RS256", "k", "certificate, not a key"},
+		{"no PEM", []byte("not a key"), "ES256", "k", "no PEM block"},
+		{"empty", nil, "ES256", "k", "no PEM block"},
+		{"two keys", append(pkcs8PEM(t, k.ec), pkcs8PEM(t, k.ec)...), "ES256", "k", "more than one key"},
+		{"bad DER", pemBlock("PRIVATE KEY", []byte{0x30, 0x03, 0x02, 0x01}), "ES256", "k", "session: PEM private key"},
+		{"unknown block", pemBlock("OPENSSH PRIVATE KEY", []byte("x")), "EdDSA", "k", `"OPENSSH PRIVATE KEY" is not a supported key type`},
+		{"kid with NUL", pkcs8PEM(t, k.ec), "ES256", "a\x00b", "key id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, err := ParsePEM(tt.pem, tt.alg, tt.kid)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, %v; want an error containing %q", key, err, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "session: ") {
+				t.Errorf("got %q, want the session: prefix", err)
+			}
+		})
+	}
+}
+
+// TestParsePEMCertificateMessage: certificates are refused with a hint,
+// never used as keys without their chain being checked.
+func TestParsePEMCertificateMessage(t *testing.T) {
+	k := newPEMKeys(t)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test"}, NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<32, 0)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.ec.Public(), crypto.Signer(k.ec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParsePEM(pemBlock("CERTIFICATE", der), "ES256", "k"); err == nil || !strings.Contains(err.Error(), "openssl x509 -pubkey") {
+		t.Fatalf("got %v, want the certificate refused with a hint", err)
+	}
+}
