@@ -19,6 +19,26 @@
 // out, renewed tokens included; [Manager.RevokeUser] logs a user out
 // everywhere.
 //
+// # Keys
+//
+// A [Key] is pinned to one algorithm: [HS256], [ES256], [EdDSA], [RS256] or
+// [PS256], or their Public variants for services that only verify; keys
+// also load from PEM ([ParsePEM]) and JWK ([ParseJWK], [ParseJWKSet]). A
+// [KeySet] rotates keys without logging anyone out ([KeySet.Add],
+// [KeySet.Activate], [KeySet.Retire]) and publishes its public keys
+// ([JWKSHandler]). A [RemoteKeySet] verifies against another service's
+// published JWK Set, refetching on an unknown kid at most once per
+// cooldown; when it has no usable key, verification fails with
+// [ErrUnavailable], never as the client's fault.
+//
+// # Revocation
+//
+// Revocations go to a [Store]: a bounded [MemoryStore] by default, or
+// package redisstore for several instances. [FailOpen] and
+// [CacheNotRevoked] trade revocation latency for availability, each with a
+// documented bound; package storetest checks any Store against the
+// contract.
+//
 // # Security
 //
 // The algorithm comes from the Key, never from the token header; "none"
