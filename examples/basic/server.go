@@ -144,7 +144,12 @@ func (s *server) setCookie(w http.ResponseWriter, r *http.Request, tok *session.
 
 func (s *server) me(w http.ResponseWriter, r *http.Request) {
 	userID, _ := middleware.UserIDFromContext(r.Context())
-	writeJSON(w, http.StatusOK, map[string]string{"user_id": userID})
+	writeJSON(w, http.StatusOK, meResponse{userID})
+}
+
+// meResponse is the body of GET /me.
+type meResponse struct {
+	UserID string `json:"user_id"`
 }
 
 func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
