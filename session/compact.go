@@ -66,6 +66,13 @@ func decodePart(part string) ([]byte, error) {
 	return buf[:n], nil
 }
 
+// maxHeaderSize bounds an encoded protected header that has to be decoded
+// (headers written here are compared, not decoded). It is checked before
+// the signature, so it caps what an unauthenticated header can cost: 2 KiB
+// holds any header of alg, kid, typ and the like, but not certificate
+// chains, which this package ignores anyway.
+const maxHeaderSize = 2 << 10
+
 // header is what verification reads from a protected header.
 type header struct {
 	alg    string

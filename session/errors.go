@@ -44,6 +44,7 @@ var (
 	errEmpty            = invalid("empty token")
 	errCharacter        = invalid("token contains a line break")
 	errParts            = invalid("token is not a compact JWS with three parts")
+	errHeaderTooLong    = invalid("protected header exceeds 2 KiB")
 	errEmptyPart        = invalid("token has an empty part")
 	errEncoding         = invalid("token part is not canonical unpadded base64url")
 	errSignature        = invalid("signature does not verify")

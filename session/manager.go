@@ -194,6 +194,9 @@ func (m *Manager) keyFor(ctx context.Context, encoded string) (*pinnedKey, error
 	if key := m.ring.byHeader(encoded); key != nil {
 		return key, nil
 	}
+	if len(encoded) > maxHeaderSize {
+		return nil, errHeaderTooLong
+	}
 	raw, err := decodePart(encoded)
 	if err != nil {
 		return nil, err
@@ -374,7 +377,11 @@ func (m *Manager) sign(c *Claims, now, exp time.Time) (*Token, error) {
 	}
 	var payloadBuf, sigBuf [512]byte
 	payload := appendClaims(payloadBuf[:0], c, m.cfg.userIDClaim)
-	buf := make([]byte, 0, len(key.header)+b64.EncodedLen(len(payload))+b64.EncodedLen(key.sigSize)+2)
+	size := len(key.header) + b64.EncodedLen(len(payload)) + b64.EncodedLen(key.sigSize) + 2
+	if size > m.cfg.maxTokenSize {
+		return nil, fmt.Errorf("session: the token would be %d bytes, over the %d-byte size cap; shorten the user id or the application claims, or raise WithMaxTokenSize", size, m.cfg.maxTokenSize)
+	}
+	buf := make([]byte, 0, size)
 	buf = append(buf, key.header...)
 	buf = append(buf, '.')
 	buf = b64.AppendEncode(buf, payload)
