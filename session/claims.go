@@ -36,6 +36,8 @@ type Claims struct {
 	// tokenHash identifies a token that carries neither sid nor jti, so it
 	// can still be revoked.
 	tokenHash string
+	// audience holds a single-string aud, which Audience then refers to.
+	audience [1]string
 }
 
 // Renewable reports whether the token carries the sid and auth_time claims
@@ -77,32 +79,47 @@ const maxNumericDate = 253402300799
 func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 	c := &Claims{}
 	sc := scanner{s: payload}
-	var hasExp bool
-	err := sc.object(func(name string) error {
+	// seen marks the registered claims read so far, one bit each, so that
+	// duplicates are caught without comparing names; application claims
+	// are caught by their map.
+	var seen uint16
+	err := sc.members(func(name string) error {
+		var bit uint16
 		var err error
 		switch name {
 		case userIDClaim:
+			bit = 1 << 0
 			c.UserID, err = sc.userID()
 		case "exp":
-			hasExp = true
+			bit = 1 << 1
 			c.ExpiresAt, err = sc.numericDate()
 		case "iat":
+			bit = 1 << 2
 			c.IssuedAt, err = sc.numericDate()
 		case "nbf":
+			bit = 1 << 3
 			c.NotBefore, err = sc.numericDate()
 		case "auth_time":
+			bit = 1 << 4
 			c.AuthTime, err = sc.numericDate()
 		case "jti":
+			bit = 1 << 5
 			c.TokenID, err = sc.nonEmptyString("jti")
 		case "sid":
+			bit = 1 << 6
 			c.SessionID, err = sc.nonEmptyString("sid")
 		case "iss":
+			bit = 1 << 7
 			c.Issuer, err = sc.nonEmptyString("iss")
 		case "aud":
-			c.Audience, err = sc.audience()
+			bit = 1 << 8
+			c.Audience, err = sc.audience(&c.audience)
 		default:
 			if confusable(name) || len(name) == len(userIDClaim) && equalFoldASCII(name, userIDClaim) {
 				return invalid("claim name differs from a registered claim only in case")
+			}
+			if _, dup := c.Extra[name]; dup {
+				return errDuplicateMember
 			}
 			var raw string
 			if raw, err = sc.rawValue(); err == nil {
@@ -111,15 +128,20 @@ func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 				}
 				c.Extra[name] = json.RawMessage(raw)
 			}
+			return err
 		}
+		if seen&bit != 0 {
+			return errDuplicateMember
+		}
+		seen |= bit
 		return err
-	})
+	}, false)
 	switch {
 	case err != nil:
 		return nil, err
 	case !sc.end():
 		return nil, invalid("trailing data after the claims object")
-	case !hasExp:
+	case seen&(1<<1) == 0:
 		return nil, invalid("exp claim missing")
 	case c.UserID == "":
 		return nil, invalid("user id claim missing")
@@ -223,10 +245,12 @@ func (sc *scanner) numericDate() (time.Time, error) {
 }
 
 // audience reads aud: a string or a non-empty array of non-empty strings.
-func (sc *scanner) audience() ([]string, error) {
+// A single string is kept in one, which spares an allocation.
+func (sc *scanner) audience(one *[1]string) ([]string, error) {
 	if sc.peek() == '"' {
 		s, err := sc.nonEmptyString("aud")
-		return []string{s}, err
+		one[0] = s
+		return one[:], err
 	}
 	if !sc.consume('[') {
 		return nil, invalid("aud is not a string or an array of strings")

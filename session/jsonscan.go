@@ -23,12 +23,11 @@ type scanner struct {
 
 func (sc *scanner) skipSpace() {
 	for sc.pos < len(sc.s) {
-		switch sc.s[sc.pos] {
-		case ' ', '\t', '\n', '\r':
-			sc.pos++
-		default:
+		c := sc.s[sc.pos]
+		if c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return
 		}
+		sc.pos++
 	}
 }
 
@@ -62,6 +61,12 @@ func (sc *scanner) end() bool {
 // positioned at the value; member must consume the value. Duplicate names
 // are rejected.
 func (sc *scanner) object(member func(name string) error) error {
+	return sc.members(member, true)
+}
+
+// members reads an object like [scanner.object]; with checkDup false the
+// caller rejects duplicate names itself.
+func (sc *scanner) members(member func(name string) error, checkDup bool) error {
 	if !sc.consume('{') {
 		return invalid("JSON object expected")
 	}
@@ -79,7 +84,9 @@ func (sc *scanner) object(member func(name string) error) error {
 		if err != nil {
 			return err
 		}
-		if many == nil {
+		switch {
+		case !checkDup:
+		case many == nil:
 			for _, s := range seen {
 				if s == name {
 					return errDuplicateMember
@@ -92,7 +99,7 @@ func (sc *scanner) object(member func(name string) error) error {
 					many[s] = struct{}{}
 				}
 			}
-		} else {
+		default:
 			if _, dup := many[name]; dup {
 				return errDuplicateMember
 			}
