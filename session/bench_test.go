@@ -1,6 +1,9 @@
 package session_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
 	"strings"
 	"testing"
@@ -64,5 +67,27 @@ func BenchmarkVerifyRejectHostile(b *testing.B) {
 				_, _ = verify(m, tc.token)
 			}
 		})
+	}
+}
+
+// BenchmarkVerifyCachedES256 repeats one ES256 token: after the first
+// call the verified-token cache answers, and only the time checks and the
+// revocation store run.
+func BenchmarkVerifyCachedES256(b *testing.B) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := session.New(session.ES256(priv), session.WithClock(func() time.Time { return t0 }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := issue(b, m, "123", nil).Value
+	mustVerify(b, m, tok)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := verify(m, tok); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
