@@ -15,13 +15,13 @@ import (
 // browser would send from origin (none when origin is "").
 type browser struct {
 	t      *testing.T
-	d      *demo
+	d      *testServer
 	client *http.Client
 	origin string
 	site   string // Sec-Fetch-Site
 }
 
-func newBrowser(t *testing.T, d *demo) *browser {
+func newBrowser(t *testing.T, d *testServer) *browser {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {

@@ -12,13 +12,11 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/jwtsession/jwtsession/internal/demo"
 	"github.com/jwtsession/jwtsession/session"
 	"github.com/jwtsession/jwtsession/session/redisstore"
 )
@@ -115,35 +114,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	logger.Printf("listening on http://%s (ttl %v, renew within %v, max lifetime %v)", ln.Addr(), opts.ttl, opts.renewWithin, opts.maxLifetime)
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Print("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return demo.Serve(ctx, ln, handler, logger, ready)
 }
 
 // revocationStore returns the Redis store at addr, shared by every

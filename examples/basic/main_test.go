@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtsession/jwtsession/internal/demo"
 	"github.com/jwtsession/jwtsession/session"
 )
 
@@ -33,15 +34,15 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// demo is the demo API on a test server with the flags' defaults and a
+// testServer is the demo API on a test server with the flags' defaults and a
 // settable clock.
-type demo struct {
+type testServer struct {
 	t     *testing.T
 	clock *clock
 	url   string
 }
 
-func newDemo(t *testing.T, opts ...session.Option) *demo {
+func newDemo(t *testing.T, opts ...session.Option) *testServer {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
 	opts = append([]session.Option{
@@ -60,11 +61,11 @@ func newDemo(t *testing.T, opts ...session.Option) *demo {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &demo{t: t, clock: clk, url: srv.URL}
+	return &testServer{t: t, clock: clk, url: srv.URL}
 }
 
 // do sends a request with an optional bearer token and body.
-func (d *demo) do(method, path, token, body string) *http.Response {
+func (d *testServer) do(method, path, token, body string) *http.Response {
 	d.t.Helper()
 	req, err := http.NewRequest(method, d.url+path, strings.NewReader(body))
 	if err != nil {
@@ -82,13 +83,13 @@ func (d *demo) do(method, path, token, body string) *http.Response {
 }
 
 // login logs alice in and returns the token response.
-func (d *demo) login() tokenResponse {
+func (d *testServer) login() demo.TokenResponse {
 	d.t.Helper()
 	resp := d.do("POST", "/login", "", `{"username":"alice","password":"wonderland"}`)
 	if resp.StatusCode != http.StatusOK {
 		d.t.Fatalf("login: got status %d, want 200", resp.StatusCode)
 	}
-	return decode[tokenResponse](d.t, resp)
+	return decode[demo.TokenResponse](d.t, resp)
 }
 
 func decode[T any](t *testing.T, resp *http.Response) T {
@@ -134,7 +135,7 @@ func TestLogin(t *testing.T) {
 			if got := resp.Header.Get("Cache-Control"); got != "no-store" {
 				t.Errorf("Cache-Control: got %q, want no-store", got)
 			}
-			tok := decode[tokenResponse](t, resp)
+			tok := decode[demo.TokenResponse](t, resp)
 			if tok.TokenType != "Bearer" || tok.ExpiresIn != 1800 || strings.Count(tok.AccessToken, ".") != 2 {
 				t.Errorf("got %+v, want a Bearer JWT expiring in 1800 s", tok)
 			}
@@ -242,7 +243,7 @@ func TestRefresh(t *testing.T) {
 	d.clock.Advance(5 * time.Minute)
 	resp := d.do("POST", "/refresh", tok, "")
 	wantStatus(t, resp, http.StatusOK)
-	next := decode[tokenResponse](t, resp)
+	next := decode[demo.TokenResponse](t, resp)
 	if next.TokenType != "Bearer" || next.ExpiresIn != 1800 || next.AccessToken == tok {
 		t.Errorf("got %+v, want a new Bearer token expiring in 1800 s", next)
 	}
@@ -267,7 +268,7 @@ func TestLogoutRevokesTheSession(t *testing.T) {
 	if renewed == "" {
 		t.Fatal("no renewed token")
 	}
-	refreshed := decode[tokenResponse](t, d.do("POST", "/refresh", tok, "")).AccessToken
+	refreshed := decode[demo.TokenResponse](t, d.do("POST", "/refresh", tok, "")).AccessToken
 
 	wantStatus(t, d.do("POST", "/logout", renewed, ""), http.StatusNoContent)
 	for name, tk := range map[string]string{"original": tok, "renewed": renewed, "refreshed": refreshed} {
@@ -378,7 +379,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := decode[tokenResponse](t, resp)
+	tok := decode[demo.TokenResponse](t, resp)
 	resp.Body.Close()
 	if tok.ExpiresIn != 6 {
 		t.Errorf("expires_in: got %d, want 6 (the -ttl flag)", tok.ExpiresIn)

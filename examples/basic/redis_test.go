@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/jwtsession/jwtsession/internal/demo"
 	"github.com/jwtsession/jwtsession/internal/redistest"
 	"github.com/jwtsession/jwtsession/session"
 	"github.com/jwtsession/jwtsession/session/redisstore"
@@ -22,7 +23,7 @@ import (
 // redisDemo is the demo API as one instance of a deployment whose
 // revocations live in the Redis at addr. Instances built with the same
 // clock share it, so renewal is deterministic across them.
-func redisDemo(t *testing.T, addr string, clk *clock) *demo {
+func redisDemo(t *testing.T, addr string, clk *clock) *testServer {
 	t.Helper()
 	client := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: 1, DialerRetries: 1})
 	t.Cleanup(func() { client.Close() })
@@ -46,7 +47,7 @@ func redisDemo(t *testing.T, addr string, clk *clock) *demo {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &demo{t: t, clock: clk, url: srv.URL}
+	return &testServer{t: t, clock: clk, url: srv.URL}
 }
 
 // nowClock returns a test clock at the current second: the Redis server
@@ -80,13 +81,13 @@ func TestTwoInstancesShareLogout(t *testing.T) {
 	if renewedOnB == "" {
 		t.Fatal("B: no renewed token")
 	}
-	refreshedOnA := decode[tokenResponse](t, a.do("POST", "/refresh", tok, "")).AccessToken
+	refreshedOnA := decode[demo.TokenResponse](t, a.do("POST", "/refresh", tok, "")).AccessToken
 	wantStatus(t, b.do("GET", "/me", refreshedOnA, ""), http.StatusOK)
 
 	wantStatus(t, b.do("POST", "/logout", refreshedOnA, ""), http.StatusNoContent)
 	for _, inst := range []struct {
 		name string
-		d    *demo
+		d    *testServer
 	}{{"A", a}, {"B", b}} {
 		for name, tk := range map[string]string{"original": tok, "renewed on B": renewedOnB, "refreshed on A": refreshedOnA} {
 			t.Run(inst.name+"/"+name, func(t *testing.T) {
@@ -171,7 +172,7 @@ func TestRunWithRedisAddr(t *testing.T) {
 		}
 		dones = append(dones, done)
 	}
-	a, b := &demo{t: t, url: addrs[0]}, &demo{t: t, url: addrs[1]}
+	a, b := &testServer{t: t, url: addrs[0]}, &testServer{t: t, url: addrs[1]}
 	tok := a.login().AccessToken
 	wantStatus(t, b.do("GET", "/me", tok, ""), http.StatusOK)
 	wantStatus(t, b.do("POST", "/logout", tok, ""), http.StatusNoContent)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/justinas/alice"
 
+	"github.com/jwtsession/jwtsession/internal/demo"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -65,7 +66,7 @@ func newServer(m *session.Manager, logger *log.Logger) (http.Handler, error) {
 
 	s := &server{m: m, logger: logger, cookie: cookie}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /healthz", demo.Healthz)
 	mux.HandleFunc("POST /login", s.login)
 	mux.Handle("GET /me", api.ThenFunc(s.me))
 	mux.Handle("POST /refresh", authenticated.ThenFunc(s.refresh))
@@ -80,24 +81,12 @@ type server struct {
 	cookie *middleware.Cookie
 }
 
-// tokenResponse is the body of /login and /refresh.
-type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"`
-}
-
-func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
-}
-
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	// Login CSRF: a cross-site page must not log the browser into the
 	// attacker's account. Non-browser clients (no Origin, no
 	// Sec-Fetch-Site) pass.
 	if err := s.cookie.Check(r); err != nil {
-		writeJSONError(w, http.StatusForbidden, "cross_origin_request", "cross-origin request refused")
+		demo.WriteError(w, http.StatusForbidden, "cross_origin_request", "cross-origin request refused")
 		return
 	}
 	var creds struct {
@@ -107,36 +96,36 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxLoginBody))
 	if err := dec.Decode(&creds); err != nil {
-		writeJSONError(w, http.StatusBadRequest, "invalid_request", "body must be JSON with username and password")
+		demo.WriteError(w, http.StatusBadRequest, "invalid_request", "body must be JSON with username and password")
 		return
 	}
 	if creds.Transport != "" && creds.Transport != "header" && creds.Transport != "cookie" {
-		writeJSONError(w, http.StatusBadRequest, "invalid_request", `transport must be "header" or "cookie"`)
+		demo.WriteError(w, http.StatusBadRequest, "invalid_request", `transport must be "header" or "cookie"`)
 		return
 	}
-	userID, ok := authenticateUser(creds.Username, creds.Password)
+	userID, ok := demo.AuthenticateUser(creds.Username, creds.Password)
 	if !ok {
-		writeJSONError(w, http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
+		demo.WriteError(w, http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
 		return
 	}
 	tok, err := s.m.Issue(r.Context(), userID, nil)
 	if err != nil {
 		s.logger.Printf("issue: %v", err)
-		writeJSONError(w, http.StatusInternalServerError, "server_error", "could not issue a token")
+		demo.WriteError(w, http.StatusInternalServerError, "server_error", "could not issue a token")
 		return
 	}
 	if creds.Transport == "cookie" {
 		s.setCookie(w, r, tok)
 		return
 	}
-	writeToken(w, tok)
+	demo.WriteToken(w, tok)
 }
 
 // setCookie puts tok into the session cookie and answers without the
 // token: scripts never see it.
 func (s *server) setCookie(w http.ResponseWriter, r *http.Request, tok *session.Token) {
 	s.cookie.Set(w, r, tok)
-	writeJSON(w, http.StatusOK, map[string]any{
+	demo.WriteJSON(w, http.StatusOK, map[string]any{
 		"token_type": "cookie",
 		"expires_in": int64(tok.ExpiresIn / time.Second),
 	})
@@ -144,7 +133,7 @@ func (s *server) setCookie(w http.ResponseWriter, r *http.Request, tok *session.
 
 func (s *server) me(w http.ResponseWriter, r *http.Request) {
 	userID, _ := middleware.UserIDFromContext(r.Context())
-	writeJSON(w, http.StatusOK, meResponse{userID})
+	demo.WriteJSON(w, http.StatusOK, meResponse{userID})
 }
 
 // meResponse is the body of GET /me.
@@ -158,48 +147,29 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, session.ErrNotRenewable), errors.Is(err, session.ErrExpired):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`", error="invalid_token", error_description="session cannot be renewed; log in again"`)
-		writeJSONError(w, http.StatusUnauthorized, "invalid_token", "session cannot be renewed; log in again")
+		demo.WriteError(w, http.StatusUnauthorized, "invalid_token", "session cannot be renewed; log in again")
 		return
 	case err != nil:
 		s.logger.Printf("renew: %v", err)
-		writeJSONError(w, http.StatusInternalServerError, "server_error", "could not renew the token")
+		demo.WriteError(w, http.StatusInternalServerError, "server_error", "could not renew the token")
 		return
 	}
 	if t, _ := middleware.TransportFromContext(r.Context()); t == middleware.TransportCookie {
 		s.setCookie(w, r, tok)
 		return
 	}
-	writeToken(w, tok)
+	demo.WriteToken(w, tok)
 }
 
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 	claims, _ := middleware.ClaimsFromContext(r.Context())
 	if err := s.m.Revoke(r.Context(), claims); err != nil {
 		s.logger.Printf("logout: %v", err)
-		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "could not log out; try again")
+		demo.WriteError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "could not log out; try again")
 		return
 	}
 	if t, _ := middleware.TransportFromContext(r.Context()); t == middleware.TransportCookie {
 		s.cookie.Clear(w, r)
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func writeToken(w http.ResponseWriter, tok *session.Token) {
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, tokenResponse{
-		AccessToken: tok.Value,
-		TokenType:   "Bearer",
-		ExpiresIn:   int64(tok.ExpiresIn / time.Second),
-	})
-}
-
-func writeJSONError(w http.ResponseWriter, status int, code, description string) {
-	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }

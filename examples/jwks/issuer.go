@@ -21,6 +21,7 @@ import (
 
 	"github.com/justinas/alice"
 
+	"github.com/jwtsession/jwtsession/internal/demo"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -221,18 +222,11 @@ func newIssuerServer(is *issuer) (http.Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /healthz", demo.Healthz)
 	mux.HandleFunc("POST /login", is.login)
 	mux.Handle("POST /refresh", alice.New(auth).ThenFunc(is.refresh))
 	mux.Handle("GET /.well-known/jwks.json", jwks)
 	return mux, nil
-}
-
-// tokenResponse is the body of /login and /refresh.
-type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"`
 }
 
 func (is *issuer) login(w http.ResponseWriter, r *http.Request) {
@@ -242,21 +236,21 @@ func (is *issuer) login(w http.ResponseWriter, r *http.Request) {
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxLoginBody))
 	if err := dec.Decode(&creds); err != nil {
-		writeJSONError(w, http.StatusBadRequest, "invalid_request", "body must be JSON with username and password")
+		demo.WriteError(w, http.StatusBadRequest, "invalid_request", "body must be JSON with username and password")
 		return
 	}
-	userID, ok := authenticateUser(creds.Username, creds.Password)
+	userID, ok := demo.AuthenticateUser(creds.Username, creds.Password)
 	if !ok {
-		writeJSONError(w, http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
+		demo.WriteError(w, http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
 		return
 	}
 	tok, err := is.m.Issue(r.Context(), userID, nil)
 	if err != nil {
 		is.logger.Printf("issue: %v", err)
-		writeJSONError(w, http.StatusInternalServerError, "server_error", "could not issue a token")
+		demo.WriteError(w, http.StatusInternalServerError, "server_error", "could not issue a token")
 		return
 	}
-	writeToken(w, tok)
+	demo.WriteToken(w, tok)
 }
 
 func (is *issuer) refresh(w http.ResponseWriter, r *http.Request) {
@@ -265,36 +259,12 @@ func (is *issuer) refresh(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, session.ErrNotRenewable), errors.Is(err, session.ErrExpired):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`", error="invalid_token", error_description="session cannot be renewed; log in again"`)
-		writeJSONError(w, http.StatusUnauthorized, "invalid_token", "session cannot be renewed; log in again")
+		demo.WriteError(w, http.StatusUnauthorized, "invalid_token", "session cannot be renewed; log in again")
 		return
 	case err != nil:
 		is.logger.Printf("renew: %v", err)
-		writeJSONError(w, http.StatusInternalServerError, "server_error", "could not renew the token")
+		demo.WriteError(w, http.StatusInternalServerError, "server_error", "could not renew the token")
 		return
 	}
-	writeToken(w, tok)
-}
-
-func healthz(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
-}
-
-func writeToken(w http.ResponseWriter, tok *session.Token) {
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, tokenResponse{
-		AccessToken: tok.Value,
-		TokenType:   "Bearer",
-		ExpiresIn:   int64(tok.ExpiresIn / time.Second),
-	})
-}
-
-func writeJSONError(w http.ResponseWriter, status int, code, description string) {
-	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	demo.WriteToken(w, tok)
 }

@@ -20,7 +20,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,6 +30,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/jwtsession/jwtsession/internal/demo"
 )
 
 func main() {
@@ -156,36 +157,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	logger.Printf("%s listening on http://%s", opts.role, ln.Addr())
 	if opts.role == "issuer" {
 		logger.Printf("kill -HUP %d rotates the signing key", os.Getpid())
 	}
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Print("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return demo.Serve(ctx, ln, handler, logger, ready)
 }

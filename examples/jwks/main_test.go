@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jwtsession/jwtsession/internal/demo"
 )
 
 var discard = log.New(io.Discard, "", 0)
@@ -67,7 +69,7 @@ func login(t *testing.T, issuerURL string) string {
 	t.Helper()
 	res := do(t, "POST", issuerURL+"/login", "", `{"username":"alice","password":"wonderland"}`)
 	wantStatus(t, res, http.StatusOK)
-	return decode[tokenResponse](t, res).AccessToken
+	return decode[demo.TokenResponse](t, res).AccessToken
 }
 
 // kidOf returns the kid header of a token.
@@ -204,7 +206,7 @@ func TestIssuerAndResource(t *testing.T) {
 	// POST /refresh at the issuer, as examples/basic.
 	res = do(t, "POST", p.issuerURL+"/refresh", tok, "")
 	wantStatus(t, res, http.StatusOK)
-	refreshed := decode[tokenResponse](t, res)
+	refreshed := decode[demo.TokenResponse](t, res)
 	if refreshed.TokenType != "Bearer" || refreshed.ExpiresIn != 1800 || res.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("/refresh: got %+v (Cache-Control %q), want a Bearer token for 1800 s, no-store", refreshed, res.Header.Get("Cache-Control"))
 	}

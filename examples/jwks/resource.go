@@ -9,6 +9,7 @@ import (
 
 	"github.com/justinas/alice"
 
+	"github.com/jwtsession/jwtsession/internal/demo"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -70,7 +71,7 @@ func newResourceServer(res *resource) (http.Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /healthz", demo.Healthz)
 	mux.HandleFunc("GET /readyz", res.readyz)
 	mux.Handle("GET /me", alice.New(auth).ThenFunc(me))
 	return mux, nil
@@ -78,7 +79,7 @@ func newResourceServer(res *resource) (http.Handler, error) {
 
 func me(w http.ResponseWriter, r *http.Request) {
 	userID, _ := middleware.UserIDFromContext(r.Context())
-	writeJSON(w, http.StatusOK, map[string]string{"user_id": userID})
+	demo.WriteJSON(w, http.StatusOK, map[string]string{"user_id": userID})
 }
 
 func (res *resource) readyz(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,4 @@
-// This file is a copy of examples/basic/users.go, so that each example
-// stays one self-contained main package.
-
-package main
+package demo
 
 import (
 	"crypto/pbkdf2"
@@ -21,7 +18,7 @@ type user struct {
 	hash string // base64, PBKDF2-HMAC-SHA256 of the password
 }
 
-// demoUsers are the accounts listed in the README (the same as examples/basic):
+// demoUsers are the accounts listed in the README:
 // alice / wonderland (user id 123) and bob / builder (user id 456).
 var demoUsers = map[string]user{
 	"alice": {id: "123", salt: "F+p4nUSJrrH5bzaiKBeVlQ", hash: "S3yaRSleVrSsvfivnZgLOkjIscVVQYP6mBi+r5dUtRg"},
@@ -32,9 +29,9 @@ var demoUsers = map[string]user{
 // wrong username costs as much time as a wrong password.
 var dummyUser = user{salt: "AAAAAAAAAAAAAAAAAAAAAA", hash: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
 
-// authenticateUser returns the user id for valid credentials. The hashes
+// AuthenticateUser returns the user id for valid credentials. The hashes
 // are compared in constant time.
-func authenticateUser(username, password string) (string, bool) {
+func AuthenticateUser(username, password string) (string, bool) {
 	u, known := demoUsers[username]
 	if !known {
 		u = dummyUser
