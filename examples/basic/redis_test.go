@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -150,47 +149,17 @@ func TestRunWithRedisAddr(t *testing.T) {
 		}
 		return ""
 	}
-	var logs strings.Builder
-	var mu sync.Mutex
-	logger := log.New(writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) }), "", 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var addrs []string
-	var dones []chan error
-	for range 2 {
-		ready, done := make(chan string, 1), make(chan error, 1)
-		go func() {
-			done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-redis-addr", srv.Addr}, getenv, logger, ready)
-		}()
-		select {
-		case addr := <-ready:
-			addrs = append(addrs, "http://"+addr)
-		case err := <-done:
-			t.Fatalf("run returned early: %v", err)
-		case <-time.After(10 * time.Second):
-			t.Fatal("server did not start")
-		}
-		dones = append(dones, done)
-	}
-	a, b := &testServer{t: t, url: addrs[0]}, &testServer{t: t, url: addrs[1]}
+	var logs runLog
+	args := []string{"-addr", "127.0.0.1:0", "-redis-addr", srv.Addr}
+	first, second := startRun(t, args, getenv, &logs), startRun(t, args, getenv, &logs)
+	a, b := &testServer{t: t, url: first.url}, &testServer{t: t, url: second.url}
 	tok := a.login().AccessToken
 	wantStatus(t, b.do("GET", "/me", tok, ""), http.StatusOK)
 	wantStatus(t, b.do("POST", "/logout", tok, ""), http.StatusNoContent)
 	wantRevoked(t, a.do("GET", "/me", tok, ""))
 
-	cancel()
-	for _, done := range dones {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("run: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatal("server did not shut down")
-		}
-	}
-	mu.Lock()
-	defer mu.Unlock()
+	first.stop()
+	second.stop()
 	if !strings.Contains(logs.String(), "revocations in Redis at "+srv.Addr) {
 		t.Errorf("log %q does not say where revocations go", logs.String())
 	}
@@ -211,32 +180,8 @@ func TestRunRefusesUnreachableRedis(t *testing.T) {
 }
 
 func TestRunDefaultsToMemory(t *testing.T) {
-	var logs strings.Builder
-	var mu sync.Mutex
-	logger := log.New(writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) }), "", 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, logger, ready)
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("run returned early: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not start")
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not shut down")
-	}
-	mu.Lock()
-	defer mu.Unlock()
+	var logs runLog
+	startRun(t, []string{"-addr", "127.0.0.1:0"}, noEnv, &logs).stop()
 	if !strings.Contains(logs.String(), "revocations in memory") {
 		t.Errorf("log %q does not say that revocations stay in memory", logs.String())
 	}
