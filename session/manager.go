@@ -54,6 +54,10 @@ func New(keys Keys, opts ...Option) (*Manager, error) {
 	return &Manager{cfg: cfg, ring: ring, cache: newVerifiedCache(cfg.cacheEntries)}, nil
 }
 
+// CanSign reports whether m holds a signing key, so that it can issue and
+// renew tokens; a Manager built on verification-only keys cannot.
+func (m *Manager) CanSign() bool { return m.ring.signing() != nil }
+
 // TTL returns the lifetime of issued tokens.
 func (m *Manager) TTL() time.Duration { return m.cfg.ttl }
 
