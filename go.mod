@@ -6,6 +6,7 @@ require (
 	github.com/justinas/alice v1.2.0
 	github.com/lestrrat-go/jwx/v2 v2.1.7
 	github.com/redis/go-redis/v9 v9.22.0
+	golang.org/x/sync v0.22.0
 )
 
 require (

@@ -105,7 +105,7 @@ func mustNotRun(t *testing.T) http.Handler {
 // errorStore is a session.Store that cannot answer.
 type errorStore struct{ err error }
 
-func (s errorStore) Revoke(context.Context, string, time.Time) error { return s.err }
+func (s errorStore) Revoke(context.Context, string, string, time.Time) error { return s.err }
 func (s errorStore) RevokeUser(context.Context, string, time.Time, time.Time) error {
 	return s.err
 }

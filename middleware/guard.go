@@ -50,7 +50,7 @@ func RequireScope(scope string, opts ...Option) (func(http.Handler) http.Handler
 }
 
 // RequireClaim returns a guard that lets a request through only when the
-// application claim name (in [session.Claims.Extra]) is the JSON string
+// application claim name (see [session.Claims.Claim]) is the JSON string
 // value, or an array of strings that contains value: RequireClaim("role",
 // "admin") admits {"role": "admin"} and {"role": ["admin", "ops"]}. Claims
 // of other JSON types never match; use [Require] for them, for the
@@ -103,16 +103,16 @@ func HasClaim(c *session.Claims, name, value string) bool {
 	if c == nil {
 		return false
 	}
-	raw, ok := c.Extra[name]
+	raw, ok := c.Claim(name)
 	return ok && jsonHasString(raw, value, false)
 }
 
 // grantsScope reports whether the scope or scp claim of c grants s.
 func grantsScope(c *session.Claims, s string) bool {
-	if raw, ok := c.Extra["scope"]; ok && jsonHasString(raw, s, true) {
+	if raw, ok := c.Claim("scope"); ok && jsonHasString(raw, s, true) {
 		return true
 	}
-	raw, ok := c.Extra["scp"]
+	raw, ok := c.Claim("scp")
 	return ok && jsonHasString(raw, s, true)
 }
 
@@ -207,7 +207,7 @@ func validScope(s string) bool {
 // want or an array with a string element equal to want. With fields, a
 // string (but not an array element) counts as a space-separated list.
 // The common case, strings without escapes, allocates nothing.
-func jsonHasString(raw []byte, want string, fields bool) bool {
+func jsonHasString(raw string, want string, fields bool) bool {
 	raw = trimJSONSpace(raw)
 	if len(raw) < 2 || !(raw[0] == '"' && raw[len(raw)-1] == '"' || raw[0] == '[' && raw[len(raw)-1] == ']') {
 		return false
@@ -247,14 +247,14 @@ func jsonHasString(raw []byte, want string, fields bool) bool {
 }
 
 // jsonHasStringSlow is jsonHasString for values with escapes.
-func jsonHasStringSlow(raw []byte, want string, fields bool) bool {
+func jsonHasStringSlow(raw string, want string, fields bool) bool {
 	var v any
-	if json.Unmarshal(raw, &v) != nil {
+	if json.Unmarshal([]byte(raw), &v) != nil {
 		return false
 	}
 	switch v := v.(type) {
 	case string:
-		return matchString([]byte(v), want, fields)
+		return matchString(v, want, fields)
 	case []any:
 		for _, e := range v {
 			if s, ok := e.(string); ok && s == want {
@@ -267,7 +267,7 @@ func jsonHasStringSlow(raw []byte, want string, fields bool) bool {
 
 // matchString reports whether s equals want or, with fields, whether one
 // of its space-separated fields does.
-func matchString(s []byte, want string, fields bool) bool {
+func matchString(s string, want string, fields bool) bool {
 	if !fields {
 		return string(s) == want
 	}
@@ -287,7 +287,7 @@ func matchString(s []byte, want string, fields bool) bool {
 	return false
 }
 
-func trimJSONSpace(b []byte) []byte {
+func trimJSONSpace(b string) string {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
 		b = b[1:]
 	}

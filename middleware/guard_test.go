@@ -26,14 +26,23 @@ func (f *fixture) issueExtra(t testing.TB, userID string, extra map[string]any) 
 	return tok
 }
 
-// claimsWith returns claims whose application claims are the raw JSON
-// texts of extra.
-func claimsWith(extra map[string]string) *session.Claims {
-	c := &session.Claims{UserID: "123", Extra: map[string]json.RawMessage{}}
-	for name, raw := range extra {
-		c.Extra[name] = json.RawMessage(raw)
+// claimsWith returns the claims of a token whose application claims are
+// the raw JSON texts of extra.
+func claimsWith(t testing.TB, extra map[string]string) *session.Claims {
+	t.Helper()
+	m, err := session.New(session.HS256([]byte("claimsWith secret, 32 bytes long")))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return c
+	values := make(map[string]any, len(extra))
+	for name, raw := range extra {
+		values[name] = json.RawMessage(raw)
+	}
+	tok, err := m.Issue(context.Background(), "123", values)
+	if err != nil {
+		t.Fatalf("Issue with claims %v: %v", extra, err)
+	}
+	return tok.Claims
 }
 
 // mustGuard returns a function that takes a guard constructor's results
@@ -120,7 +129,7 @@ func checkForbidden(t *testing.T, res *http.Response, body, realm, scope string)
 func TestRequireScopeChallengeNormalizesList(t *testing.T) {
 	guard := mustGuard(t)(middleware.RequireScope("  a   b ", middleware.WithRealm("shop")))
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	res, body := serve(guard(mustNotRun(t)), r.WithContext(middleware.NewContext(r.Context(), claimsWith(nil))))
+	res, body := serve(guard(mustNotRun(t)), r.WithContext(middleware.NewContext(r.Context(), claimsWith(t, nil))))
 	checkForbidden(t, res, body, "shop", "a b")
 }
 
@@ -223,7 +232,7 @@ func TestGuardOptions(t *testing.T) {
 		middleware.WithRealm("shop"), middleware.WithErrorHandler(handler), middleware.WithHooks(hooks)))
 
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	res, body := serve(guard(mustNotRun(t)), r.WithContext(middleware.NewContext(r.Context(), claimsWith(map[string]string{"scope": `"read"`}))))
+	res, body := serve(guard(mustNotRun(t)), r.WithContext(middleware.NewContext(r.Context(), claimsWith(t, map[string]string{"scope": `"read"`}))))
 	if res.StatusCode != http.StatusForbidden || body != "custom forbidden" {
 		t.Errorf("got %d %q, want 403 %q", res.StatusCode, body, "custom forbidden")
 	}
@@ -306,12 +315,11 @@ func TestHasScopeAndHasClaim(t *testing.T) {
 		{"nested array", map[string]string{"scp": `[["a"]]`}, "a", false},
 		{"number", map[string]string{"scope": `12`}, "12", false},
 		{"null", map[string]string{"scope": `null`}, "null", false},
-		{"broken array", map[string]string{"scp": `["a"`}, "a", false},
 		{"empty string element", map[string]string{"scp": `[""]`}, "a", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := middleware.HasScope(claimsWith(tt.extra), tt.scope); got != tt.want {
+			if got := middleware.HasScope(claimsWith(t, tt.extra), tt.scope); got != tt.want {
 				t.Errorf("got HasScope %v, want %v", got, tt.want)
 			}
 		})
@@ -322,7 +330,7 @@ func TestHasScopeAndHasClaim(t *testing.T) {
 		}
 	})
 	t.Run("HasClaim", func(t *testing.T) {
-		c := claimsWith(map[string]string{"role": `["ops","admin"]`, "team": `"blue"`})
+		c := claimsWith(t, map[string]string{"role": `["ops","admin"]`, "team": `"blue"`})
 		for _, tc := range []struct {
 			name, value string
 			want        bool
@@ -337,7 +345,7 @@ func TestHasScopeAndHasClaim(t *testing.T) {
 // TestGuardAllocations: the common case, strings without escapes, checks
 // without allocating.
 func TestGuardAllocations(t *testing.T) {
-	c := claimsWith(map[string]string{"scope": `"a b c"`, "scp": `["d", "e"]`, "role": `["x","admin"]`})
+	c := claimsWith(t, map[string]string{"scope": `"a b c"`, "scp": `["d", "e"]`, "role": `["x","admin"]`})
 	allocs := testing.AllocsPerRun(100, func() {
 		if !middleware.HasScope(c, "c e") || !middleware.HasClaim(c, "role", "admin") {
 			t.Fatal("got false, want true")

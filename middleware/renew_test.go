@@ -926,16 +926,17 @@ func TestRenewConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	seen := map[string]bool{}
+	// One token presented by many requests at once is signed once: every
+	// response carries the same renewed token.
+	first := results[0].Header.Get(middleware.DefaultRenewHeader)
 	for i, res := range results {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("request %d: got status %d, want 200", i, res.StatusCode)
 		}
-		c := checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
-		if seen[c.TokenID] {
-			t.Fatalf("request %d: got jti %q twice, want each renewed token unique", i, c.TokenID)
+		checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
+		if got := res.Header.Get(middleware.DefaultRenewHeader); got != first {
+			t.Fatalf("request %d: got a renewed token of its own, want the one signed for all", i)
 		}
-		seen[c.TokenID] = true
 	}
 }
 

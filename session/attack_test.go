@@ -696,7 +696,11 @@ func TestAttackClaims(t *testing.T) {
 		{name: "exp -9.3e18", payload: `{"user_id":"u","exp":-9.3e18}`, want: session.ErrInvalid},
 		{name: "exp 0", payload: `{"user_id":"u","exp":0}`, want: session.ErrExpired},
 		{name: "exp 0.0", payload: `{"user_id":"u","exp":0.0}`, want: session.ErrExpired},
-		{name: "exp at the end of year 9999", payload: `{"user_id":"u","exp":253402300799}`},
+		{name: "exp at the end of year 9999", payload: `{"user_id":"u","exp":253402300799}`, want: session.ErrInvalid},
+		{name: "lifetime over the maximum", payload: `{"user_id":"u","iat":` + unix(t0) + `,"exp":` + unix(t0.Add(session.DefaultMaxLifetime+time.Second)) + `}`, want: session.ErrInvalid},
+		{name: "lifetime of exactly the maximum", payload: `{"user_id":"u","iat":` + unix(t0) + `,"exp":` + unix(t0.Add(session.DefaultMaxLifetime)) + `}`},
+		{name: "without iat, more than the maximum left", payload: `{"user_id":"u","exp":` + unix(t0.Add(session.DefaultMaxLifetime+time.Second)) + `}`, want: session.ErrInvalid},
+		{name: "without iat, the maximum left", payload: `{"user_id":"u","exp":` + unix(t0.Add(session.DefaultMaxLifetime)) + `}`},
 		{name: "iat in the far future", payload: claims(`,"iat":253402300799`), want: session.ErrNotYetValid},
 		{name: "nbf in the far future", payload: claims(`,"nbf":253402300799`), want: session.ErrNotYetValid},
 		{name: "iat negative", payload: claims(`,"iat":-1`), want: session.ErrInvalid},
@@ -738,9 +742,10 @@ func TestAttackClaims(t *testing.T) {
 }
 
 // TestAttackSessionRaces runs renewals of one session concurrently (run
-// it with -race): each gets its own valid token of the same session, and
-// a logout that races with renewals still rejects every token of the
-// session once it has returned, including those renewed meanwhile.
+// it with -race): concurrent renewals of one token share one successor,
+// signed once, and a logout that races with renewals still rejects every
+// token of the session once it has returned, including those renewed
+// meanwhile.
 func TestAttackSessionRaces(t *testing.T) {
 	ctx := context.Background()
 	t.Run("concurrent refresh of one token", func(t *testing.T) {
@@ -756,16 +761,17 @@ func TestAttackSessionRaces(t *testing.T) {
 			wg.Go(func() { tokens[i], errs[i] = m.Refresh(ctx, first.Value) })
 		}
 		wg.Wait()
-		seen := map[string]bool{}
 		for i := range n {
 			if errs[i] != nil {
 				t.Fatalf("refresh %d: %v", i, errs[i])
 			}
 			c := mustVerify(t, m, tokens[i].Value)
-			if c.SessionID != first.Claims.SessionID || !c.AuthTime.Equal(first.Claims.AuthTime) || seen[c.TokenID] {
+			if c.SessionID != first.Claims.SessionID || !c.AuthTime.Equal(first.Claims.AuthTime) || c.TokenID == first.Claims.TokenID {
 				t.Fatalf("refresh %d: got sid %q auth_time %v jti %q, want the session's and a new jti", i, c.SessionID, c.AuthTime, c.TokenID)
 			}
-			seen[c.TokenID] = true
+			if tokens[i].Value != tokens[0].Value {
+				t.Fatalf("refresh %d: got a successor of its own, want the one successor signed for all", i)
+			}
 		}
 	})
 

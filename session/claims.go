@@ -1,7 +1,6 @@
 package session
 
 import (
-	"encoding/json"
 	"slices"
 	"time"
 )
@@ -18,8 +17,6 @@ type Claims struct {
 	TokenID string
 	// Issuer is the iss claim.
 	Issuer string
-	// Audience is the aud claim; a single string reads as one element.
-	Audience []string
 	// IssuedAt is the iat claim; zero when absent.
 	IssuedAt time.Time
 	// NotBefore is the nbf claim; zero when absent.
@@ -29,15 +26,54 @@ type Claims struct {
 	// AuthTime is the auth_time claim: when the user logged in. Zero for
 	// tokens that this library did not issue.
 	AuthTime time.Time
-	// Extra holds the application claims, each as its JSON text. They are
-	// kept across renewals. Treat the map as read-only.
-	Extra map[string]json.RawMessage
 
+	// aud is the aud claim, a single string as one element; extra holds
+	// the application claims, each as its JSON text. Neither is written
+	// after decoding, so copies of a Claims may share them: callers read
+	// them through [Claims.Audience], which copies, and [Claims.Claim].
+	aud   []string
+	extra map[string]string
 	// tokenHash identifies a token that carries neither sid nor jti, so it
 	// can still be revoked.
 	tokenHash string
-	// audience holds a single-string aud, which Audience then refers to.
+	// audience holds a single-string aud, which aud then refers to.
 	audience [1]string
+}
+
+// Audience returns a copy of the aud claim (a single string reads as one
+// element), or nil when the token has none.
+func (c *Claims) Audience() []string { return slices.Clone(c.aud) }
+
+// Claim returns the JSON text of the application claim name, exactly as
+// the token carries it, and whether the token carries it. Application
+// claims are the ones this library does not interpret; they are kept
+// across renewals. Decode one with encoding/json:
+//
+//	raw, ok := claims.Claim("roles")
+//	var roles []string
+//	err := json.Unmarshal([]byte(raw), &roles)
+func (c *Claims) Claim(name string) (string, bool) {
+	raw, ok := c.extra[name]
+	return raw, ok
+}
+
+// StartedBy reports whether the token's session had started by the
+// instant at: its auth_time (the login, kept across renewals), or for a
+// token without one its iat, is not after at; a token that carries
+// neither counts as started. [Manager.RevokeUser] made at at covers
+// exactly the tokens of that user for which StartedBy holds, renewed ones
+// included, since renewal keeps auth_time.
+func (c *Claims) StartedBy(at time.Time) bool {
+	start := c.start()
+	return start.IsZero() || !start.After(at)
+}
+
+// start returns the auth_time, else the iat, else the zero time.
+func (c *Claims) start() time.Time {
+	if !c.AuthTime.IsZero() {
+		return c.AuthTime
+	}
+	return c.IssuedAt
 }
 
 // Renewable reports whether the token carries the sid and auth_time claims
@@ -92,16 +128,16 @@ func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 			c.UserID, err = sc.userID()
 		case "exp":
 			bit = 1 << 1
-			c.ExpiresAt, err = sc.numericDate()
+			c.ExpiresAt, err = sc.numericDate(false)
 		case "iat":
 			bit = 1 << 2
-			c.IssuedAt, err = sc.numericDate()
+			c.IssuedAt, err = sc.numericDate(false)
 		case "nbf":
 			bit = 1 << 3
-			c.NotBefore, err = sc.numericDate()
+			c.NotBefore, err = sc.numericDate(false)
 		case "auth_time":
 			bit = 1 << 4
-			c.AuthTime, err = sc.numericDate()
+			c.AuthTime, err = sc.numericDate(true)
 		case "jti":
 			bit = 1 << 5
 			c.TokenID, err = sc.nonEmptyString("jti")
@@ -113,20 +149,20 @@ func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 			c.Issuer, err = sc.nonEmptyString("iss")
 		case "aud":
 			bit = 1 << 8
-			c.Audience, err = sc.audience(&c.audience)
+			c.aud, err = sc.audience(&c.audience)
 		default:
 			if confusable(name) || len(name) == len(userIDClaim) && equalFoldASCII(name, userIDClaim) {
 				return invalid("claim name differs from a registered claim only in case")
 			}
-			if _, dup := c.Extra[name]; dup {
+			if _, dup := c.extra[name]; dup {
 				return errDuplicateMember
 			}
 			var raw string
 			if raw, err = sc.rawValue(); err == nil {
-				if c.Extra == nil {
-					c.Extra = make(map[string]json.RawMessage)
+				if c.extra == nil {
+					c.extra = make(map[string]string)
 				}
-				c.Extra[name] = json.RawMessage(raw)
+				c.extra[name] = raw
 			}
 			return err
 		}
@@ -208,8 +244,12 @@ func (sc *scanner) nonEmptyString(what string) (string, error) {
 }
 
 // numericDate reads a NumericDate: a non-negative JSON number without
-// exponent, at most year 9999. A fraction is truncated.
-func (sc *scanner) numericDate() (time.Time, error) {
+// exponent, at most year 9999. A fraction is truncated: to the
+// millisecond with ms (auth_time, which this library writes to the
+// millisecond so that a login right after a RevokeUser is told apart from
+// the sessions it covers), else to the second (exp, iat and nbf, so that
+// exp never moves later).
+func (sc *scanner) numericDate(ms bool) (time.Time, error) {
 	sc.skipSpace()
 	s, i := sc.s, sc.pos
 	var v int64
@@ -227,21 +267,31 @@ func (sc *scanner) numericDate() (time.Time, error) {
 	case s[start] == '0' && i > start+1:
 		return time.Time{}, invalid("malformed JSON number")
 	}
+	var milli int64
 	if i < len(s) && s[i] == '.' {
 		i++
 		frac := i
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if i-frac < 3 {
+				milli = milli*10 + int64(s[i]-'0')
+			}
 			i++
 		}
 		if i == frac {
 			return time.Time{}, invalid("malformed JSON number")
+		}
+		for d := i - frac; d < 3; d++ {
+			milli *= 10
+		}
+		if !ms {
+			milli = 0
 		}
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		return time.Time{}, invalid("time claim uses an exponent")
 	}
 	sc.pos = i
-	return time.Unix(v, 0), nil
+	return time.Unix(v, milli*int64(time.Millisecond)), nil
 }
 
 // audience reads aud: a string or a non-empty array of non-empty strings.
@@ -274,5 +324,5 @@ func (sc *scanner) audience(one *[1]string) ([]string, error) {
 
 // hasAudience reports whether aud lists want.
 func (c *Claims) hasAudience(want string) bool {
-	return slices.Contains(c.Audience, want)
+	return slices.Contains(c.aud, want)
 }

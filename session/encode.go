@@ -4,11 +4,12 @@ import (
 	"encoding/base64"
 	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
 // appendClaims encodes c as a compact JSON object. Only the names this
-// library defines are written, plus the application claims in c.Extra,
+// library defines are written, plus the application claims in c.extra,
 // whose names were validated when they entered.
 func appendClaims(dst []byte, c *Claims, userIDClaim string) []byte {
 	dst = append(dst, '{')
@@ -21,7 +22,7 @@ func appendClaims(dst []byte, c *Claims, userIDClaim string) []byte {
 	}
 	if !c.AuthTime.IsZero() {
 		dst = append(dst, `,"auth_time":`...)
-		dst = strconv.AppendInt(dst, c.AuthTime.Unix(), 10)
+		dst = appendNumericDate(dst, c.AuthTime)
 	}
 	dst = append(dst, `,"iat":`...)
 	dst = strconv.AppendInt(dst, c.IssuedAt.Unix(), 10)
@@ -33,14 +34,14 @@ func appendClaims(dst []byte, c *Claims, userIDClaim string) []byte {
 		dst = append(dst, `,"iss":`...)
 		dst = appendJSONString(dst, c.Issuer)
 	}
-	switch len(c.Audience) {
+	switch len(c.aud) {
 	case 0:
 	case 1:
 		dst = append(dst, `,"aud":`...)
-		dst = appendJSONString(dst, c.Audience[0])
+		dst = appendJSONString(dst, c.aud[0])
 	default:
 		dst = append(dst, `,"aud":[`...)
-		for i, a := range c.Audience {
+		for i, a := range c.aud {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -48,8 +49,8 @@ func appendClaims(dst []byte, c *Claims, userIDClaim string) []byte {
 		}
 		dst = append(dst, ']')
 	}
-	names := make([]string, 0, len(c.Extra))
-	for name := range c.Extra {
+	names := make([]string, 0, len(c.extra))
+	for name := range c.extra {
 		names = append(names, name)
 	}
 	slices.Sort(names)
@@ -57,9 +58,25 @@ func appendClaims(dst []byte, c *Claims, userIDClaim string) []byte {
 		dst = append(dst, ',')
 		dst = appendJSONString(dst, name)
 		dst = append(dst, ':')
-		dst = append(dst, c.Extra[name]...)
+		dst = append(dst, c.extra[name]...)
 	}
 	return append(dst, '}')
+}
+
+// appendNumericDate appends t as a NumericDate: whole seconds, with a
+// fraction of up to three digits when t has milliseconds.
+func appendNumericDate(dst []byte, t time.Time) []byte {
+	dst = strconv.AppendInt(dst, t.Unix(), 10)
+	ms := t.Nanosecond() / int(time.Millisecond)
+	if ms == 0 {
+		return dst
+	}
+	digits := [3]byte{byte('0' + ms/100), byte('0' + ms/10%10), byte('0' + ms%10)}
+	n := 3
+	for digits[n-1] == '0' {
+		n--
+	}
+	return append(append(dst, '.'), digits[:n]...)
 }
 
 // appendJSONString appends s as a JSON string. s must be valid UTF-8.

@@ -9,8 +9,7 @@ var (
 	// ErrInvalid reports a token that is malformed, badly signed, or carries
 	// claims that fail validation.
 	ErrInvalid = errors.New("session: invalid token")
-	// ErrExpired reports a token whose exp (plus leeway) has passed, or whose
-	// session is older than the maximum lifetime.
+	// ErrExpired reports a token whose exp (plus leeway) has passed.
 	ErrExpired = errors.New("session: token expired")
 	// ErrNotYetValid reports a token whose nbf or iat lies in the future
 	// (beyond the leeway).
@@ -40,25 +39,26 @@ func invalid(detail string) error { return &tokenError{ErrInvalid, detail} }
 
 // Errors for the common rejections, built once.
 var (
-	errTooLong          = invalid("token exceeds the size limit")
-	errEmpty            = invalid("empty token")
-	errCharacter        = invalid("token contains a line break")
-	errParts            = invalid("token is not a compact JWS with three parts")
-	errHeaderTooLong    = invalid("protected header exceeds 2 KiB")
-	errEmptyPart        = invalid("token has an empty part")
-	errEncoding         = invalid("token part is not canonical unpadded base64url")
-	errSignature        = invalid("signature does not verify")
-	errUnknownKey       = invalid("no key matches the token's kid")
-	errNoKid            = invalid("token has no kid and the key set holds several keys")
-	errAlgorithm        = invalid("header alg does not match the key's algorithm")
-	errExpired          = &tokenError{ErrExpired, "exp has passed"}
-	errSessionEnded     = &tokenError{ErrExpired, "session exceeded its maximum lifetime"}
-	errNotBefore        = &tokenError{ErrNotYetValid, "nbf is in the future"}
-	errIssuedInFuture   = &tokenError{ErrNotYetValid, "iat is in the future"}
-	errSessionRevoked   = &tokenError{ErrRevoked, "session revoked"}
-	errNoSession        = &tokenError{ErrNotRenewable, "token has no sid or auth_time"}
-	errLifetimeReached  = &tokenError{ErrNotRenewable, "session reached its maximum lifetime"}
-	errIssuerMismatch   = invalid("iss does not match")
-	errAudienceMismatch = invalid("aud does not include the expected audience")
-	errAuthTimeFuture   = invalid("auth_time is in the future")
+	errTooLong            = invalid("token exceeds the size limit")
+	errEmpty              = invalid("empty token")
+	errCharacter          = invalid("token contains a line break")
+	errParts              = invalid("token is not a compact JWS with three parts")
+	errHeaderTooLong      = invalid("protected header exceeds 2 KiB")
+	errEmptyPart          = invalid("token has an empty part")
+	errEncoding           = invalid("token part is not canonical unpadded base64url")
+	errSignature          = invalid("signature does not verify")
+	errUnknownKey         = invalid("no key matches the token's kid")
+	errNoKid              = invalid("token has no kid and the key set holds several keys")
+	errAlgorithm          = invalid("header alg does not match the key's algorithm")
+	errExpired            = &tokenError{ErrExpired, "exp has passed"}
+	errNotBefore          = &tokenError{ErrNotYetValid, "nbf is in the future"}
+	errIssuedInFuture     = &tokenError{ErrNotYetValid, "iat is in the future"}
+	errSessionRevoked     = &tokenError{ErrRevoked, "session revoked"}
+	errNoSession          = &tokenError{ErrNotRenewable, "token has no sid or auth_time"}
+	errLifetimeReached    = &tokenError{ErrNotRenewable, "session reached its maximum lifetime"}
+	errIssuerMismatch     = invalid("iss does not match")
+	errAudienceMismatch   = invalid("aud does not include the expected audience")
+	errAudienceUnexpected = invalid("aud is present but no audience is configured")
+	errLifetime           = invalid("token lifetime exceeds the maximum lifetime")
+	errAuthTimeFuture     = invalid("auth_time is in the future")
 )

@@ -101,7 +101,8 @@ func ExampleManager_Refresh() {
 	fmt.Println("same session:", c.SessionID == first.Claims.SessionID)
 	fmt.Println("logged in at:", c.AuthTime.UTC().Format(time.Kitchen))
 	fmt.Println("expires at:", c.ExpiresAt.UTC().Format(time.Kitchen))
-	fmt.Println("role kept:", string(c.Extra["role"]))
+	role, _ := c.Claim("role")
+	fmt.Println("role kept:", role)
 
 	// The session never outlives auth_time + MaxLifetime.
 	now = now.Add(25 * time.Minute)

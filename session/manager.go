@@ -18,6 +18,14 @@ type Manager struct {
 	cfg   config
 	ring  keyring
 	cache *verifiedCache // nil when off
+	// aud is the aud claim of issued tokens, shared by all of them.
+	aud []string
+	// maxLife is the maximum lifetime rounded up to whole seconds, the
+	// precision of exp and iat: no token lives longer, and no revocation
+	// record of a session lives shorter.
+	maxLife time.Duration
+	// renewals remembers recent successors (see [Manager.Renew]).
+	renewals renewals
 }
 
 // Token is an issued token with the claims it carries.
@@ -51,7 +59,16 @@ func New(keys Keys, opts ...Option) (*Manager, error) {
 	if !cfg.cacheSet && ring.asymmetric() {
 		cfg.cacheEntries = DefaultVerifiedCacheEntries
 	}
-	return &Manager{cfg: cfg, ring: ring, cache: newVerifiedCache(cfg.cacheEntries)}, nil
+	m := &Manager{
+		cfg:     cfg,
+		ring:    ring,
+		cache:   newVerifiedCache(cfg.cacheEntries),
+		maxLife: (cfg.maxLifetime + time.Second - 1).Truncate(time.Second),
+	}
+	if cfg.audience != "" {
+		m.aud = []string{cfg.audience}
+	}
+	return m, nil
 }
 
 // CanSign reports whether m holds a signing key, so that it can issue and
@@ -77,13 +94,13 @@ func (m *Manager) Issue(ctx context.Context, userID string, extra map[string]any
 	}
 	c := &Claims{UserID: userID}
 	if len(extra) > 0 {
-		c.Extra = make(map[string]json.RawMessage, len(extra))
+		c.extra = make(map[string]string, len(extra))
 		for name, v := range extra {
 			raw, err := m.encodeExtra(name, v)
 			if err != nil {
 				return nil, err
 			}
-			c.Extra[name] = raw
+			c.extra[name] = string(raw)
 		}
 	}
 	sid, err := randomID()
@@ -92,7 +109,7 @@ func (m *Manager) Issue(ctx context.Context, userID string, extra map[string]any
 	}
 	now := m.now()
 	c.SessionID = sid
-	c.AuthTime = now
+	c.AuthTime = now.Truncate(time.Millisecond)
 	return m.sign(c, now, now.Add(m.cfg.ttl))
 }
 
@@ -115,8 +132,13 @@ func (m *Manager) encodeExtra(name string, v any) (json.RawMessage, error) {
 // Verify checks token and returns its claims. It checks, in order: the
 // size cap, the compact form, the header (alg must be the key's own), the
 // signature, strict claims decoding, exp / nbf / iat / auth_time against
-// the clock and leeway, iss and aud when configured, and the revocation
-// store. A token found in the verified-token cache (see
+// the clock and leeway, the token's lifetime (exp - iat, or for a token
+// without iat the time left, at most the maximum lifetime: a revocation
+// must outlive every token it covers), iss when configured, aud (with an
+// audience configured it must list it; without one, a token that carries
+// aud is refused, as RFC 7519 §4.1.3 requires), and the revocation
+// store. The maximum lifetime bounds renewal, not verification: a token
+// whose exp is still ahead verifies however old its auth_time. A token found in the verified-token cache (see
 // [WithVerifiedTokenCache]) skips the checks up to the claims' decoding;
 // the time checks and the revocation store still run. Errors match
 // [ErrInvalid], [ErrExpired], [ErrNotYetValid], [ErrRevoked] or
@@ -181,11 +203,17 @@ func (m *Manager) verifySignedToken(ctx context.Context, token string) (*Claims,
 	if m.cfg.issuer != "" && c.Issuer != m.cfg.issuer {
 		return nil, errIssuerMismatch
 	}
-	if m.cfg.audience != "" && !c.hasAudience(m.cfg.audience) {
+	switch {
+	case m.cfg.audience != "" && !c.hasAudience(m.cfg.audience):
 		return nil, errAudienceMismatch
+	case m.cfg.audience == "" && len(c.aud) > 0:
+		return nil, errAudienceUnexpected
 	}
 	if c.SessionID == "" && c.TokenID == "" {
-		sum := sha256.Sum256([]byte(parts.signature))
+		// The signed part, not the signature: an ECDSA signature has
+		// several valid encodings ((r, s) and (r, n-s)), the signed
+		// part only one.
+		sum := sha256.Sum256([]byte(parts.signingInput))
 		c.tokenHash = base64.RawURLEncoding.EncodeToString(sum[:16])
 	}
 	return c, nil
@@ -220,7 +248,8 @@ func (m *Manager) keyFor(ctx context.Context, encoded string) (*pinnedKey, error
 	return key, nil
 }
 
-// checkTimes applies exp, nbf, iat and auth_time with the leeway.
+// checkTimes applies exp, nbf, iat and auth_time with the leeway, and
+// the lifetime bound.
 func (m *Manager) checkTimes(c *Claims) error {
 	now := m.now()
 	leeway := m.cfg.leeway
@@ -231,12 +260,11 @@ func (m *Manager) checkTimes(c *Claims) error {
 		return errNotBefore
 	case !c.IssuedAt.IsZero() && now.Add(leeway).Before(c.IssuedAt):
 		return errIssuedInFuture
-	case c.AuthTime.IsZero():
-		return nil
-	case now.Add(leeway).Before(c.AuthTime):
+	case !c.AuthTime.IsZero() && now.Add(leeway).Before(c.AuthTime):
 		return errAuthTimeFuture
-	case !now.Before(c.AuthTime.Add(m.cfg.maxLifetime + leeway)):
-		return errSessionEnded
+	case !c.IssuedAt.IsZero() && c.ExpiresAt.Sub(c.IssuedAt) > m.maxLife,
+		c.IssuedAt.IsZero() && c.ExpiresAt.Sub(now) > m.maxLife:
+		return errLifetime
 	}
 	return nil
 }
@@ -286,8 +314,16 @@ func (m *Manager) renewedExpiry(c *Claims, now time.Time) (time.Time, bool) {
 // id, auth_time and application claims; a new jti and iat; and
 // exp = min(now+TTL, auth_time+MaxLifetime). It returns [ErrNotRenewable]
 // for tokens without sid or auth_time and for sessions past their maximum
-// lifetime, and [ErrExpired] for an expired c. c must come from
+// lifetime, [ErrExpired] for an expired c, and [ErrRevoked] when the
+// session or user has been revoked since c was verified: it asks the
+// revocation store again, so that a logout made while a request was being
+// served is never undone by the renewal at its end. c must come from
 // [Manager.Verify]; use [Manager.Refresh] for a token string.
+//
+// A token is signed at most once per 30 seconds per presented token:
+// renewing the same c again within that time returns the same successor
+// (after the same checks), so that a client polling inside the renewal
+// window costs no signature per request.
 func (m *Manager) Renew(ctx context.Context, c *Claims) (*Token, error) {
 	if !c.Renewable() {
 		return nil, errNoSession
@@ -300,13 +336,25 @@ func (m *Manager) Renew(ctx context.Context, c *Claims) (*Token, error) {
 	if !ok {
 		return nil, errLifetimeReached
 	}
-	next := &Claims{
-		UserID:    c.UserID,
-		SessionID: c.SessionID,
-		AuthTime:  c.AuthTime,
-		Extra:     c.Extra,
+	if m.ring.signing() == nil {
+		return nil, fmt.Errorf("session: renew: %w", errVerifyOnly)
 	}
-	return m.sign(next, now, exp)
+	if err := m.checkRevoked(ctx, c); err != nil {
+		return nil, err
+	}
+	sign := func() (*Token, error) {
+		next := &Claims{
+			UserID:    c.UserID,
+			SessionID: c.SessionID,
+			AuthTime:  c.AuthTime,
+			extra:     c.extra,
+		}
+		return m.sign(next, now, exp)
+	}
+	if c.TokenID == "" {
+		return sign()
+	}
+	return m.renewals.do(c.TokenID, now, sign)
 }
 
 // Refresh verifies token and returns its successor, as [Manager.Renew].
@@ -320,46 +368,66 @@ func (m *Manager) Refresh(ctx context.Context, token string) (*Token, error) {
 	return m.Renew(ctx, c)
 }
 
-// Revoke rejects the token of c and, for a token of this library, every
+// Revoke rejects the token of c and, for a token with a session id, every
 // token of its session, renewed ones included ("log out"). The record
-// lasts until the session could no longer be valid anyway.
+// lasts until no token it covers can be valid any more.
 func (m *Manager) Revoke(ctx context.Context, c *Claims) error {
-	until := c.ExpiresAt.Add(m.cfg.leeway)
-	if !c.AuthTime.IsZero() {
-		until = c.AuthTime.Add(m.cfg.maxLifetime + m.cfg.leeway)
+	until := c.ExpiresAt
+	if c.SessionID != "" {
+		end := m.now().Add(m.maxLife)
+		if !c.AuthTime.IsZero() {
+			// Tokens of this library's sessions end by then.
+			end = c.AuthTime.Add(m.maxLife)
+		}
+		until = later(until, end)
 	}
-	if err := m.cfg.store.Revoke(ctx, c.RevocationKey(), until); err != nil {
+	if err := m.cfg.store.Revoke(ctx, c.RevocationKey(), c.UserID, until.Add(m.cfg.leeway)); err != nil {
 		return fmt.Errorf("session: revoke: %w", err)
 	}
 	return nil
 }
 
 // RevokeSession rejects every token of the session sid, for as long as a
-// session started now could live.
+// token of a session that exists now could live. It is meant for
+// administration; a logout calls [Manager.Revoke], which also tells the
+// store the user, so that one user's revocations cannot crowd out
+// another's.
 func (m *Manager) RevokeSession(ctx context.Context, sid string) error {
 	if sid == "" {
 		return fmt.Errorf("session: revoke: empty session id")
 	}
-	until := m.now().Add(m.cfg.maxLifetime + m.cfg.leeway)
-	if err := m.cfg.store.Revoke(ctx, "sid:"+sid, until); err != nil {
+	until := m.now().Add(m.maxLife + m.cfg.leeway)
+	if err := m.cfg.store.Revoke(ctx, "sid:"+sid, "", until); err != nil {
 		return fmt.Errorf("session: revoke: %w", err)
 	}
 	return nil
 }
 
-// RevokeUser rejects every token of userID issued before the current
-// second ("log out everywhere"). Tokens issued later, such as those of a
-// new login, are accepted.
+// RevokeUser rejects every token of userID whose session had started by
+// now, to the millisecond ("log out everywhere"; see [Claims.StartedBy]):
+// every session's tokens, renewed ones included, however they are renewed
+// later. Sessions started after it, such as those of a new login, are
+// accepted. For tokens of other issuers, which carry no auth_time, iat
+// stands in for the session start, in whole seconds: a token issued in
+// the same second as the revocation is covered too.
 func (m *Manager) RevokeUser(ctx context.Context, userID string) error {
 	if userID == "" {
 		return fmt.Errorf("session: revoke: empty user id")
 	}
 	now := m.now()
-	until := now.Add(m.cfg.maxLifetime + m.cfg.leeway)
-	if err := m.cfg.store.RevokeUser(ctx, userID, now.Truncate(time.Second), until); err != nil {
+	until := now.Add(m.maxLife + m.cfg.leeway)
+	if err := m.cfg.store.RevokeUser(ctx, userID, now.Truncate(time.Millisecond), until); err != nil {
 		return fmt.Errorf("session: revoke: %w", err)
 	}
 	return nil
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // sign completes c with iat, exp, jti, iss and aud, and signs it.
@@ -371,11 +439,9 @@ func (m *Manager) sign(c *Claims, now, exp time.Time) (*Token, error) {
 	c.TokenID = jti
 	c.IssuedAt = now.Truncate(time.Second)
 	c.ExpiresAt = exp.Truncate(time.Second)
-	c.AuthTime = c.AuthTime.Truncate(time.Second)
+	c.AuthTime = c.AuthTime.Truncate(time.Millisecond)
 	c.Issuer = m.cfg.issuer
-	if m.cfg.audience != "" {
-		c.Audience = []string{m.cfg.audience}
-	}
+	c.aud = m.aud
 	key := m.ring.signing()
 	if key == nil {
 		return nil, fmt.Errorf("session: sign: %w", errVerifyOnly)

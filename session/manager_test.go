@@ -83,8 +83,8 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 			if c.Issuer != tt.wantIss {
 				t.Errorf("Issuer: got %q, want %q", c.Issuer, tt.wantIss)
 			}
-			if !slices.Equal(c.Audience, tt.wantAud) {
-				t.Errorf("Audience: got %q, want %q", c.Audience, tt.wantAud)
+			if !slices.Equal(c.Audience(), tt.wantAud) {
+				t.Errorf("Audience: got %q, want %q", c.Audience(), tt.wantAud)
 			}
 			if tok.ExpiresIn != tt.wantTTL {
 				t.Errorf("ExpiresIn: got %v, want %v", tok.ExpiresIn, tt.wantTTL)
@@ -92,12 +92,12 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 			if !c.Renewable() {
 				t.Errorf("Renewable: got false, want true for an issued token")
 			}
-			if len(c.Extra) != len(tt.extra) {
-				t.Errorf("Extra: got %d claims %v, want %d", len(c.Extra), c.Extra, len(tt.extra))
+			if len(session.Extra(c)) != len(tt.extra) {
+				t.Errorf("Extra: got %d claims %v, want %d", len(session.Extra(c)), session.Extra(c), len(tt.extra))
 			}
 			for name, v := range tt.extra {
 				want, _ := json.Marshal(v)
-				if got := string(c.Extra[name]); got != string(want) {
+				if got := string(session.Extra(c)[name]); got != string(want) {
 					t.Errorf("Extra[%q]: got %s, want %s", name, got, want)
 				}
 			}
@@ -281,8 +281,8 @@ func TestIssueRejects(t *testing.T) {
 			}
 			for name, v := range tt.extra {
 				want, _ := json.Marshal(v)
-				if string(c.Extra[name]) != string(want) {
-					t.Fatalf("Extra[%q]: got %s, want %s", name, c.Extra[name], want)
+				if string(session.Extra(c)[name]) != string(want) {
+					t.Fatalf("Extra[%q]: got %s, want %s", name, session.Extra(c)[name], want)
 				}
 			}
 		})
@@ -414,7 +414,10 @@ func TestVerifyIssuerAudience(t *testing.T) {
 		{name: "aud array without it", payload: claims(`,"iss":"` + iss + `","aud":["other","API"]`), want: session.ErrInvalid},
 		{name: "only iss configured", opts: []session.Option{session.WithIssuer(iss)}, payload: claims(`,"iss":"` + iss + `"`)},
 		{name: "only aud configured", opts: []session.Option{session.WithAudience(aud)}, payload: claims(`,"aud":"` + aud + `"`)},
-		{name: "not configured: any iss and aud", opts: []session.Option{}, payload: claims(`,"iss":"x","aud":"y"`)},
+		{name: "not configured: any iss", opts: []session.Option{}, payload: claims(`,"iss":"x"`)},
+		{name: "not configured: aud present (RFC 7519 §4.1.3)", opts: []session.Option{}, payload: claims(`,"aud":"y"`), want: session.ErrInvalid},
+		{name: "not configured: aud array present", opts: []session.Option{}, payload: claims(`,"aud":["y"]`), want: session.ErrInvalid},
+		{name: "only iss configured: aud present", opts: []session.Option{session.WithIssuer(iss)}, payload: claims(`,"iss":"` + iss + `","aud":"` + aud + `"`), want: session.ErrInvalid},
 		{name: "not configured: none", opts: []session.Option{}, payload: claims(``)},
 	}
 	for _, tt := range tests {
@@ -559,12 +562,12 @@ func TestRenew(t *testing.T) {
 			}
 			for name, v := range extra {
 				want, _ := json.Marshal(v)
-				if string(c.Extra[name]) != string(want) {
-					t.Errorf("Extra[%q]: got %s, want %s", name, c.Extra[name], want)
+				if string(session.Extra(c)[name]) != string(want) {
+					t.Errorf("Extra[%q]: got %s, want %s", name, session.Extra(c)[name], want)
 				}
 			}
-			if len(c.Extra) != len(extra) {
-				t.Errorf("Extra: got %v, want %d claims", c.Extra, len(extra))
+			if len(session.Extra(c)) != len(extra) {
+				t.Errorf("Extra: got %v, want %d claims", session.Extra(c), len(extra))
 			}
 			cur = next
 		})
@@ -650,25 +653,33 @@ func TestRenewAtMaxLifetime(t *testing.T) {
 	}
 }
 
+// TestVerifySessionOlderThanMaxLifetime: the maximum lifetime bounds
+// renewal, not verification. A token whose exp is ahead verifies however
+// old its auth_time (such as a token of another issuer, whose user logged
+// in days ago), and is never renewed past the limit.
 func TestVerifySessionOlderThanMaxLifetime(t *testing.T) {
 	const life = 24 * time.Hour
 	tests := []struct {
-		name     string
-		authTime time.Time
-		want     error
+		name      string
+		authTime  time.Time
+		wantRenew error
 	}{
 		{name: "1s younger than the limit", authTime: t0.Add(-life + time.Second)},
-		{name: "exactly the limit", authTime: t0.Add(-life), want: session.ErrExpired},
-		{name: "older than the limit", authTime: t0.Add(-life - time.Hour), want: session.ErrExpired},
+		{name: "exactly the limit", authTime: t0.Add(-life), wantRenew: session.ErrNotRenewable},
+		{name: "72 hours old", authTime: t0.Add(-72 * time.Hour), wantRenew: session.ErrNotRenewable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			secret := newSecret(t)
 			m := newManager(t, secret, newClock(t0), session.WithMaxLifetime(life))
-			// exp is still ahead: only auth_time says the session is over.
-			tok := signToken(secret, hs256Header, `{"user_id":"u","sid":"s","auth_time":`+unix(tt.authTime)+`,"iat":`+unix(t0)+`,"exp":`+unix(t0.Add(10*time.Minute))+`}`)
-			_, err := verify(m, tok)
-			checkOnly(t, err, tt.want)
+			tok := signToken(secret, hs256Header, `{"user_id":"u","sid":"s","auth_time":`+unix(tt.authTime)+`,"iat":`+unix(t0)+`,"exp":`+unix(t0.Add(time.Hour))+`}`)
+			c, err := verify(m, tok)
+			checkOnly(t, err, nil)
+			if c == nil {
+				return
+			}
+			_, err = m.Renew(context.Background(), c)
+			checkOnly(t, err, tt.wantRenew)
 		})
 	}
 }
@@ -870,6 +881,8 @@ func TestRevokeUser(t *testing.T) {
 	if err := m.RevokeUser(ctx, ""); err == nil {
 		t.Fatalf("RevokeUser(\"\"): got no error, want one")
 	}
+	atTheInstant := issue(t, m, "u1", nil)
+	clock.Advance(time.Millisecond)
 	sameSecond := issue(t, m, "u1", nil)
 	clock.Advance(time.Second)
 	later := issue(t, m, "u1", nil)
@@ -883,7 +896,8 @@ func TestRevokeUser(t *testing.T) {
 		{name: "other session issued before", token: old2.Value, want: session.ErrRevoked},
 		{name: "token without iat", token: noIAT, want: session.ErrRevoked},
 		{name: "other user", token: otherUser.Value},
-		{name: "login in the second of the revocation", token: sameSecond.Value},
+		{name: "login at the instant of the revocation", token: atTheInstant.Value, want: session.ErrRevoked},
+		{name: "login a millisecond later, in the same second", token: sameSecond.Value},
 		{name: "login a second later", token: later.Value},
 	}
 	for _, tt := range tests {
@@ -897,7 +911,7 @@ func TestRevokeUser(t *testing.T) {
 // failingStore is a Store whose backend is down.
 type failingStore struct{ err error }
 
-func (s failingStore) Revoke(context.Context, string, time.Time) error { return s.err }
+func (s failingStore) Revoke(context.Context, string, string, time.Time) error { return s.err }
 func (s failingStore) RevokeUser(context.Context, string, time.Time, time.Time) error {
 	return s.err
 }

@@ -21,7 +21,7 @@ import (
 //     stores never grow without bound.
 //   - A revocation is never weakened by a later one: a second Revoke of the
 //     same key keeps the later until, and a second RevokeUser of the same
-//     user keeps the later before and the later until.
+//     user keeps the later at and the later until.
 //   - A write that returned nil is seen by every later Revoked call on the
 //     same store (for a shared store: through every client of the same
 //     backend, within the consistency the store documents).
@@ -35,17 +35,19 @@ import (
 type Store interface {
 	// Revoke rejects every token whose [Claims.RevocationKey] is key until
 	// the instant until, after which such tokens can no longer be valid and
-	// the record may be forgotten. A store may round until up to its
-	// precision (at most one millisecond), never down. An until that has
+	// the record may be forgotten. userID is the user whose tokens key
+	// covers, or "" when unknown; a bounded store may use it to keep one
+	// user's revocations from crowding out another's, but only ever by
+	// revoking more of that user's tokens, never fewer. A store may round
+	// until up to its precision (at most one millisecond), never down. An
+	// until that has already passed records nothing.
+	Revoke(ctx context.Context, key, userID string, until time.Time) error
+	// RevokeUser rejects every token c of userID (compared byte for byte)
+	// for which c.StartedBy(at) holds ("log out everywhere"), keeping the
+	// record until the instant until. A store keeps at to the millisecond
+	// (it may truncate it to a whole millisecond). An until that has
 	// already passed records nothing.
-	Revoke(ctx context.Context, key string, until time.Time) error
-	// RevokeUser rejects every token of userID (compared byte for byte)
-	// issued before the instant before, and tokens of userID without iat,
-	// keeping the record until the instant until ("log out everywhere").
-	// As iat, before counts in whole seconds: a token is covered when its
-	// iat is before before.Unix(). An until that has already passed
-	// records nothing.
-	RevokeUser(ctx context.Context, userID string, before, until time.Time) error
+	RevokeUser(ctx context.Context, userID string, at, until time.Time) error
 	// Revoked reports whether c has been revoked, by its revocation key or
 	// by its user. It must not modify c. It runs on every verification, so
 	// it should answer in at most one round trip to its backend. An error

@@ -16,8 +16,10 @@ import (
 
 // FailOpen returns a [Store] that answers "not revoked" when s cannot be
 // reached, instead of failing verification. Only errors matching
-// [ErrStoreUnavailable] are turned into "not revoked"; any other error of
-// s still fails closed. onUnavailable, when not nil, is called with each
+// [ErrStoreUnavailable] are turned into "not revoked", and only while the
+// check's own context is live: a check whose context was cancelled or ran
+// out (a client that hangs up, a request deadline) still fails closed, as
+// does any other error of s. onUnavailable, when not nil, is called with each
 // such error (log it, count it, page someone); it must be safe for
 // concurrent use. Revoke and RevokeUser are passed through unchanged: a
 // logout that could not be recorded is reported as an error, never
@@ -47,7 +49,10 @@ type failOpenStore struct {
 // unreachable.
 func (s *failOpenStore) Revoked(ctx context.Context, c *Claims) (bool, error) {
 	revoked, err := s.Store.Revoked(ctx, c)
-	if err != nil && errors.Is(err, ErrStoreUnavailable) {
+	// A request whose own context ended (a client that hung up, a
+	// deadline of the application) is no outage: it fails closed, or
+	// a client could skip the check by cancelling its request.
+	if err != nil && ctx.Err() == nil && errors.Is(err, ErrStoreUnavailable) {
 		if s.onUnavailable != nil {
 			s.onUnavailable(ctx, err)
 		}
@@ -127,21 +132,21 @@ type cacheStore struct {
 }
 
 // cacheEntry is a "not revoked" answer for the token with this revocation
-// key, user id and iat.
+// key, user id and session start (see [Claims.StartedBy]).
 type cacheEntry struct {
 	userID  string
-	iat     int64
+	start   int64
 	expires time.Time
 }
 
-// noIAT stands for a token without iat.
-const noIAT = math.MinInt64
+// noStart stands for a token without auth_time and iat.
+const noStart = math.MinInt64
 
-func iatOf(c *Claims) int64 {
-	if c.IssuedAt.IsZero() {
-		return noIAT
+func startOf(c *Claims) int64 {
+	if start := c.start(); !start.IsZero() {
+		return start.UnixMilli()
 	}
-	return c.IssuedAt.Unix()
+	return noStart
 }
 
 // Revoked implements [Store]. A cached answer is found without
@@ -154,7 +159,7 @@ func (s *cacheStore) Revoked(ctx context.Context, c *Claims) (bool, error) {
 	e, found := s.entries[string(key)]
 	gen := s.gen
 	s.mu.RUnlock()
-	if found && e.userID == c.UserID && e.iat == iatOf(c) && start.Before(e.expires) {
+	if found && e.userID == c.UserID && e.start == startOf(c) && start.Before(e.expires) {
 		return false, nil
 	}
 	revoked, err := s.inner.Revoked(ctx, c)
@@ -167,14 +172,14 @@ func (s *cacheStore) Revoked(ctx context.Context, c *Claims) (bool, error) {
 	// missed: do not cache it.
 	if s.gen == gen {
 		s.makeRoom(start)
-		s.entries[string(key)] = cacheEntry{userID: c.UserID, iat: iatOf(c), expires: start.Add(s.maxAge)}
+		s.entries[string(key)] = cacheEntry{userID: c.UserID, start: startOf(c), expires: start.Add(s.maxAge)}
 	}
 	return false, nil
 }
 
 // Revoke implements [Store] and drops the cached answer for key.
-func (s *cacheStore) Revoke(ctx context.Context, key string, until time.Time) error {
-	err := s.inner.Revoke(ctx, key, until)
+func (s *cacheStore) Revoke(ctx context.Context, key, userID string, until time.Time) error {
+	err := s.inner.Revoke(ctx, key, userID, until)
 	// After the write, so that an answer read before it and cached
 	// meanwhile goes too; on error as well, as the write may have landed.
 	s.mu.Lock()
@@ -185,8 +190,8 @@ func (s *cacheStore) Revoke(ctx context.Context, key string, until time.Time) er
 }
 
 // RevokeUser implements [Store] and drops the cached answers for userID.
-func (s *cacheStore) RevokeUser(ctx context.Context, userID string, before, until time.Time) error {
-	err := s.inner.RevokeUser(ctx, userID, before, until)
+func (s *cacheStore) RevokeUser(ctx context.Context, userID string, at, until time.Time) error {
+	err := s.inner.RevokeUser(ctx, userID, at, until)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gen++

@@ -29,18 +29,18 @@ func newSwitchStore(clock *testClock) *switchStore {
 	return &switchStore{MemoryStore: newStore(clock, 0)}
 }
 
-func (s *switchStore) Revoke(ctx context.Context, key string, until time.Time) error {
+func (s *switchStore) Revoke(ctx context.Context, key, userID string, until time.Time) error {
 	if s.down.Load() {
 		return errDown
 	}
-	return s.MemoryStore.Revoke(ctx, key, until)
+	return s.MemoryStore.Revoke(ctx, key, userID, until)
 }
 
-func (s *switchStore) RevokeUser(ctx context.Context, userID string, before, until time.Time) error {
+func (s *switchStore) RevokeUser(ctx context.Context, userID string, at, until time.Time) error {
 	if s.down.Load() {
 		return errDown
 	}
-	return s.MemoryStore.RevokeUser(ctx, userID, before, until)
+	return s.MemoryStore.RevokeUser(ctx, userID, at, until)
 }
 
 func (s *switchStore) Revoked(ctx context.Context, c *session.Claims) (bool, error) {
@@ -239,7 +239,7 @@ func TestCacheNotRevoked(t *testing.T) {
 		}
 		// Another instance logs the session out, straight in the backend.
 		clock.Advance(time.Second)
-		if err := shared.Revoke(ctx, c.RevocationKey(), t0.Add(time.Hour)); err != nil {
+		if err := shared.Revoke(ctx, c.RevocationKey(), "", t0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		steps := []struct {
@@ -291,7 +291,7 @@ func TestCacheNotRevoked(t *testing.T) {
 		revoked(t, cache, c)
 		revoked(t, cache, u)
 		clock.Advance(time.Second)
-		if err := cache.Revoke(ctx, c.RevocationKey(), t0.Add(time.Hour)); err != nil {
+		if err := cache.Revoke(ctx, c.RevocationKey(), "", t0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if err := cache.RevokeUser(ctx, "u", t0.Add(time.Second), t0.Add(time.Hour)); err != nil {
@@ -317,7 +317,7 @@ func TestCacheNotRevoked(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("the check did not reach the store")
 		}
-		if err := cache.Revoke(ctx, c.RevocationKey(), t0.Add(time.Hour)); err != nil {
+		if err := cache.Revoke(ctx, c.RevocationKey(), "", t0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		close(inner.release)
@@ -344,7 +344,7 @@ func TestCacheNotRevoked(t *testing.T) {
 			t.Fatalf("got %v, want the store's error", err)
 		}
 		shared.down.Store(false)
-		if err := shared.Revoke(ctx, c.RevocationKey(), t0.Add(time.Hour)); err != nil {
+		if err := shared.Revoke(ctx, c.RevocationKey(), "", t0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if !revoked(t, cache, c) {
@@ -401,7 +401,7 @@ func (s *blockingStore) Revoked(ctx context.Context, c *session.Claims) (bool, e
 func TestMemoryStoreRevokedAllocatesNothing(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(newClock(t0), 0)
-	if err := s.Revoke(ctx, "sid:other", t0.Add(time.Hour)); err != nil {
+	if err := s.Revoke(ctx, "sid:other", "", t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RevokeUser(ctx, "u-s", t0.Add(-time.Hour), t0.Add(time.Hour)); err != nil {

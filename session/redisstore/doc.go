@@ -17,7 +17,7 @@
 // Every key starts with [Options.Prefix] ("jwtsession:" by default):
 //
 //	<prefix>rev:<revocation key>   "<until, Unix ms>"
-//	<prefix>user:<user id>         "<before, Unix s>:<until, Unix ms>"
+//	<prefix>user:<user id>         "<at, Unix ms>:<until, Unix ms>"
 //
 // The revocation key is [session.Claims.RevocationKey] ("sid:…", "jti:…"
 // or "tok:…"); keys and user ids are used byte for byte. Both kinds of key

@@ -117,8 +117,9 @@ return 1
 `)
 
 // revokeUserScript records a user revocation: KEYS[1] the key, ARGV[1]
-// before (Unix s), ARGV[2] until (Unix ms), ARGV[3] the clock skew (ms).
-// It keeps the later cutoff and the later until of the old and new record.
+// at (Unix ms), ARGV[2] until (Unix ms), ARGV[3] the clock skew (ms). It
+// keeps the later cutoff and the later until of the old and new record,
+// reading an old record's cutoff as [Revoked] does.
 var revokeUserScript = redis.NewScript(`
 local b, u = tonumber(ARGV[1]), tonumber(ARGV[2])
 local old = redis.call('GET', KEYS[1])
@@ -126,6 +127,7 @@ if old then
   local ob, ou = string.match(old, '^(%d+):(%d+)$')
   if ob then
     ob, ou = tonumber(ob), tonumber(ou)
+    if ob < ` + strconv.FormatInt(secondsCutoffBelow, 10) + ` then ob = ob * 1000 - 1 end
     if ob >= b and ou >= u then
       return 0
     end
@@ -137,8 +139,25 @@ redis.call('SET', KEYS[1], string.format('%d:%d', b, u), 'PXAT', string.format('
 return 1
 `)
 
-// Revoke implements [session.Store]: one script, one round trip.
-func (s *Store) Revoke(ctx context.Context, key string, until time.Time) error {
+// secondsCutoffBelow tells the cutoffs of user records written by
+// earlier versions, which held "tokens with iat before" in Unix seconds,
+// from cutoffs in Unix milliseconds: every cutoff in seconds until the
+// year 5138 lies below it, every cutoff in milliseconds since 1973 above.
+// An old cutoff B in seconds reads as B*1000-1 ms, which covers the same
+// tokens.
+const secondsCutoffBelow = 100_000_000_000
+
+// cutoffMS returns the cutoff of a user record in Unix milliseconds.
+func cutoffMS(v int64) int64 {
+	if v < secondsCutoffBelow {
+		return v*1000 - 1
+	}
+	return v
+}
+
+// Revoke implements [session.Store]: one script, one round trip. The
+// user id is not needed: Redis bounds its memory by its own policy.
+func (s *Store) Revoke(ctx context.Context, key, _ string, until time.Time) error {
 	if !s.now().Before(until) {
 		return nil // covers nothing any more
 	}
@@ -150,13 +169,12 @@ func (s *Store) Revoke(ctx context.Context, key string, until time.Time) error {
 }
 
 // RevokeUser implements [session.Store]: one script, one round trip.
-func (s *Store) RevokeUser(ctx context.Context, userID string, before, until time.Time) error {
+func (s *Store) RevokeUser(ctx context.Context, userID string, at, until time.Time) error {
 	if !s.now().Before(until) {
 		return nil // covers nothing any more
 	}
-	b := max(before.Unix(), 0)
 	err := revokeUserScript.Run(ctx, s.client, []string{s.userKey(userID)},
-		strconv.FormatInt(b, 10), strconv.FormatInt(ceilMS(until), 10), s.skewMS).Err()
+		strconv.FormatInt(max(at.UnixMilli(), 0), 10), strconv.FormatInt(ceilMS(until), 10), s.skewMS).Err()
 	if err != nil {
 		return wrap("revoke user", err)
 	}
@@ -186,13 +204,13 @@ func (s *Store) Revoked(ctx context.Context, c *session.Claims) (bool, error) {
 		}
 	}
 	if userFound {
-		b, u, ok := strings.Cut(userVal, ":")
-		before, err1 := strconv.ParseInt(b, 10, 64)
+		a, u, ok := strings.Cut(userVal, ":")
+		at, err1 := strconv.ParseInt(a, 10, 64)
 		until, err2 := strconv.ParseInt(u, 10, 64)
 		if !ok || err1 != nil || err2 != nil {
-			return false, fmt.Errorf("redisstore: revoked: user record %q is not <before>:<until>", userVal)
+			return false, fmt.Errorf("redisstore: revoked: user record %q is not <at>:<until>", userVal)
 		}
-		if now.Before(time.UnixMilli(until)) && (c.IssuedAt.IsZero() || c.IssuedAt.Unix() < before) {
+		if now.Before(time.UnixMilli(until)) && c.StartedBy(time.UnixMilli(cutoffMS(at))) {
 			return true, nil
 		}
 	}

@@ -141,7 +141,7 @@ func TestKeyLayoutAndTTLs(t *testing.T) {
 	sessUntil := start.Add(10*time.Minute + 1500*time.Microsecond) // rounds up to ...002 ms
 	userUntil := start.Add(time.Hour)
 
-	if err := s.Revoke(ctx, "sid:abc", sessUntil); err != nil {
+	if err := s.Revoke(ctx, "sid:abc", "", sessUntil); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RevokeUser(ctx, "123", start, userUntil); err != nil {
@@ -153,7 +153,7 @@ func TestKeyLayoutAndTTLs(t *testing.T) {
 	type record struct{ value, expireAt string }
 	want := map[string]record{
 		prefix + "rev:sid:abc": {sessMS, strconv.FormatInt(sessUntil.UnixMilli()+1+skew.Milliseconds(), 10)},
-		prefix + "user:123":    {strconv.FormatInt(start.Unix(), 10) + ":" + ms(userUntil), ms(userUntil.Add(skew))},
+		prefix + "user:123":    {ms(start) + ":" + ms(userUntil), ms(userUntil.Add(skew))},
 	}
 	check := func(step string) {
 		t.Helper()
@@ -179,7 +179,7 @@ func TestKeyLayoutAndTTLs(t *testing.T) {
 	check("after the first revocations")
 
 	// Earlier-ending revocations change neither the values nor the TTLs.
-	if err := s.Revoke(ctx, "sid:abc", start.Add(time.Minute)); err != nil {
+	if err := s.Revoke(ctx, "sid:abc", "", start.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RevokeUser(ctx, "123", start.Add(-time.Hour), start.Add(time.Minute)); err != nil {
@@ -189,21 +189,65 @@ func TestKeyLayoutAndTTLs(t *testing.T) {
 
 	// Later-ending ones extend both; the later cutoff is kept.
 	later := start.Add(2 * time.Hour)
-	if err := s.Revoke(ctx, "sid:abc", later); err != nil {
+	if err := s.Revoke(ctx, "sid:abc", "", later); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RevokeUser(ctx, "123", start.Add(-time.Hour), later); err != nil {
 		t.Fatal(err)
 	}
 	want[prefix+"rev:sid:abc"] = record{ms(later), ms(later.Add(skew))}
-	want[prefix+"user:123"] = record{strconv.FormatInt(start.Unix(), 10) + ":" + ms(later), ms(later.Add(skew))}
+	want[prefix+"user:123"] = record{ms(start) + ":" + ms(later), ms(later.Add(skew))}
 	check("after later-ending revocations")
 
 	// A revocation that is already over writes nothing.
-	if err := s.Revoke(ctx, "sid:over", start); err != nil {
+	if err := s.Revoke(ctx, "sid:over", "", start); err != nil {
 		t.Fatal(err)
 	}
 	check("after a revocation already over")
+}
+
+// TestUserRecordInSeconds reads a user record whose cutoff an earlier
+// version wrote in Unix seconds ("tokens with iat before"): it covers the
+// same tokens, and a later RevokeUser merges with it.
+func TestUserRecordInSeconds(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t, redistest.Options{})
+	client := newClient(t, srv.Addr)
+	prefix := uniquePrefix(t)
+	clock := storetest.NewClock(time.Now().Truncate(time.Second))
+	s := newStore(t, client, redisstore.Options{Prefix: prefix, Clock: clock.Now})
+	start := clock.Now()
+	until := start.Add(time.Hour)
+	old := strconv.FormatInt(start.Unix(), 10) + ":" + strconv.FormatInt(until.UnixMilli(), 10)
+	if err := client.Set(ctx, prefix+"user:u", old, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	claims := func(iat time.Time) *session.Claims {
+		return &session.Claims{UserID: "u", TokenID: "j", IssuedAt: iat, ExpiresAt: until}
+	}
+	for _, tt := range []struct {
+		iat  time.Time
+		want bool
+	}{
+		{start.Add(-time.Second), true}, // iat before the old cutoff
+		{start, false},                  // iat at it: the old rule was "before"
+	} {
+		if got, err := s.Revoked(ctx, claims(tt.iat)); err != nil || got != tt.want {
+			t.Errorf("iat %v: got (%v, %v), want %v", tt.iat.Sub(start), got, err, tt.want)
+		}
+	}
+	// An earlier cutoff with a later until keeps the old cutoff, now in
+	// milliseconds.
+	later := until.Add(time.Hour)
+	if err := s.RevokeUser(ctx, "u", start.Add(-time.Minute), later); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := client.Get(ctx, prefix+"user:u").Result(); err != nil || got != strconv.FormatInt(start.UnixMilli()-1, 10)+":"+strconv.FormatInt(later.UnixMilli(), 10) {
+		t.Errorf("after an earlier RevokeUser: got (%q, %v), want the old cutoff in ms", got, err)
+	}
+	if got, err := s.Revoked(ctx, claims(start.Add(-time.Second))); err != nil || !got {
+		t.Errorf("after an earlier RevokeUser: got (%v, %v), want revoked", got, err)
+	}
 }
 
 // TestKeysExpireOnTheirOwn lets Redis's own clock run out a record.
@@ -214,7 +258,7 @@ func TestKeysExpireOnTheirOwn(t *testing.T) {
 	prefix := uniquePrefix(t)
 	s := newStore(t, client, redisstore.Options{Prefix: prefix, ClockSkew: time.Millisecond})
 	until := time.Now().Add(200 * time.Millisecond)
-	if err := s.Revoke(ctx, "sid:short", until); err != nil {
+	if err := s.Revoke(ctx, "sid:short", "", until); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RevokeUser(ctx, "short", time.Now(), until); err != nil {
@@ -309,7 +353,7 @@ func TestRoundTrips(t *testing.T) {
 			s := newStore(t, tt.client(t, c), redisstore.Options{Prefix: uniquePrefix(t)})
 			until := time.Now().Add(time.Hour)
 			// Warm up: connections, cluster slots, and the scripts loaded.
-			if err := s.Revoke(ctx, "sid:warm", until); err != nil {
+			if err := s.Revoke(ctx, "sid:warm", "", until); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.RevokeUser(ctx, "warm", time.Now(), until); err != nil {
@@ -330,7 +374,7 @@ func TestRoundTrips(t *testing.T) {
 					_, err := s.Revoked(ctx, &session.Claims{UserID: "u", SessionID: "s", IssuedAt: time.Now()})
 					return err
 				}, tt.checkCommands, tt.checkPipelines},
-				{"Revoke", func() error { return s.Revoke(ctx, "sid:s", until) }, []string{"evalsha"}, nil},
+				{"Revoke", func() error { return s.Revoke(ctx, "sid:s", "", until) }, []string{"evalsha"}, nil},
 				{"RevokeUser", func() error { return s.RevokeUser(ctx, "u", time.Now(), until) }, []string{"evalsha"}, nil},
 			}
 			for _, st := range steps {
@@ -365,7 +409,7 @@ var storeOps = []struct {
 	do   func(ctx context.Context, s session.Store) error
 }{
 	{"Revoke", func(ctx context.Context, s session.Store) error {
-		return s.Revoke(ctx, "sid:s", time.Now().Add(time.Hour))
+		return s.Revoke(ctx, "sid:s", "", time.Now().Add(time.Hour))
 	}},
 	{"RevokeUser", func(ctx context.Context, s session.Store) error {
 		return s.RevokeUser(ctx, "u", time.Now(), time.Now().Add(time.Hour))
@@ -479,7 +523,7 @@ func TestRefusals(t *testing.T) {
 		do   func() error
 	}{
 		{"RevokeUser on a hash", func() error { return s.RevokeUser(ctx, "hash", time.Now(), until) }},
-		{"Revoke on a hash", func() error { return s.Revoke(ctx, "sid:hash", until) }},
+		{"Revoke on a hash", func() error { return s.Revoke(ctx, "sid:hash", "", until) }},
 		{"Revoked on a foreign session value", func() error {
 			_, err := s.Revoked(ctx, &session.Claims{UserID: "x", SessionID: "garbage"})
 			return err

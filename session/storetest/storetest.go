@@ -89,17 +89,19 @@ type fixture struct {
 
 func (f *fixture) at(d time.Duration) time.Time { return f.start.Add(d) }
 
+// revoke records a revocation of key whose user is not known, as
+// [session.Manager.RevokeSession] does.
 func (f *fixture) revoke(t *testing.T, key string, until time.Time) {
 	t.Helper()
-	if err := f.s.Revoke(context.Background(), key, until); err != nil {
+	if err := f.s.Revoke(context.Background(), key, "", until); err != nil {
 		t.Fatalf("Revoke(%q, %v): %v", key, until, err)
 	}
 }
 
-func (f *fixture) revokeUser(t *testing.T, userID string, before, until time.Time) {
+func (f *fixture) revokeUser(t *testing.T, userID string, at, until time.Time) {
 	t.Helper()
-	if err := f.s.RevokeUser(context.Background(), userID, before, until); err != nil {
-		t.Fatalf("RevokeUser(%q, %v, %v): %v", userID, before, until, err)
+	if err := f.s.RevokeUser(context.Background(), userID, at, until); err != nil {
+		t.Fatalf("RevokeUser(%q, %v, %v): %v", userID, at, until, err)
 	}
 }
 
@@ -121,24 +123,36 @@ func (f *fixture) want(t *testing.T, c *session.Claims, want bool) {
 }
 
 func describe(c *session.Claims) string {
-	iat := "none"
-	if !c.IssuedAt.IsZero() {
-		iat = fmt.Sprint(c.IssuedAt.Unix())
+	at := func(t time.Time) string {
+		if t.IsZero() {
+			return "none"
+		}
+		return t.Format("15:04:05.000")
 	}
-	return fmt.Sprintf("user %q, key %q, iat %s", c.UserID, c.RevocationKey(), iat)
+	return fmt.Sprintf("user %q, key %q, auth_time %s, iat %s", c.UserID, c.RevocationKey(), at(c.AuthTime), at(c.IssuedAt))
 }
 
-// token returns the claims of a token of session sid and user userID,
-// issued at iat.
-func token(userID, sid string, iat time.Time) *session.Claims {
+// token returns the claims of the first token of session sid and user
+// userID, which started at start (to the millisecond).
+func token(userID, sid string, start time.Time) *session.Claims {
 	return &session.Claims{
 		UserID:    userID,
 		SessionID: sid,
-		TokenID:   "jti-" + sid + "-" + fmt.Sprint(iat.Unix()),
-		IssuedAt:  iat,
-		ExpiresAt: iat.Add(time.Hour),
-		AuthTime:  iat,
+		TokenID:   "jti-" + sid + "-" + fmt.Sprint(start.UnixMilli()),
+		IssuedAt:  start.Truncate(time.Second),
+		ExpiresAt: start.Add(time.Hour).Truncate(time.Second),
+		AuthTime:  start,
 	}
+}
+
+// renewed returns the claims of a token of the session of c renewed at
+// iat: same session start, later iat.
+func renewed(c *session.Claims, iat time.Time) *session.Claims {
+	r := *c
+	r.TokenID = c.TokenID + "-renewed-" + fmt.Sprint(iat.Unix())
+	r.IssuedAt = iat.Truncate(time.Second)
+	r.ExpiresAt = iat.Add(time.Hour).Truncate(time.Second)
+	return &r
 }
 
 type testCase struct {
@@ -251,28 +265,36 @@ var cases = []testCase{
 		f.want(t, c, true)
 	}},
 
-	{"RevokeUser covers tokens issued before the cutoff", func(t *testing.T, f *fixture) {
-		cutoff := f.at(time.Minute)
+	{"RevokeUser covers tokens whose session started by the cutoff", func(t *testing.T, f *fixture) {
+		cutoff := f.at(time.Minute + 500*time.Millisecond)
 		until := f.at(time.Hour)
 		f.clock.Set(cutoff)
 		f.revokeUser(t, "u", cutoff, until)
-		user := func(iat time.Time) *session.Claims {
-			return &session.Claims{UserID: "u", SessionID: "s-" + fmt.Sprint(iat.Unix()), IssuedAt: iat, ExpiresAt: until}
+		// foreign is a token of another issuer: iat, no auth_time.
+		foreign := func(iat time.Time) *session.Claims {
+			return &session.Claims{UserID: "u", TokenID: "j-" + fmt.Sprint(iat.Unix()), IssuedAt: iat, ExpiresAt: until}
 		}
+		old := token("u", "old", cutoff.Add(-time.Hour))
 		tests := []struct {
 			name   string
 			claims *session.Claims
 			at     time.Time
 			want   bool
 		}{
-			{"issued a second before", user(cutoff.Add(-time.Second)), cutoff, true},
-			{"issued long before", user(cutoff.Add(-20 * time.Hour)), cutoff, true},
-			{"without iat", &session.Claims{UserID: "u", TokenID: "j"}, cutoff, true},
-			{"issued at the cutoff", user(cutoff), cutoff, false},
-			{"issued after the cutoff", user(cutoff.Add(time.Second)), cutoff.Add(time.Second), false},
-			{"before the cutoff, 1ns before until", user(cutoff.Add(-time.Second)), until.Add(-time.Nanosecond), true},
-			{"before the cutoff, at until", user(cutoff.Add(-time.Second)), until, false},
-			{"without iat, at until", &session.Claims{UserID: "u", TokenID: "j"}, until, false},
+			{"started a millisecond before", token("u", "a", cutoff.Add(-time.Millisecond)), cutoff, true},
+			{"started long before", token("u", "b", cutoff.Add(-20*time.Hour)), cutoff, true},
+			{"started at the cutoff", token("u", "c", cutoff), cutoff, true},
+			{"started a millisecond after, same second", token("u", "d", cutoff.Add(time.Millisecond)), cutoff.Add(time.Millisecond), false},
+			{"started a second after", token("u", "e", cutoff.Add(time.Second)), cutoff.Add(time.Second), false},
+			{"renewed after the cutoff from an older session", renewed(old, cutoff.Add(time.Second)), cutoff.Add(time.Second), true},
+			{"renewed in the cutoff's second", renewed(old, cutoff.Add(time.Millisecond)), cutoff.Add(time.Millisecond), true},
+			{"foreign, iat before", foreign(cutoff.Add(-time.Second)), cutoff, true},
+			{"foreign, iat in the cutoff's second", foreign(cutoff.Truncate(time.Second)), cutoff, true},
+			{"foreign, iat a second after", foreign(cutoff.Truncate(time.Second).Add(time.Second)), cutoff.Add(time.Second), false},
+			{"without iat and auth_time", &session.Claims{UserID: "u", TokenID: "j"}, cutoff, true},
+			{"started before, 1ns before until", token("u", "f", cutoff.Add(-time.Second)), until.Add(-time.Nanosecond), true},
+			{"started before, at until", token("u", "g", cutoff.Add(-time.Second)), until, false},
+			{"without iat and auth_time, at until", &session.Claims{UserID: "u", TokenID: "j"}, until, false},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -297,14 +319,14 @@ var cases = []testCase{
 		// An earlier cutoff and a shorter record: both ignored.
 		f.revokeUser(t, "u", cutoff.Add(-time.Hour), f.at(time.Minute))
 		f.clock.Set(until.Add(-time.Second))
-		f.want(t, token("u", "a", cutoff.Add(-time.Second)), true)
-		f.want(t, token("u", "b", cutoff), false)
+		f.want(t, token("u", "a", cutoff), true)
+		f.want(t, token("u", "b", cutoff.Add(time.Millisecond)), false)
 		// A later cutoff and a longer record: both taken.
 		f.revokeUser(t, "u", cutoff.Add(time.Minute), until.Add(time.Hour))
 		f.want(t, token("u", "c", cutoff.Add(30*time.Second)), true)
 		f.clock.Set(until.Add(30 * time.Minute))
 		f.want(t, token("u", "d", cutoff.Add(30*time.Second)), true)
-		f.want(t, token("u", "e", cutoff.Add(time.Minute)), false)
+		f.want(t, token("u", "e", cutoff.Add(time.Minute+time.Millisecond)), false)
 		f.clock.Set(until.Add(time.Hour))
 		f.want(t, token("u", "f", cutoff.Add(30*time.Second)), false)
 	}},
@@ -334,7 +356,7 @@ var cases = []testCase{
 		f.want(t, c, true)
 		f.clock.Set(f.at(30 * time.Minute)) // the session record is over
 		f.want(t, c, true)
-		f.want(t, token("u", "t", f.start), false)
+		f.want(t, token("u", "t", f.at(time.Millisecond)), false)
 		f.clock.Set(f.at(time.Hour)) // and the user record
 		f.want(t, c, false)
 	}},
@@ -377,7 +399,7 @@ var cases = []testCase{
 				user := fmt.Sprintf("user-%d", w)
 				for i := range iterations {
 					c := token(user, fmt.Sprintf("w%d-%d", w, i), f.start)
-					if err := f.s.Revoke(ctx, c.RevocationKey(), f.at(time.Hour)); err != nil {
+					if err := f.s.Revoke(ctx, c.RevocationKey(), user, f.at(time.Hour)); err != nil {
 						t.Errorf("Revoke: %v", err)
 						return
 					}

@@ -1,0 +1,4 @@
+package session
+
+// Extra returns the application claims of c, for tests.
+func Extra(c *Claims) map[string]string { return c.extra }
