@@ -489,3 +489,29 @@ func TestRenewRefusesVerifyOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestRenewAfterRevokeInHandler: a handler that revokes the session (a
+// logout over the header transport) sends no renewed token: the client
+// must not get a fresh token of the session it just ended.
+func TestRenewAfterRevokeInHandler(t *testing.T) {
+	f := newFixture(t)
+	srv := httptest.NewServer(authRenew(t, f, f.m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := middleware.ClaimsFromContext(r.Context())
+		if err := f.m.Revoke(r.Context(), claims); err != nil {
+			t.Error(err)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	defer srv.Close()
+	tok := f.issue(t, "123")
+	f.clock.Advance(nearExpiryAge)
+	client, _, _ := wireClient(t, srv, "")
+
+	res, _ := wireDo(t, client, http.MethodPost, srv.URL+"/logout", tok.Value)
+	if res.StatusCode != http.StatusNoContent {
+		t.Fatalf("got status %d, want 204", res.StatusCode)
+	}
+	if got := res.Header.Values(middleware.DefaultRenewHeader); len(got) != 0 {
+		t.Fatalf("got %s on the response that revoked the session, want none", middleware.DefaultRenewHeader)
+	}
+}
