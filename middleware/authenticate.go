@@ -30,7 +30,9 @@ type Verifier interface {
 // a failure. The query string is never read unless [WithExtractor] asks
 // for it, and cookies only with [WithCookie], which also protects
 // cookie-authenticated requests against cross-site request forgery.
-// [WithHooks] observes every outcome.
+// [WithHooks] observes every outcome. Every request it passes on,
+// including an anonymous one in optional mode, carries a mark in its
+// context that [Renew] checks.
 //
 // The result is a func(http.Handler) http.Handler, so it chains with
 // github.com/justinas/alice and any router's Use.
@@ -176,6 +178,11 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if tok == "" {
 		if a.optional {
+			// Mark the request as having passed Authenticate (see Renew),
+			// keeping claims an earlier Authenticate put there.
+			if ctx := r.Context(); ctx.Value(claimsKey{}) == nil {
+				r = r.WithContext(context.WithValue(ctx, claimsKey{}, anonymous{}))
+			}
 			h.next.ServeHTTP(w, r)
 			return
 		}

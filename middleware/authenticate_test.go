@@ -973,7 +973,8 @@ func TestAuthenticateConstructorAccepts(t *testing.T) {
 		{name: "realm with spaces", opts: []middleware.Option{middleware.WithRealm("my api")}},
 		{name: "all options", opts: []middleware.Option{
 			middleware.WithRealm("x"),
-			middleware.WithExtractor(middleware.FromCookie("s")),
+			middleware.WithExtractor(middleware.FromQuery("access_token")),
+			middleware.WithCookie(mustCookie(t, "s")),
 			middleware.WithErrorHandler(middleware.WriteError),
 			middleware.WithOptional(),
 			middleware.WithRetryAfter(time.Minute),

@@ -13,13 +13,17 @@ type claimsKey struct{}
 // The value under claimsKey is one of three pointer types, which record
 // the transport at no extra cost: *session.Claims for the Authorization
 // header (and [NewContext]), *extractedClaims for a [WithExtractor]
-// extractor, and *cookieClaims for the cookie of [WithCookie].
+// extractor, and *cookieClaims for the cookie of [WithCookie]; or
+// anonymous, for a request that [Authenticate] let through without a
+// token in optional mode. Any value marks the request as having passed
+// Authenticate, which [Renew] insists on.
 type (
 	extractedClaims session.Claims
 	cookieClaims    struct {
 		claims *session.Claims
 		cookie *Cookie
 	}
+	anonymous struct{}
 )
 
 // NewContext returns a copy of ctx carrying claims, as [Authenticate] does
@@ -32,7 +36,12 @@ func NewContext(ctx context.Context, claims *session.Claims) context.Context {
 // ClaimsFromContext returns the verified claims that [Authenticate] put into
 // ctx, and whether there were any.
 func ClaimsFromContext(ctx context.Context) (*session.Claims, bool) {
-	switch v := ctx.Value(claimsKey{}).(type) {
+	return claimsOf(ctx.Value(claimsKey{}))
+}
+
+// claimsOf returns the claims of a value stored under claimsKey.
+func claimsOf(v any) (*session.Claims, bool) {
+	switch v := v.(type) {
 	case *session.Claims:
 		return v, v != nil
 	case *cookieClaims:
@@ -85,10 +94,10 @@ func TransportFromContext(ctx context.Context) (Transport, bool) {
 	return 0, false
 }
 
-// cookieFromContext returns the cookie the request's token came from, or
-// nil.
-func cookieFromContext(ctx context.Context) *Cookie {
-	if v, ok := ctx.Value(claimsKey{}).(*cookieClaims); ok {
+// cookieOf returns the cookie the token came from for a value stored
+// under claimsKey, or nil.
+func cookieOf(v any) *Cookie {
+	if v, ok := v.(*cookieClaims); ok {
 		return v.cookie
 	}
 	return nil

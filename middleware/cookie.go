@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -21,22 +20,20 @@ import (
 // and [Cookie.Clear] removes it at logout. A Cookie is immutable and safe
 // for concurrent use.
 //
-// The cookie is HttpOnly, Secure (unless [WithInsecureCookie] drops it on
-// a loopback host), SameSite=Lax ([WithCookieSameSite]), on Path "/"
-// ([WithCookiePath]), host-only (no Domain), and its Max-Age is the
-// token's lifetime, so it lives exactly as long as the token it carries
-// and each renewal re-sets both: it never runs out before the session
-// could slide.
+// The cookie is HttpOnly, Secure (unless [WithInsecureCookie] drops it,
+// for development over plain HTTP), SameSite=Lax ([WithCookieSameSite]),
+// on Path "/" ([WithCookiePath]), host-only (no Domain), and its Max-Age
+// is the token's lifetime, so it lives exactly as long as the token it
+// carries and each renewal re-sets both: it never runs out before the
+// session could slide.
 type Cookie struct {
 	name       string
-	extract    Extractor // FromCookie(name)
+	extract    Extractor // fromCookie(name)
 	expiryName string
-	secure     bool
 	// attrs and hintAttrs follow "name=value; Max-Age=N": the session
-	// cookie's and the expiry cookie's attributes, [0] with Secure, [1]
-	// without (used only on loopback hosts with WithInsecureCookie).
-	attrs      [2]string
-	hintAttrs  [2]string
+	// cookie's and the expiry cookie's attributes.
+	attrs      string
+	hintAttrs  string
 	protection *http.CrossOriginProtection
 }
 
@@ -55,11 +52,13 @@ type cookieConfig struct {
 // to URLs under it. Default: "/".
 func WithCookiePath(path string) CookieOption { return func(c *cookieConfig) { c.path = path } }
 
-// WithInsecureCookie drops the Secure attribute for requests to a loopback
-// host (localhost, *.localhost, 127.0.0.0/8, ::1), so that a development
-// server on plain HTTP works. For any other host the cookie stays Secure,
-// so leaving the option on in production does not weaken it. Names with
-// the __Host- or __Secure- prefix refuse it. Default: always Secure.
+// WithInsecureCookie drops the Secure attribute from the cookies, on every
+// response, so that a development server on plain HTTP works. It is for
+// development over plain HTTP only; never use it in production, where the
+// browser would then send the session cookie over plain HTTP too. The
+// choice is the application's, made once at startup: no request (and no
+// Host header) changes it. Names with the __Host- or __Secure- prefix
+// refuse it. Default: always Secure.
 func WithInsecureCookie() CookieOption { return func(c *cookieConfig) { c.insecure = true } }
 
 // WithCookieSameSite sets the SameSite attribute: [http.SameSiteLaxMode] or
@@ -136,44 +135,53 @@ func NewCookie(name string, opts ...CookieOption) (*Cookie, error) {
 			return nil, fmt.Errorf("middleware: trusted origin: %w", err)
 		}
 	}
-	c := &Cookie{name: name, extract: FromCookie(name), expiryName: cfg.expiryName, secure: !cfg.insecure, protection: protection}
-	for i, secure := range [2]string{"; Secure", ""} {
-		c.attrs[i] = "; Path=" + cfg.path + "; HttpOnly" + secure + "; SameSite=" + sameSite
-		c.hintAttrs[i] = "; Path=" + cfg.path + secure + "; SameSite=" + sameSite
+	secure := "; Secure"
+	if cfg.insecure {
+		secure = ""
 	}
-	return c, nil
+	return &Cookie{
+		name:       name,
+		extract:    fromCookie(name),
+		expiryName: cfg.expiryName,
+		attrs:      "; Path=" + cfg.path + "; HttpOnly" + secure + "; SameSite=" + sameSite,
+		hintAttrs:  "; Path=" + cfg.path + secure + "; SameSite=" + sameSite,
+		protection: protection,
+	}, nil
 }
 
 // Name returns the session cookie's name.
 func (c *Cookie) Name() string { return c.name }
 
 // Set sets the cookie to tok (as at login), with Max-Age the token's
-// lifetime (tok.ExpiresIn, rounded up to whole seconds), and
-// Cache-Control: no-store. r decides whether an insecure cookie may drop
-// Secure (see [WithInsecureCookie]); it may be nil. Call it before the
-// response's first byte.
+// lifetime (tok.ExpiresIn, rounded up to whole seconds), and makes the
+// response uncacheable: Cache-Control: no-store, with any
+// CDN-Cache-Control, "…-CDN-Cache-Control", Surrogate-Control and Expires
+// removed. r is the request being answered; Set does not read it, and it
+// may be nil. Call it before the response's first byte. [Renew] never
+// overrides it: a handler's own Set wins over a renewal.
 func (c *Cookie) Set(w http.ResponseWriter, r *http.Request, tok *session.Token) {
-	secure := c.attrIndex(r)
 	maxAge := strconv.FormatInt(max(1, int64((tok.ExpiresIn+time.Second-1)/time.Second)), 10)
 	h := w.Header()
-	h.Add("Set-Cookie", c.name+"="+tok.Value+"; Max-Age="+maxAge+c.attrs[secure])
+	h.Add("Set-Cookie", c.name+"="+tok.Value+"; Max-Age="+maxAge+c.attrs)
 	if c.expiryName != "" && tok.Claims != nil {
 		exp := strconv.FormatInt(tok.Claims.ExpiresAt.Unix(), 10)
-		h.Add("Set-Cookie", c.expiryName+"="+exp+"; Max-Age="+maxAge+c.hintAttrs[secure])
+		h.Add("Set-Cookie", c.expiryName+"="+exp+"; Max-Age="+maxAge+c.hintAttrs)
 	}
-	h.Set("Cache-Control", "no-store")
+	noStore(h)
 }
 
-// Clear removes the cookie (and the expiry cookie), as at logout. Clearing
-// does not revoke the token: call [session.Manager.Revoke] as well.
+// Clear removes the cookie (and the expiry cookie), as at logout, and
+// makes the response uncacheable as [Cookie.Set] does. Clearing does not
+// revoke the token: call [session.Manager.Revoke] as well. [Renew] never
+// overrides it: after Clear, the response carries no renewed cookie. r
+// may be nil.
 func (c *Cookie) Clear(w http.ResponseWriter, r *http.Request) {
-	secure := c.attrIndex(r)
 	h := w.Header()
-	h.Add("Set-Cookie", c.name+"=; Max-Age=0"+c.attrs[secure])
+	h.Add("Set-Cookie", c.name+"=; Max-Age=0"+c.attrs)
 	if c.expiryName != "" {
-		h.Add("Set-Cookie", c.expiryName+"=; Max-Age=0"+c.hintAttrs[secure])
+		h.Add("Set-Cookie", c.expiryName+"=; Max-Age=0"+c.hintAttrs)
 	}
-	h.Set("Cache-Control", "no-store")
+	noStore(h)
 }
 
 // Check applies the cross-origin protection that [Authenticate] applies to
@@ -184,33 +192,16 @@ func (c *Cookie) Clear(w http.ResponseWriter, r *http.Request) {
 // being authenticated, such as login, against login CSRF.
 func (c *Cookie) Check(r *http.Request) error { return c.protection.Check(r) }
 
-// attrIndex selects attrs[0] (Secure) or attrs[1] (insecure, loopback
-// only).
-func (c *Cookie) attrIndex(r *http.Request) int {
-	if c.secure || r == nil || !loopbackHost(r.Host) {
-		return 0
+// named reports whether the Set-Cookie value v sets the session cookie or
+// the expiry cookie. Cookie names are case-sensitive; spaces around the
+// name are ignored, as browsers do.
+func (c *Cookie) named(v string) bool {
+	name, _, ok := strings.Cut(v, "=")
+	if !ok {
+		return false
 	}
-	return 1
-}
-
-// loopbackHost reports whether host (a Host header, with or without port)
-// names this machine: localhost, *.localhost, or a loopback address.
-func loopbackHost(host string) bool {
-	if strings.HasPrefix(host, "[") {
-		end := strings.IndexByte(host, ']')
-		if end < 0 {
-			return false
-		}
-		host = host[1:end]
-	} else if i := strings.IndexByte(host, ':'); i >= 0 && strings.Count(host, ":") == 1 {
-		host = host[:i]
-	}
-	host = strings.TrimSuffix(host, ".")
-	if strings.EqualFold(host, "localhost") || len(host) > len(".localhost") && hasSuffixFold(host, ".localhost") {
-		return true
-	}
-	addr, err := netip.ParseAddr(host)
-	return err == nil && addr.IsLoopback()
+	name = strings.Trim(name, " \t")
+	return name == c.name || c.expiryName != "" && name == c.expiryName
 }
 
 // validPath reports whether p can be a cookie Path: it starts with '/'

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"strings"
@@ -84,12 +85,6 @@ func TestCookieSetAndClear(t *testing.T) {
 			wantClear: []string{"__Host-session=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax"},
 		},
 		{
-			name:      "nil request",
-			cookie:    mustCookie(t, "s", middleware.WithInsecureCookie()),
-			wantSet:   []string{"s=" + tok.Value + "; Max-Age=1800; Path=/; HttpOnly; Secure; SameSite=Lax"},
-			wantClear: []string{"s=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax"},
-		},
-		{
 			name:   "path, strict, expiry cookie",
 			cookie: mustCookie(t, "s", middleware.WithCookiePath("/api"), middleware.WithCookieSameSite(http.SameSiteStrictMode), middleware.WithExpiryCookie("s_exp")),
 			host:   "api.example",
@@ -103,8 +98,15 @@ func TestCookieSetAndClear(t *testing.T) {
 			},
 		},
 	}
+	// The Host header decides nothing: a secure cookie stays Secure on a
+	// loopback host, an insecure one drops Secure everywhere.
+	secure := mustCookie(t, "s", middleware.WithExpiryCookie("s_exp"))
 	insecure := mustCookie(t, "s", middleware.WithInsecureCookie(), middleware.WithExpiryCookie("s_exp"))
-	for _, host := range []string{"127.0.0.1:8080", "127.9.9.9", "localhost", "LOCALHOST:80", "app.localhost:3000", "[::1]:8080", "localhost."} {
+	for _, host := range []string{"", "127.0.0.1:8080", "localhost", "[::1]:8080", "example.com", "10.0.0.1:8080", "localhost.evil.example"} {
+		label := host
+		if label == "" {
+			label = "a nil request"
+		}
 		tests = append(tests, struct {
 			name      string
 			cookie    *middleware.Cookie
@@ -112,26 +114,23 @@ func TestCookieSetAndClear(t *testing.T) {
 			wantSet   []string
 			wantClear []string
 		}{
-			name:      "insecure on loopback " + host,
+			name:      "secure, " + label,
+			cookie:    secure,
+			host:      host,
+			wantSet:   []string{"s=" + tok.Value + "; Max-Age=1800; Path=/; HttpOnly; Secure; SameSite=Lax", "s_exp=" + itoa(exp) + "; Max-Age=1800; Path=/; Secure; SameSite=Lax"},
+			wantClear: []string{"s=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax", "s_exp=; Max-Age=0; Path=/; Secure; SameSite=Lax"},
+		}, struct {
+			name      string
+			cookie    *middleware.Cookie
+			host      string
+			wantSet   []string
+			wantClear []string
+		}{
+			name:      "insecure, " + label,
 			cookie:    insecure,
 			host:      host,
 			wantSet:   []string{"s=" + tok.Value + "; Max-Age=1800; Path=/; HttpOnly; SameSite=Lax", "s_exp=" + itoa(exp) + "; Max-Age=1800; Path=/; SameSite=Lax"},
 			wantClear: []string{"s=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax", "s_exp=; Max-Age=0; Path=/; SameSite=Lax"},
-		})
-	}
-	for _, host := range []string{"example.com", "10.0.0.1:8080", "localhost.evil.example", "127.0.0.1.evil.example", "[2001:db8::1]:443", "evil.example:127.0.0.1", ".localhost", "[::1"} {
-		tests = append(tests, struct {
-			name      string
-			cookie    *middleware.Cookie
-			host      string
-			wantSet   []string
-			wantClear []string
-		}{
-			name:      "insecure stays Secure on " + host,
-			cookie:    insecure,
-			host:      host,
-			wantSet:   []string{"s=" + tok.Value + "; Max-Age=1800; Path=/; HttpOnly; Secure; SameSite=Lax", "s_exp=" + itoa(exp) + "; Max-Age=1800; Path=/; Secure; SameSite=Lax"},
-			wantClear: []string{"s=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax", "s_exp=; Max-Age=0; Path=/; Secure; SameSite=Lax"},
 		})
 	}
 	for _, tt := range tests {
@@ -582,6 +581,73 @@ func BenchmarkAuthenticateCookie(b *testing.B) {
 		b.Run(method, func(b *testing.B) {
 			req := cookieRequest(method, tok, map[string]string{"Sec-Fetch-Site": "same-origin"})
 			serveLoop(b, auth(noop), req, "")
+		})
+	}
+}
+
+// TestCookieAttributesIgnoreHost: the cookie's attributes are the
+// application's choice, never the request's. Behind a reverse proxy that
+// forwards to 127.0.0.1 (and sends that as the Host), and for any Host a
+// client sends, the Set-Cookie is the same: Secure unless the application
+// chose WithInsecureCookie.
+func TestCookieAttributesIgnoreHost(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       []middleware.CookieOption
+		wantSecure bool
+	}{
+		{name: "default", wantSecure: true},
+		{name: "WithInsecureCookie", opts: []middleware.CookieOption{middleware.WithInsecureCookie()}, wantSecure: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			cookie := mustCookie(t, "session", append(tt.opts, middleware.WithExpiryCookie("session_exp"))...)
+			backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				tok, err := f.m.Issue(r.Context(), "123", nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				cookie.Set(w, r, tok)
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			defer backend.Close()
+			target, err := url.Parse(backend.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The proxy sends the backend's own address as the Host, as
+			// nginx's proxy_pass does by default.
+			proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }})
+			defer proxy.Close()
+			client := &http.Client{Timeout: 10 * time.Second}
+			routes := []struct{ name, url, host string }{
+				{"direct, public Host", backend.URL, "app.example"},
+				{"direct, localhost", backend.URL, "localhost"},
+				{"through the proxy", proxy.URL, "app.example"},
+			}
+			for _, route := range routes {
+				req, err := http.NewRequest(http.MethodPost, route.url+"/login", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Host = route.host
+				res, err := client.Do(req)
+				if err != nil {
+					t.Fatalf("%s: %v", route.name, err)
+				}
+				res.Body.Close()
+				cookies := res.Cookies()
+				if len(cookies) != 2 {
+					t.Fatalf("%s: got cookies %v, want the session and expiry cookies", route.name, cookies)
+				}
+				for _, c := range cookies {
+					if c.Secure != tt.wantSecure {
+						t.Errorf("%s: got cookie %s with Secure %v, want %v whatever the Host", route.name, c.Name, c.Secure, tt.wantSecure)
+					}
+				}
+			}
 		})
 	}
 }

@@ -19,7 +19,7 @@
 //
 // [Renew] sends a renewed token in the X-Renewed-Token response header when
 // the current one nears expiry, set before the first byte of the body and
-// only on responses that are not errors.
+// only on 2xx responses.
 //
 // Guards authorize on the verified claims after Authenticate:
 // [RequireScope] (the "scope" and "scp" claims), [RequireClaim] and

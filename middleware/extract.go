@@ -135,9 +135,11 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
-// FromCookie returns an [Extractor] that reads the token from the cookie
-// name. A request with more than one such cookie is malformed.
-func FromCookie(name string) Extractor {
+// fromCookie returns an [Extractor] that reads the token from the cookie
+// name. A request with more than one such cookie is malformed. It is the
+// extractor of [Cookie]; applications read the cookie with [WithCookie],
+// which adds the cross-origin protection and renews in the cookie.
+func fromCookie(name string) Extractor {
 	return func(r *http.Request) (string, error) {
 		cookies := r.CookiesNamed(name)
 		switch len(cookies) {

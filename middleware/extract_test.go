@@ -1,12 +1,20 @@
 package middleware_test
 
 import (
+	"context"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jwtsession/jwtsession/middleware"
+	"github.com/jwtsession/jwtsession/session"
 )
 
 // checkExtract compares an extractor's result with the wanted token and
@@ -74,11 +82,13 @@ func TestFromAuthorizationHeader(t *testing.T) {
 	}
 }
 
-func TestFromCookie(t *testing.T) {
+// TestCookieExtraction checks how [middleware.WithCookie] reads its
+// cookie: by exact name, and a request with two such cookies is malformed.
+func TestCookieExtraction(t *testing.T) {
 	tests := []struct {
 		name    string
 		cookies []string // Cookie header values
-		want    string
+		want    string   // the token the verifier gets; "" for none
 		wantErr error
 	}{
 		{name: "no cookie", want: ""},
@@ -89,15 +99,33 @@ func TestFromCookie(t *testing.T) {
 		{name: "twice in one header", cookies: []string{"session=abc; session=def"}, wantErr: middleware.ErrMultipleTokens},
 		{name: "twice in two headers", cookies: []string{"session=abc", "session=def"}, wantErr: middleware.ErrMultipleTokens},
 	}
-	extract := middleware.FromCookie("session")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			var got string
+			var gotErr error
+			verify := verifierFunc(func(_ context.Context, tok string) (*session.Claims, error) {
+				got = tok
+				return &session.Claims{UserID: "1"}, nil
+			})
+			auth := mustAuthenticate(t, verify,
+				middleware.WithCookie(mustCookie(t, "session")),
+				middleware.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, e *middleware.Error) {
+					gotErr = e
+					middleware.WriteError(w, r, e)
+				}))
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			for _, v := range tt.cookies {
 				r.Header.Add("Cookie", v)
 			}
-			got, err := extract(r)
-			checkExtract(t, got, err, tt.want, tt.wantErr)
+			serve(auth(noop), r)
+			if tt.want == "" && tt.wantErr == nil {
+				// No token: the failure is "missing", with no cause.
+				if got != "" || gotErr == nil || errors.Unwrap(gotErr) != nil {
+					t.Fatalf("got token %q verified and failure %v, want no token and the missing-token failure", got, gotErr)
+				}
+				return
+			}
+			checkExtract(t, got, errors.Unwrap(gotErr), tt.want, tt.wantErr)
 		})
 	}
 }
@@ -131,27 +159,26 @@ func TestFromQuery(t *testing.T) {
 func TestFromAny(t *testing.T) {
 	extract := middleware.FromAny(
 		middleware.FromAuthorizationHeader,
-		middleware.FromCookie("session"),
+		middleware.FromQuery("token"),
 		middleware.FromQuery("access_token"),
 	)
 	tests := []struct {
 		name    string
 		target  string
 		auth    []string
-		cookie  string
 		want    string
 		wantErr error
 	}{
 		{name: "nothing", target: "/", want: ""},
 		{name: "header only", target: "/", auth: []string{"Bearer abc"}, want: "abc"},
-		{name: "cookie only", target: "/", cookie: "session=def", want: "def"},
-		{name: "query only", target: "/?access_token=ghi", want: "ghi"},
-		{name: "basic header and cookie", target: "/", auth: []string{"Basic dXNlcjpwYXNz"}, cookie: "session=def", want: "def"},
-		{name: "header and cookie", target: "/", auth: []string{"Bearer abc"}, cookie: "session=def", wantErr: middleware.ErrMultipleTokens},
+		{name: "second source only", target: "/?token=def", want: "def"},
+		{name: "third source only", target: "/?access_token=ghi", want: "ghi"},
+		{name: "basic header and second source", target: "/?token=def", auth: []string{"Basic dXNlcjpwYXNz"}, want: "def"},
+		{name: "header and second source", target: "/?token=def", auth: []string{"Bearer abc"}, wantErr: middleware.ErrMultipleTokens},
 		{name: "same token twice", target: "/?access_token=abc", auth: []string{"Bearer abc"}, wantErr: middleware.ErrMultipleTokens},
-		{name: "cookie and query", target: "/?access_token=ghi", cookie: "session=def", wantErr: middleware.ErrMultipleTokens},
+		{name: "second and third source", target: "/?access_token=ghi&token=def", wantErr: middleware.ErrMultipleTokens},
 		{name: "malformed header propagated", target: "/", auth: []string{"Bearer a b"}, wantErr: middleware.ErrMalformedAuthorization},
-		{name: "malformed header with cookie", target: "/", auth: []string{"Bearer a b"}, cookie: "session=def", wantErr: middleware.ErrMalformedAuthorization},
+		{name: "malformed header with second source", target: "/?token=def", auth: []string{"Bearer a b"}, wantErr: middleware.ErrMalformedAuthorization},
 		{name: "two headers propagated", target: "/", auth: []string{"Bearer abc", "Bearer abc"}, wantErr: middleware.ErrMultipleAuthorization},
 		{name: "repeated query propagated", target: "/?access_token=a&access_token=b", wantErr: middleware.ErrMultipleTokens},
 	}
@@ -160,9 +187,6 @@ func TestFromAny(t *testing.T) {
 			r := httptest.NewRequest(http.MethodGet, tt.target, nil)
 			for _, v := range tt.auth {
 				r.Header.Add("Authorization", v)
-			}
-			if tt.cookie != "" {
-				r.Header.Set("Cookie", tt.cookie)
 			}
 			got, err := extract(r)
 			checkExtract(t, got, err, tt.want, tt.wantErr)
@@ -194,4 +218,56 @@ func TestFromAnyPropagatesError(t *testing.T) {
 			checkExtract(t, got, err, "", boom)
 		})
 	}
+}
+
+// TestNoExportedCookieExtractor: the only way to read a cookie is
+// WithCookie, which protects cookie-authenticated requests against
+// cross-site request forgery and renews in the cookie. An exported
+// extractor reading a cookie would do neither, and its renewed token
+// would go into a header that scripts can read.
+func TestNoExportedCookieExtractor(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("got no Go files (%v), want the package's", err)
+	}
+	reads := map[string]bool{"Cookie": true, "Cookies": true, "CookiesNamed": true}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatalf("parse %s: %v", name, err)
+		}
+		for _, decl := range file.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !fn.Name.IsExported() || fn.Body == nil || !extractorShaped(fn.Type) {
+				continue
+			}
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				if sel, ok := n.(*ast.SelectorExpr); ok && reads[sel.Sel.Name] {
+					t.Errorf("%s: exported extractor %s reads a cookie (%s); read cookies only with WithCookie", fset.Position(sel.Pos()), fn.Name.Name, sel.Sel.Name)
+				}
+				return true
+			})
+		}
+	}
+}
+
+// extractorShaped reports whether a function returns an Extractor or is
+// one: func(*http.Request) (string, error).
+func extractorShaped(ft *ast.FuncType) bool {
+	res := ft.Results
+	if res == nil {
+		return false
+	}
+	if len(res.List) == 1 {
+		if id, ok := res.List[0].Type.(*ast.Ident); ok && id.Name == "Extractor" {
+			return true
+		}
+	}
+	return len(res.List) == 2 && ft.Params != nil && len(ft.Params.List) == 1 &&
+		types.ExprString(ft.Params.List[0].Type) == "*http.Request" &&
+		types.ExprString(res.List[0].Type) == "string" && types.ExprString(res.List[1].Type) == "error"
 }

@@ -35,8 +35,11 @@ type authConfig struct {
 func WithRealm(realm string) Option { return func(c *authConfig) { c.realm = realm } }
 
 // WithExtractor sets where the token is read from. Combine sources with
-// [FromAny]. Default: [FromAuthorizationHeader]; cookies and the query
-// string are never read unless asked for here.
+// [FromAny]. Default: [FromAuthorizationHeader]; the query string is
+// never read unless asked for here. Read a cookie with [WithCookie], never
+// with an extractor: only WithCookie protects cookie-authenticated
+// requests against cross-site request forgery and renews the token in the
+// cookie rather than in a header that scripts can read.
 func WithExtractor(e Extractor) Option {
 	return func(c *authConfig) {
 		if e == nil {

@@ -186,8 +186,9 @@ func TestRenewThreshold(t *testing.T) {
 	}
 }
 
-// TestRenewStatuses checks that only responses below 400 carry a renewed
-// token, and that an error response costs no signature. The recorder's
+// TestRenewStatuses checks that only 2xx responses carry a renewed token
+// (errors, redirects and 304 do not), and that any other response costs no
+// signature. The recorder's
 // Result reflects the headers as they were at WriteHeader.
 func TestRenewStatuses(t *testing.T) {
 	tests := []struct {
@@ -204,8 +205,10 @@ func TestRenewStatuses(t *testing.T) {
 			io.WriteString(w, "created")
 		}, status: 201, want: true},
 		{name: "204", handler: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }, status: 204, want: true},
-		{name: "redirect", handler: func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/elsewhere", http.StatusFound) }, status: 302, want: true},
-		{name: "304", handler: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotModified) }, status: 304, want: true},
+		{name: "206", handler: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusPartialContent) }, status: 206, want: true},
+		{name: "redirect", handler: func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/elsewhere", http.StatusFound) }, status: 302, want: false},
+		{name: "303", handler: func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/elsewhere", http.StatusSeeOther) }, status: 303, want: false},
+		{name: "304", handler: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotModified) }, status: 304, want: false},
 		{name: "400", handler: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadRequest) }, status: 400, want: false},
 		{name: "401 via WriteHeader", handler: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) }, status: 401, want: false},
 		{name: "403 via http.Error", handler: func(w http.ResponseWriter, _ *http.Request) {
@@ -738,8 +741,11 @@ func TestRenewAnonymous(t *testing.T) {
 		{name: "optional authentication", h: func(t *testing.T, next http.Handler) http.Handler {
 			return alice.New(mustAuthenticate(t, f.m, middleware.WithOptional()), mustRenew(t, forbiddenRenewer{t})).Then(next)
 		}},
-		{name: "no authentication before it", h: func(t *testing.T, next http.Handler) http.Handler {
-			return mustRenew(t, forbiddenRenewer{t})(next)
+		{name: "claims cleared with NewContext", h: func(t *testing.T, next http.Handler) http.Handler {
+			renew := mustRenew(t, forbiddenRenewer{t})(next)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				renew.ServeHTTP(w, r.WithContext(middleware.NewContext(r.Context(), nil)))
+			})
 		}},
 	}
 	for _, tt := range tests {

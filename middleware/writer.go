@@ -17,17 +17,18 @@ type renewWriter struct {
 	h       *renewHandler
 	r       *http.Request
 	claims  *session.Claims
+	cookie  *Cookie // the cookie the token came from, or nil
 	decided bool
 }
 
-// decide adds the renewed token for a final status below 400, once.
+// decide adds the renewed token for a 2xx final status, once.
 func (w *renewWriter) decide(status int) {
 	if w.decided {
 		return
 	}
 	w.decided = true
-	if status < 400 {
-		w.h.addRenewedToken(w.ResponseWriter, w.r, w.claims)
+	if status >= 200 && status < 300 {
+		w.h.addRenewedToken(w.ResponseWriter, w.r, w.claims, w.cookie)
 	}
 }
 
