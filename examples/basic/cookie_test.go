@@ -2,13 +2,17 @@ package main
 
 import (
 	"io"
+	"log"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jwtsession/jwtsession/session"
 )
 
 // browser is an HTTP client with a cookie jar that sends the headers a
@@ -178,6 +182,27 @@ func TestCookieSessionSlidesAndLogsOut(t *testing.T) {
 	}
 }
 
+func TestCookieLogoutAll(t *testing.T) {
+	d := newDemo(t)
+	b := newBrowser(t, d)
+	wantStatus(t, b.do("POST", "/login", cookieLogin), http.StatusOK)
+	cookie := b.cookie(sessionCookie)
+	header := d.login().AccessToken // another session, on the header transport
+	d.clock.Advance(time.Second)
+
+	evil := *b
+	evil.origin, evil.site = "https://evil.example", "cross-site"
+	wantStatus(t, evil.do("POST", "/logout-all", ""), http.StatusForbidden)
+	wantStatus(t, d.do("GET", "/me", header, ""), http.StatusOK)
+
+	wantStatus(t, b.do("POST", "/logout-all", ""), http.StatusNoContent)
+	if got := b.cookie(sessionCookie) + b.cookie(expiryCookie); got != "" {
+		t.Errorf("got cookies %q after logout-all, want them cleared", got)
+	}
+	wantStatus(t, d.do("GET", "/me", cookie, ""), http.StatusUnauthorized)
+	wantStatus(t, d.do("GET", "/me", header, ""), http.StatusUnauthorized)
+}
+
 func TestPage(t *testing.T) {
 	d := newDemo(t)
 	tests := []struct {
@@ -210,5 +235,76 @@ func TestPage(t *testing.T) {
 				t.Errorf("got %d for %s, want 404", resp.StatusCode, path)
 			}
 		})
+	}
+}
+
+func TestLoopbackAddr(t *testing.T) {
+	tests := []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:8080", true},
+		{"127.0.0.1:0", true},
+		{"127.1.2.3:8080", true},
+		{"[::1]:8080", true},
+		{"[::ffff:127.0.0.1]:8080", true},
+		{"localhost:8080", true},
+		{"LocalHost:8080", true},
+		{":8080", false},
+		{"0.0.0.0:8080", false},
+		{"[::]:8080", false},
+		{"192.168.1.10:8080", false},
+		{"[2001:db8::1]:8080", false},
+		{"128.0.0.1:8080", false},
+		{"example.com:8080", false},
+		{"localhost.example.com:8080", false},
+		{"127.0.0.1", false}, // no port: not a listen address
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			if got := loopbackAddr(tt.addr); got != tt.want {
+				t.Errorf("loopbackAddr(%q): got %v, want %v", tt.addr, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCookieSecureUnlessLoopback: the session cookie drops Secure only
+// when run listens on a loopback address; newServer without it keeps
+// Secure even for a loopback request.
+func TestCookieSecureUnlessLoopback(t *testing.T) {
+	sessionCookieOf := func(t *testing.T, resp *http.Response) *http.Cookie {
+		t.Helper()
+		wantStatus(t, resp, http.StatusOK)
+		for _, c := range resp.Cookies() {
+			if c.Name == sessionCookie {
+				return c
+			}
+		}
+		t.Fatalf("got cookies %v, want %s", resp.Cookies(), sessionCookie)
+		return nil
+	}
+
+	m, err := session.New(session.HS256(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newServer(m, log.New(io.Discard, "", 0), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	d := &testServer{t: t, url: srv.URL}
+	if c := sessionCookieOf(t, d.do("POST", "/login", "", cookieLogin)); !c.Secure {
+		t.Errorf("newServer without insecureCookie: got session cookie %+v, want Secure", c)
+	}
+
+	var logs runLog
+	r := startRun(t, []string{"-addr", "127.0.0.1:0"}, noEnv, &logs)
+	d = &testServer{t: t, url: r.url}
+	if c := sessionCookieOf(t, d.do("POST", "/login", "", cookieLogin)); c.Secure {
+		t.Errorf("run on 127.0.0.1: got session cookie %+v, want it without Secure", c)
 	}
 }

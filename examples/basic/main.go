@@ -1,12 +1,21 @@
 // Command basic is the jwtsession demo API: log in, call /me with the bearer
-// token, watch it renew near expiry, refresh it explicitly, and log out.
+// token, watch it renew near expiry, refresh it explicitly, log out, and
+// log out everywhere.
 //
-//	go run ./examples/basic [-addr 127.0.0.1:8080] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h] [-redis-addr 127.0.0.1:6379]
+//	go run ./examples/basic [-addr 127.0.0.1:8080] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h] [-issuer URL] [-audience NAME] [-redis-addr 127.0.0.1:6379]
 //
 // JWT_SECRET (at least 32 bytes) is the HS256 secret; when it is unset a
-// random one is made for this run. With -redis-addr, logouts are recorded
-// in that Redis and shared by every instance started with the same Redis
-// and JWT_SECRET; without it they stay in this process's memory.
+// random one is made for this run. With -issuer and -audience, issued
+// tokens carry iss and aud and only tokens carrying them are accepted;
+// without -audience, a token that carries aud is refused. With
+// -redis-addr, logouts are recorded in that Redis and shared by every
+// instance started with the same Redis and JWT_SECRET; without it they
+// stay in this process's memory.
+//
+// The session cookie of the browser transport drops its Secure attribute
+// only when -addr is a loopback address (plain HTTP on the developer's
+// machine); on any other address it stays Secure, so browsers send it
+// over HTTPS only.
 package main
 
 import (
@@ -17,8 +26,11 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -44,6 +56,8 @@ type options struct {
 	ttl         time.Duration
 	renewWithin time.Duration
 	maxLifetime time.Duration
+	issuer      string
+	audience    string
 	redisAddr   string
 }
 
@@ -55,6 +69,8 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.ttl, "ttl", 30*time.Minute, "token lifetime")
 	fs.DurationVar(&o.renewWithin, "renew-within", 10*time.Minute, "renew tokens with less than this left")
 	fs.DurationVar(&o.maxLifetime, "max-lifetime", 24*time.Hour, "absolute session limit from login")
+	fs.StringVar(&o.issuer, "issuer", "", "iss of issued tokens, an http(s) URL; required on verification (default: none)")
+	fs.StringVar(&o.audience, "audience", "", "aud of issued tokens; required on verification (default: none, and tokens carrying aud are refused)")
 	fs.StringVar(&o.redisAddr, "redis-addr", "", "Redis host:port for revocations shared by several instances (default: in memory, this process only)")
 	if err := fs.Parse(args); err != nil {
 		fs.SetOutput(os.Stderr)
@@ -64,7 +80,28 @@ func parseFlags(args []string) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	if o.issuer != "" {
+		if u, err := url.Parse(o.issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return o, fmt.Errorf("-issuer must be an http or https URL without query or fragment; got %q", o.issuer)
+		}
+	}
 	return o, nil
+}
+
+// loopbackAddr reports whether the listen address addr (host:port) is on
+// a loopback address only: 127.0.0.0/8, ::1 or localhost. An empty host
+// listens on every interface and is not loopback, nor is any name that
+// would need a resolver to tell.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // secretFrom returns JWT_SECRET, or a random secret with a notice.
@@ -97,16 +134,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 		return err
 	}
 	defer closeStore()
-	m, err := session.New(session.HS256(secret),
+	sessionOpts := []session.Option{
 		session.WithTTL(opts.ttl),
 		session.WithRenewWithin(opts.renewWithin),
 		session.WithMaxLifetime(opts.maxLifetime),
 		session.WithStore(store),
-	)
+	}
+	if opts.issuer != "" {
+		sessionOpts = append(sessionOpts, session.WithIssuer(opts.issuer))
+	}
+	if opts.audience != "" {
+		sessionOpts = append(sessionOpts, session.WithAudience(opts.audience))
+	}
+	m, err := session.New(session.HS256(secret), sessionOpts...)
 	if err != nil {
 		return err
 	}
-	handler, err := newServer(m, logger)
+	insecureCookie := loopbackAddr(opts.addr)
+	if !insecureCookie {
+		logger.Printf("-addr %s is not a loopback address: the session cookie is Secure (HTTPS only)", opts.addr)
+	}
+	handler, err := newServer(m, logger, insecureCookie)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func newDemo(t *testing.T, opts ...session.Option) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newServer(m, log.New(io.Discard, "", 0))
+	h, err := newServer(m, log.New(io.Discard, "", 0), true) // httptest serves on loopback
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,9 +85,19 @@ func (d *testServer) do(method, path, token, body string) *http.Response {
 // login logs alice in and returns the token response.
 func (d *testServer) login() demo.TokenResponse {
 	d.t.Helper()
-	resp := d.do("POST", "/login", "", `{"username":"alice","password":"wonderland"}`)
+	return d.loginAs("alice", "wonderland")
+}
+
+// loginAs logs a demo user in and returns the token response.
+func (d *testServer) loginAs(username, password string) demo.TokenResponse {
+	d.t.Helper()
+	body, err := json.Marshal(map[string]string{"username": username, "password": password})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	resp := d.do("POST", "/login", "", string(body))
 	if resp.StatusCode != http.StatusOK {
-		d.t.Fatalf("login: got status %d, want 200", resp.StatusCode)
+		d.t.Fatalf("login %s: got status %d, want 200", username, resp.StatusCode)
 	}
 	return decode[demo.TokenResponse](d.t, resp)
 }
@@ -211,6 +221,35 @@ func TestSlidingRenewal(t *testing.T) {
 	wantStatus(t, d.do("GET", "/me", renewed, ""), http.StatusOK)
 }
 
+// TestRenewalRepeatsForTheSameToken: requests that present the same
+// token inside the renewal window get the same renewed token, so an
+// instance signs at most once per presented token (per 30 s).
+func TestRenewalRepeatsForTheSameToken(t *testing.T) {
+	// A fresh token is already inside the window.
+	d := newDemo(t, session.WithTTL(time.Minute), session.WithRenewWithin(time.Minute))
+	tok := d.login().AccessToken
+	d.clock.Advance(time.Second) // a renewed token must expire later than tok
+
+	var renewed []string
+	// Two requests at once, then one a second later.
+	for i, advance := range []time.Duration{0, 0, time.Second} {
+		d.clock.Advance(advance)
+		resp := d.do("GET", "/me", tok, "")
+		wantStatus(t, resp, http.StatusOK)
+		got := resp.Header.Get("X-Renewed-Token")
+		if got == "" {
+			t.Fatalf("request %d: got no X-Renewed-Token, want one", i+1)
+		}
+		renewed = append(renewed, got)
+	}
+	for i, got := range renewed[1:] {
+		if got != renewed[0] {
+			t.Errorf("request %d: got a renewed token with jti %s, want the first request's (jti %s)", i+2, payload(t, got)["jti"], payload(t, renewed[0])["jti"])
+		}
+	}
+	wantStatus(t, d.do("GET", "/me", renewed[0], ""), http.StatusOK)
+}
+
 func TestNoRenewalPastMaxLifetime(t *testing.T) {
 	d := newDemo(t, session.WithMaxLifetime(time.Hour))
 	tok := d.login().AccessToken
@@ -285,9 +324,13 @@ func TestLogoutRevokesTheSession(t *testing.T) {
 // seedToken signs {"user_id": 123, "exp": exp} the way the classic recipe
 // does, independently of the library.
 func seedToken(secret []byte, exp int64) string {
+	return signHS256(secret, `{"user_id": 123, "exp": `+jsonInt(exp)+`}`)
+}
+
+// signHS256 signs the claims JSON with HS256, independently of the library.
+func signHS256(secret []byte, claims string) string {
 	enc := base64.RawURLEncoding
-	input := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." +
-		enc.EncodeToString([]byte(`{"user_id": 123, "exp": `+jsonInt(exp)+`}`))
+	input := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(claims))
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte(input))
 	return input + "." + enc.EncodeToString(mac.Sum(nil))
@@ -337,9 +380,15 @@ func TestFlags(t *testing.T) {
 		want    options
 		wantErr bool
 	}{
-		{"defaults", nil, options{"127.0.0.1:8080", 30 * time.Minute, 10 * time.Minute, 24 * time.Hour, ""}, false},
-		{"all set", []string{"-addr", "127.0.0.1:0", "-ttl", "6s", "-renew-within", "4s", "-max-lifetime", "1m", "-redis-addr", "127.0.0.1:6379"},
-			options{"127.0.0.1:0", 6 * time.Second, 4 * time.Second, time.Minute, "127.0.0.1:6379"}, false},
+		{"defaults", nil, options{addr: "127.0.0.1:8080", ttl: 30 * time.Minute, renewWithin: 10 * time.Minute, maxLifetime: 24 * time.Hour}, false},
+		{"all set", []string{"-addr", "127.0.0.1:0", "-ttl", "6s", "-renew-within", "4s", "-max-lifetime", "1m",
+			"-issuer", "https://auth.example", "-audience", "demo-api", "-redis-addr", "127.0.0.1:6379"},
+			options{"127.0.0.1:0", 6 * time.Second, 4 * time.Second, time.Minute, "https://auth.example", "demo-api", "127.0.0.1:6379"}, false},
+		{"http issuer", []string{"-issuer", "http://127.0.0.1:8080"}, options{addr: "127.0.0.1:8080", ttl: 30 * time.Minute, renewWithin: 10 * time.Minute, maxLifetime: 24 * time.Hour, issuer: "http://127.0.0.1:8080"}, false},
+		{"issuer not a URL", []string{"-issuer", "demo"}, options{}, true},
+		{"issuer without host", []string{"-issuer", "https://"}, options{}, true},
+		{"issuer with query", []string{"-issuer", "https://auth.example/?tenant=1"}, options{}, true},
+		{"issuer of another scheme", []string{"-issuer", "ftp://auth.example"}, options{}, true},
 		{"bad duration", []string{"-ttl", "soon"}, options{}, true},
 		{"unknown flag", []string{"-port", "1"}, options{}, true},
 		{"stray argument", []string{"serve"}, options{}, true},

@@ -38,15 +38,21 @@ const (
 //	GET  /me       → {"user_id": "..."}; renews near expiry
 //	POST /refresh  → token JSON for a valid token
 //	POST /logout   → 204; the session's tokens stop working
+//	POST /logout-all → 204; every earlier token of the user, on every
+//	               session, stops working
 //	GET  /healthz  → 200, unauthenticated
 //
 // Tokens are read from the Authorization header or, when there is none,
 // from the session cookie; every authentication outcome is logged with
-// log/slog, naming tokens by their fingerprint only.
-func newServer(m *session.Manager, logger *log.Logger) (http.Handler, error) {
-	// The cookie drops Secure only for loopback hosts (the demo's
-	// default address); anywhere else it stays Secure.
-	cookie, err := middleware.NewCookie(sessionCookie, middleware.WithInsecureCookie(), middleware.WithExpiryCookie(expiryCookie))
+// log/slog, naming tokens by their fingerprint only. insecureCookie drops
+// the cookies' Secure attribute, for plain HTTP; run sets it only when
+// the demo listens on a loopback address.
+func newServer(m *session.Manager, logger *log.Logger, insecureCookie bool) (http.Handler, error) {
+	cookieOpts := []middleware.CookieOption{middleware.WithExpiryCookie(expiryCookie)}
+	if insecureCookie {
+		cookieOpts = append(cookieOpts, middleware.WithInsecureCookie())
+	}
+	cookie, err := middleware.NewCookie(sessionCookie, cookieOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +77,7 @@ func newServer(m *session.Manager, logger *log.Logger) (http.Handler, error) {
 	mux.Handle("GET /me", api.ThenFunc(s.me))
 	mux.Handle("POST /refresh", authenticated.ThenFunc(s.refresh))
 	mux.Handle("POST /logout", authenticated.ThenFunc(s.logout))
+	mux.Handle("POST /logout-all", authenticated.ThenFunc(s.logoutAll))
 	mountPage(mux)
 	return mux, nil
 }
@@ -165,6 +172,22 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 	claims, _ := middleware.ClaimsFromContext(r.Context())
 	if err := s.m.Revoke(r.Context(), claims); err != nil {
 		s.logger.Printf("logout: %v", err)
+		demo.WriteError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "could not log out; try again")
+		return
+	}
+	if t, _ := middleware.TransportFromContext(r.Context()); t == middleware.TransportCookie {
+		s.cookie.Clear(w, r)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// logoutAll logs the user out everywhere: every token of the user's
+// sessions that exist now is refused from then on, on every instance
+// sharing the revocation store; a later login works.
+func (s *server) logoutAll(w http.ResponseWriter, r *http.Request) {
+	claims, _ := middleware.ClaimsFromContext(r.Context())
+	if err := s.m.RevokeUser(r.Context(), claims.UserID); err != nil {
+		s.logger.Printf("logout-all: %v", err)
 		demo.WriteError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "could not log out; try again")
 		return
 	}

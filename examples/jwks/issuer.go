@@ -38,21 +38,26 @@ type issuer struct {
 	ks     *session.KeySet
 	m      *session.Manager
 	logger *log.Logger
+	// activateAfter is how long a new key is published before it signs.
+	activateAfter time.Duration
 	// retireAfter is how long a replaced key stays published: the TTL
 	// plus the leeway, after which every token it signed has expired.
 	retireAfter time.Duration
 	// after runs f after d, as time.AfterFunc does; tests replace it.
 	after func(d time.Duration, f func()) (stop func() bool)
 
-	mu     sync.Mutex // serializes rotations
-	timers []func() bool
+	mu      sync.Mutex // serializes rotations; guards the fields below
+	pending string     // kid of a published key that does not sign yet
+	stopped bool
+	timers  []func() bool
 }
 
 func newIssuer(opts options, getenv func(string) string, logger *log.Logger) (*issuer, error) {
 	is := &issuer{
-		alg:         opts.alg,
-		logger:      logger,
-		retireAfter: opts.ttl + leeway,
+		alg:           opts.alg,
+		logger:        logger,
+		activateAfter: opts.activateAfter,
+		retireAfter:   opts.ttl + leeway,
 		after: func(d time.Duration, f func()) func() bool {
 			return time.AfterFunc(d, f).Stop
 		},
@@ -131,25 +136,55 @@ func (is *issuer) newKey() (session.Key, error) {
 	return session.Key{}, fmt.Errorf("-alg must be ES256, EdDSA, RS256 or PS256; got %q", is.alg)
 }
 
-// rotate makes a new key the active one and schedules the retirement of
-// the previous one once every token it signed has expired. The new key is
-// published at the same moment it starts signing; resource servers fetch
-// it on the first token that names it.
+// rotate publishes a new key at once and makes it the signing key
+// activateAfter later; the previous key is then retired once every token
+// it signed has expired. Publishing first lets every resource server
+// learn the key, by its periodic refresh or on demand, before any token
+// names it: signing with a key at the moment it is published would get
+// its tokens rejected by a resource server that refetched the set just
+// before and waits out its refetch cooldown. A rotation is refused while
+// the previous one's key does not sign yet.
 func (is *issuer) rotate() error {
 	is.mu.Lock()
 	defer is.mu.Unlock()
+	if is.pending != "" {
+		return fmt.Errorf("key %q is published but does not sign yet; rotate again once it does", is.pending)
+	}
 	next, err := is.newKey()
 	if err != nil {
 		return err
 	}
-	prev := is.ks.ActiveID()
 	if err := is.ks.Add(next); err != nil {
 		return err
 	}
-	if err := is.ks.Activate(next.ID()); err != nil {
+	kid := next.ID()
+	if is.activateAfter == 0 {
+		return is.activate(kid)
+	}
+	is.pending = kid
+	is.logger.Printf("rotating: %q is published; it signs in %v", kid, is.activateAfter)
+	is.timers = append(is.timers, is.after(is.activateAfter, func() {
+		is.mu.Lock()
+		defer is.mu.Unlock()
+		if is.stopped {
+			return
+		}
+		is.pending = ""
+		if err := is.activate(kid); err != nil {
+			is.logger.Printf("activate %q: %v", kid, err)
+		}
+	}))
+	return nil
+}
+
+// activate makes the published key kid the signing key and schedules the
+// retirement of the previous one. The caller holds is.mu.
+func (is *issuer) activate(kid string) error {
+	prev := is.ks.ActiveID()
+	if err := is.ks.Activate(kid); err != nil {
 		return err
 	}
-	is.logger.Printf("rotated: signing with %q; %q stays published for %v", next.ID(), prev, is.retireAfter)
+	is.logger.Printf("rotated: signing with %q; %q stays published for %v", kid, prev, is.retireAfter)
 	is.timers = append(is.timers, is.after(is.retireAfter, func() {
 		if err := is.ks.Retire(prev); err != nil {
 			is.logger.Printf("retire %q: %v", prev, err)
@@ -197,10 +232,11 @@ func (is *issuer) rotateOnSignal(ctx context.Context, every time.Duration) (stop
 	}
 }
 
-// stop cancels pending retirements, at shutdown.
+// stop cancels pending activations and retirements, at shutdown.
 func (is *issuer) stop() {
 	is.mu.Lock()
 	defer is.mu.Unlock()
+	is.stopped = true
 	for _, stop := range is.timers {
 		stop()
 	}

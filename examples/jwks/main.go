@@ -2,13 +2,15 @@
 // that signs tokens and publishes its public keys as a JWK Set, and a
 // resource server that only verifies, with the keys it fetches from there.
 //
-//	go run ./examples/jwks -role issuer -addr 127.0.0.1:8081 [-alg ES256] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h] [-rotate-every 0]
+//	go run ./examples/jwks -role issuer -addr 127.0.0.1:8081 [-alg ES256] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h] [-rotate-every 0] [-activate-after 10m]
 //	go run ./examples/jwks -role resource -addr 127.0.0.1:8082 -jwks-url http://127.0.0.1:8081/.well-known/jwks.json [-refresh-every 5m] [-refetch-cooldown 30s]
 //
 // The issuer serves POST /login and POST /refresh as examples/basic does,
 // and GET /.well-known/jwks.json. On SIGHUP, and every -rotate-every when
-// set, it rotates: a new key signs from then on, and the previous one stays
-// published until every token it signed has expired (TTL plus leeway).
+// set, it rotates, publishing first and signing later: a new key is
+// published at once and signs from -activate-after later on, and the
+// previous one stays published until every token it signed has expired
+// (TTL plus leeway after the switch).
 // JWT_SIGNING_KEY_FILE names a PEM private key for the first key (-alg
 // must fit it); when it is unset a key is generated and a line says so.
 //
@@ -48,16 +50,25 @@ func main() {
 // than the TTL.
 const leeway = 5 * time.Second
 
+// defaultActivateAfter is how long a new key is published before it
+// signs. A resource server of this demo refetches the set on a token's
+// unknown kid, so it needs only its refetch cooldown (30 s); 10 minutes
+// also covers verifiers that only poll: the resource role's refresh
+// interval (5 minutes) plus the JWKS max-age (5 minutes) that a shared
+// HTTP cache may serve a copy for.
+const defaultActivateAfter = 10 * time.Minute
+
 // options are the command-line settings of both roles.
 type options struct {
 	role string
 	addr string
 	// issuer
-	alg         string
-	ttl         time.Duration
-	renewWithin time.Duration
-	maxLifetime time.Duration
-	rotateEvery time.Duration
+	alg           string
+	ttl           time.Duration
+	renewWithin   time.Duration
+	maxLifetime   time.Duration
+	rotateEvery   time.Duration
+	activateAfter time.Duration
 	// resource
 	jwksURL         string
 	refreshEvery    time.Duration
@@ -72,7 +83,7 @@ const (
 
 // roleFlags lists the flags that only one role reads.
 var roleFlags = map[string]string{
-	"alg": "issuer", "ttl": "issuer", "renew-within": "issuer", "max-lifetime": "issuer", "rotate-every": "issuer",
+	"alg": "issuer", "ttl": "issuer", "renew-within": "issuer", "max-lifetime": "issuer", "rotate-every": "issuer", "activate-after": "issuer",
 	"jwks-url": "resource", "refresh-every": "resource", "refetch-cooldown": "resource",
 }
 
@@ -87,6 +98,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.renewWithin, "renew-within", 10*time.Minute, "issuer: renewal threshold of the session")
 	fs.DurationVar(&o.maxLifetime, "max-lifetime", 24*time.Hour, "issuer: absolute session limit from login")
 	fs.DurationVar(&o.rotateEvery, "rotate-every", 0, "issuer: rotate the signing key this often (0: only on SIGHUP)")
+	fs.DurationVar(&o.activateAfter, "activate-after", defaultActivateAfter, "issuer: publish a rotated-in key this long before it signs, so that resource servers learn it first (0: sign at once)")
 	fs.StringVar(&o.jwksURL, "jwks-url", "http://"+defaultIssuerAddr+"/.well-known/jwks.json", "resource: the issuer's JWK Set")
 	fs.DurationVar(&o.refreshEvery, "refresh-every", 5*time.Minute, "resource: fetch the key set again this often")
 	fs.DurationVar(&o.refetchCooldown, "refetch-cooldown", 30*time.Second, "resource: least time between fetches for unknown key ids")
@@ -116,8 +128,14 @@ func parseFlags(args []string) (options, error) {
 			err = fmt.Errorf("-%s is a flag of the %s role, not of the %s", f.Name, role, o.role)
 		}
 	})
-	if err == nil && o.rotateEvery < 0 {
+	switch {
+	case err != nil:
+	case o.rotateEvery < 0:
 		err = fmt.Errorf("-rotate-every must not be negative; got %v", o.rotateEvery)
+	case o.activateAfter < 0:
+		err = fmt.Errorf("-activate-after must not be negative; got %v", o.activateAfter)
+	case o.rotateEvery > 0 && o.rotateEvery <= o.activateAfter:
+		err = fmt.Errorf("-rotate-every (%v) must be longer than -activate-after (%v): a key must sign before the next one is published", o.rotateEvery, o.activateAfter)
 	}
 	return o, err
 }
@@ -159,7 +177,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	}
 	logger.Printf("%s listening on http://%s", opts.role, ln.Addr())
 	if opts.role == "issuer" {
-		logger.Printf("kill -HUP %d rotates the signing key", os.Getpid())
+		logger.Printf("kill -HUP %d rotates the signing key: the new key is published at once and signs %v later", os.Getpid(), opts.activateAfter)
 	}
 	return demo.Serve(ctx, ln, handler, logger, ready)
 }

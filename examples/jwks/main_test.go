@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,15 +110,15 @@ func publishedKids(t *testing.T, issuerURL string) []string {
 	return kids
 }
 
-// retirements records the retirements the issuer schedules, to run them
-// when the test says.
-type retirements struct {
+// timers records what the issuer schedules (activations and
+// retirements), to run it when the test says: the test's clock.
+type timers struct {
 	mu    sync.Mutex
 	delay []time.Duration
 	run   []func()
 }
 
-func (r *retirements) after(d time.Duration, f func()) func() bool {
+func (r *timers) after(d time.Duration, f func()) func() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.delay = append(r.delay, d)
@@ -125,10 +126,33 @@ func (r *retirements) after(d time.Duration, f func()) func() bool {
 	return func() bool { return true }
 }
 
+// fire runs the i-th scheduled function after checking its delay.
+func (r *timers) fire(t *testing.T, i int, want time.Duration) {
+	t.Helper()
+	r.mu.Lock()
+	if len(r.run) <= i {
+		r.mu.Unlock()
+		t.Fatalf("scheduled: got %v, want a function number %d after %v", r.delay, i+1, want)
+	}
+	d, f := r.delay[i], r.run[i]
+	r.mu.Unlock()
+	if d != want {
+		t.Fatalf("scheduled function %d: got a delay of %v, want %v", i+1, d, want)
+	}
+	f()
+}
+
+// count returns how many functions have been scheduled.
+func (r *timers) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.run)
+}
+
 // pair is an issuer and a resource server on test servers.
 type pair struct {
 	is          *issuer
-	retire      *retirements
+	timers      *timers
 	issuerURL   string
 	resourceURL string
 	res         *resource
@@ -144,8 +168,8 @@ func newPair(t *testing.T, issuerArgs ...string) *pair {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pair{is: is, retire: &retirements{}}
-	is.after = p.retire.after
+	p := &pair{is: is, timers: &timers{}}
+	is.after = p.timers.after
 	h, err := newIssuerServer(is)
 	if err != nil {
 		t.Fatal(err)
@@ -212,31 +236,147 @@ func TestIssuerAndResource(t *testing.T) {
 	}
 	wantStatus(t, do(t, "GET", p.resourceURL+"/me", refreshed.AccessToken, ""), http.StatusOK)
 
-	// Rotate: the new key signs at once; the old one stays published.
+	// Rotate: the new key is published at once and signs after the
+	// activation delay; the old one stays published.
 	oldKid := kidOf(t, tok)
 	if err := p.is.rotate(); err != nil {
 		t.Fatal(err)
 	}
+	published := publishedKids(t, p.issuerURL)
+	if len(published) != 2 || published[0] != oldKid {
+		t.Fatalf("published after rotation: got %v, want [%s <new>]", published, oldKid)
+	}
+	newKid := published[1]
+	if got := kidOf(t, login(t, p.issuerURL)); got != oldKid {
+		t.Errorf("kid right after rotation: got %q, want %q until the activation delay has passed", got, oldKid)
+	}
+	p.timers.fire(t, 0, defaultActivateAfter)
 	fresh := login(t, p.issuerURL)
-	newKid := kidOf(t, fresh)
-	if newKid == oldKid {
-		t.Fatalf("kid after rotation: got %q, want a new one", newKid)
+	if got := kidOf(t, fresh); got != newKid {
+		t.Fatalf("kid after the activation delay: got %q, want %q", got, newKid)
 	}
 	if got := publishedKids(t, p.issuerURL); len(got) != 2 || got[0] != newKid || got[1] != oldKid {
-		t.Errorf("published after rotation: got %v, want [%s %s]", got, newKid, oldKid)
+		t.Errorf("published after activation: got %v, want [%s %s]", got, newKid, oldKid)
 	}
 	wantStatus(t, do(t, "GET", p.resourceURL+"/me", fresh, ""), http.StatusOK)
 	wantStatus(t, do(t, "GET", p.resourceURL+"/me", tok, ""), http.StatusOK)
 
 	// The old key is retired after the TTL plus the leeway.
-	if len(p.retire.run) != 1 || p.retire.delay[0] != 30*time.Minute+leeway {
-		t.Fatalf("scheduled retirements: got %v, want one after %v", p.retire.delay, 30*time.Minute+leeway)
-	}
-	p.retire.run[0]()
+	p.timers.fire(t, 1, 30*time.Minute+leeway)
 	if got := publishedKids(t, p.issuerURL); len(got) != 1 || got[0] != newKid {
 		t.Errorf("published after retirement: got %v, want [%s]", got, newKid)
 	}
 	wantStatus(t, do(t, "GET", p.resourceURL+"/me", fresh, ""), http.StatusOK)
+	wantStatus(t, do(t, "POST", p.issuerURL+"/refresh", tok, ""), http.StatusUnauthorized)
+}
+
+// TestRotationPublishesBeforeSigning: a resource server that fetched the
+// key set right after a rotation, and would not refetch for an hour,
+// verifies the tokens signed once the new key is activated.
+func TestRotationPublishesBeforeSigning(t *testing.T) {
+	p := newPair(t)
+	oldKid := kidOf(t, login(t, p.issuerURL))
+	if err := p.is.rotate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.is.rotate(); err == nil {
+		t.Error("second rotation before the first key signs: got nil, want an error")
+	}
+
+	// A resource server whose fetches are counted, started now.
+	h, err := newIssuerServer(p.is)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fetches atomic.Int64
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/.well-known/jwks.json" {
+			fetches.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(jwks.Close)
+	res := newTestResource(t, jwks.URL+"/.well-known/jwks.json", "-refresh-every", "1h", "-refetch-cooldown", "1h")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := res.remote.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rh, err := newResourceServer(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rh)
+	t.Cleanup(srv.Close)
+	wantStatus(t, do(t, "GET", srv.URL+"/me", login(t, p.issuerURL), ""), http.StatusOK)
+	before := fetches.Load()
+
+	p.timers.fire(t, 0, defaultActivateAfter)
+	fresh := login(t, p.issuerURL)
+	if kid := kidOf(t, fresh); kid == oldKid {
+		t.Fatalf("kid after the activation delay: got the old %q, want the new key's", kid)
+	}
+	wantStatus(t, do(t, "GET", srv.URL+"/me", fresh, ""), http.StatusOK)
+	if got := fetches.Load(); got != before {
+		t.Errorf("JWKS fetches: got %d, want %d (the key was published before it signed)", got, before)
+	}
+	if err := p.is.rotate(); err != nil {
+		t.Errorf("rotation once the new key signs: %v", err)
+	}
+}
+
+// TestRotationActivateAfter: -activate-after sets the delay; 0 signs with
+// the new key at once, as an emergency rotation needs.
+func TestRotationActivateAfter(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		delay   time.Duration // of the activation; 0: none scheduled
+		signNew bool          // right after rotation
+	}{
+		{"default", nil, defaultActivateAfter, false},
+		{"1m", []string{"-activate-after", "1m"}, time.Minute, false},
+		{"0", []string{"-activate-after", "0"}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPair(t, tt.args...)
+			oldKid := kidOf(t, login(t, p.issuerURL))
+			if err := p.is.rotate(); err != nil {
+				t.Fatal(err)
+			}
+			if got := kidOf(t, login(t, p.issuerURL)) != oldKid; got != tt.signNew {
+				t.Errorf("new key signs right after rotation: got %v, want %v", got, tt.signNew)
+			}
+			if tt.signNew {
+				// Only the retirement of the old key is scheduled.
+				if p.timers.count() != 1 {
+					t.Fatalf("scheduled: got %d functions, want the retirement only", p.timers.count())
+				}
+				p.timers.fire(t, 0, 30*time.Minute+leeway)
+				return
+			}
+			p.timers.fire(t, 0, tt.delay)
+			if kidOf(t, login(t, p.issuerURL)) == oldKid {
+				t.Error("after the activation delay: got the old kid, want the new key to sign")
+			}
+		})
+	}
+}
+
+// TestStopCancelsActivation: an activation due after shutdown does not
+// happen.
+func TestStopCancelsActivation(t *testing.T) {
+	p := newPair(t)
+	before := p.is.ks.ActiveID()
+	if err := p.is.rotate(); err != nil {
+		t.Fatal(err)
+	}
+	p.is.stop()
+	p.timers.fire(t, 0, defaultActivateAfter)
+	if got := p.is.ks.ActiveID(); got != before {
+		t.Errorf("active key after stop: got %q, want %q", got, before)
+	}
 }
 
 // TestResourceOutage: with no key set and the issuer unreachable, /me
@@ -356,7 +496,7 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.addr != "127.0.0.1:8081" || o.alg != "ES256" || o.ttl != 30*time.Minute || o.renewWithin != 10*time.Minute || o.maxLifetime != 24*time.Hour || o.rotateEvery != 0 {
+	if o.addr != "127.0.0.1:8081" || o.alg != "ES256" || o.ttl != 30*time.Minute || o.renewWithin != 10*time.Minute || o.maxLifetime != 24*time.Hour || o.rotateEvery != 0 || o.activateAfter != 10*time.Minute {
 		t.Errorf("issuer defaults: got %+v", o)
 	}
 	o, err = parseFlags([]string{"-role", "resource"})
@@ -365,6 +505,15 @@ func TestFlags(t *testing.T) {
 	}
 	if o.addr != "127.0.0.1:8082" || o.jwksURL != "http://127.0.0.1:8081/.well-known/jwks.json" || o.refreshEvery != 5*time.Minute || o.refetchCooldown != 30*time.Second {
 		t.Errorf("resource defaults: got %+v", o)
+	}
+	for _, args := range [][]string{
+		{"-role", "issuer", "-rotate-every", "1h"},
+		{"-role", "issuer", "-rotate-every", "2m", "-activate-after", "1m"},
+		{"-role", "issuer", "-rotate-every", "1m", "-activate-after", "0"},
+	} {
+		if _, err := parseFlags(args); err != nil {
+			t.Errorf("%v: got %v, want no error", args, err)
+		}
 	}
 	for _, tc := range []struct {
 		args []string
@@ -376,6 +525,10 @@ func TestFlags(t *testing.T) {
 		{[]string{"-role", "resource", "-alg", "RS256"}, "-alg is a flag of the issuer role"},
 		{[]string{"-role", "resource", "-ttl", "1m"}, "-ttl is a flag of the issuer role"},
 		{[]string{"-role", "issuer", "-rotate-every", "-1s"}, "must not be negative"},
+		{[]string{"-role", "issuer", "-activate-after", "-1s"}, "-activate-after must not be negative"},
+		{[]string{"-role", "issuer", "-rotate-every", "5m"}, "-rotate-every (5m0s) must be longer than -activate-after (10m0s)"},
+		{[]string{"-role", "issuer", "-rotate-every", "1m", "-activate-after", "1m"}, "must be longer than -activate-after"},
+		{[]string{"-role", "resource", "-activate-after", "1m"}, "-activate-after is a flag of the issuer role"},
 		{[]string{"-role", "issuer", "extra"}, "unexpected arguments"},
 	} {
 		if _, err := parseFlags(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {

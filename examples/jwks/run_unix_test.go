@@ -42,9 +42,12 @@ func start(t *testing.T, args ...string) string {
 }
 
 // TestRunBothRolesAndSIGHUP runs the README's walk-through against the
-// program itself: two roles, a login, a call, and a rotation by SIGHUP.
+// program itself: two roles, a login, a call, and a rotation by SIGHUP
+// that publishes the new key first and signs with it after
+// -activate-after.
 func TestRunBothRolesAndSIGHUP(t *testing.T) {
-	issuerURL := start(t, "-role", "issuer", "-ttl", "2m", "-renew-within", "1m")
+	const activateAfter = time.Second
+	issuerURL := start(t, "-role", "issuer", "-ttl", "2m", "-renew-within", "1m", "-activate-after", activateAfter.String())
 	resourceURL := start(t, "-role", "resource", "-jwks-url", issuerURL+"/.well-known/jwks.json", "-refetch-cooldown", "1ms")
 
 	tok := login(t, issuerURL)
@@ -55,10 +58,12 @@ func TestRunBothRolesAndSIGHUP(t *testing.T) {
 		t.Fatalf("published before SIGHUP: got %v, want one key", before)
 	}
 
+	sent := time.Now()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	// Published at once, behind the key that still signs.
+	deadline := sent.Add(10 * time.Second)
 	var after []string
 	for after = publishedKids(t, issuerURL); len(after) != 2; after = publishedKids(t, issuerURL) {
 		if time.Now().After(deadline) {
@@ -66,12 +71,26 @@ func TestRunBothRolesAndSIGHUP(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if after[1] != before[0] {
-		t.Errorf("published after SIGHUP: got %v, want the new key first, then %s", after, before[0])
+	if after[0] != before[0] {
+		t.Errorf("published after SIGHUP: got %v, want %s (still signing) first", after, before[0])
+	}
+	newKid := after[1]
+	early := login(t, issuerURL)
+	if time.Since(sent) < activateAfter {
+		if got := kidOf(t, early); got != before[0] {
+			t.Errorf("kid within -activate-after of SIGHUP: got %q, want %q", got, before[0])
+		}
+	}
+	// Signing with it after -activate-after: it is listed first.
+	for after = publishedKids(t, issuerURL); after[0] != newKid; after = publishedKids(t, issuerURL) {
+		if time.Now().After(deadline) {
+			t.Fatalf("published 10 s after SIGHUP: got %v, want %s first", after, newKid)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	fresh := login(t, issuerURL)
-	if got := kidOf(t, fresh); got != after[0] {
-		t.Errorf("kid after SIGHUP: got %q, want %q", got, after[0])
+	if got := kidOf(t, fresh); got != newKid {
+		t.Errorf("kid after -activate-after: got %q, want %q", got, newKid)
 	}
 	wantStatus(t, do(t, "GET", resourceURL+"/me", fresh, ""), http.StatusOK)
 	wantStatus(t, do(t, "GET", resourceURL+"/me", tok, ""), http.StatusOK)
