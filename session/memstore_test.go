@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"sync"
 	"testing"
@@ -16,6 +17,17 @@ func TestMemoryStoreConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) session.Store {
 		return session.NewMemoryStore(session.MemoryStoreOptions{Clock: now})
 	})
+}
+
+var modelOps = flag.Int("model.ops", 5000, "operations of each run of TestMemoryStoreModel")
+
+// TestMemoryStoreModel checks the session life cycle and the revocation
+// invariants on the memory store against the reference model of
+// storetest.RunModel. A long run: go test ./session -run Model -model.ops 1000000
+func TestMemoryStoreModel(t *testing.T) {
+	storetest.RunModel(t, func(t *testing.T, now func() time.Time) session.Store {
+		return session.NewMemoryStore(session.MemoryStoreOptions{Clock: now})
+	}, *modelOps)
 }
 
 // sidClaims returns claims of a token of session sid.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"net"
 	"strconv"
 	"strings"
@@ -96,6 +97,20 @@ func TestConformance(t *testing.T) {
 			})
 		})
 	}
+}
+
+var modelOps = flag.Int("model.ops", 1000, "operations of each run of TestModel")
+
+// TestModel checks the session life cycle and the revocation invariants
+// on a Redis store against the reference model of storetest.RunModel,
+// with every check a round trip to a real redis-server. A long run:
+// go test ./session/redisstore -run Model -model.ops 100000
+func TestModel(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	client := newClient(t, srv.Addr)
+	storetest.RunModel(t, func(t *testing.T, now func() time.Time) session.Store {
+		return newStore(t, client, redisstore.Options{Prefix: uniquePrefix(t), Clock: now})
+	}, *modelOps)
 }
 
 func TestNew(t *testing.T) {
