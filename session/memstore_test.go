@@ -19,7 +19,11 @@ func TestMemoryStoreConformance(t *testing.T) {
 	})
 }
 
-var modelOps = flag.Int("model.ops", 5000, "operations of each run of TestMemoryStoreModel")
+// Flags of the model-based test: a long run, or the replay of a failure.
+var (
+	modelOps  = flag.Int("model.ops", 5000, "operations of each run of TestMemoryStoreModel")
+	modelSeed = flag.Uint64("model.seed", 0, "seed of TestMemoryStoreModel; 0 takes one from the time")
+)
 
 // TestMemoryStoreModel checks the session life cycle and the revocation
 // invariants on the memory store against the reference model of
@@ -27,7 +31,7 @@ var modelOps = flag.Int("model.ops", 5000, "operations of each run of TestMemory
 func TestMemoryStoreModel(t *testing.T) {
 	storetest.RunModel(t, func(t *testing.T, now func() time.Time) session.Store {
 		return session.NewMemoryStore(session.MemoryStoreOptions{Clock: now})
-	}, *modelOps)
+	}, storetest.ModelOptions{Ops: *modelOps, Seed: *modelSeed})
 }
 
 // sidClaims returns claims of a token of session sid.

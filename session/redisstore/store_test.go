@@ -99,7 +99,11 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-var modelOps = flag.Int("model.ops", 1000, "operations of each run of TestModel")
+// Flags of the model-based test: a long run, or the replay of a failure.
+var (
+	modelOps  = flag.Int("model.ops", 1000, "operations of each run of TestModel")
+	modelSeed = flag.Uint64("model.seed", 0, "seed of TestModel; 0 takes one from the time")
+)
 
 // TestModel checks the session life cycle and the revocation invariants
 // on a Redis store against the reference model of storetest.RunModel,
@@ -110,7 +114,7 @@ func TestModel(t *testing.T) {
 	client := newClient(t, srv.Addr)
 	storetest.RunModel(t, func(t *testing.T, now func() time.Time) session.Store {
 		return newStore(t, client, redisstore.Options{Prefix: uniquePrefix(t), Clock: now})
-	}, *modelOps)
+	}, storetest.ModelOptions{Ops: *modelOps, Seed: *modelSeed})
 }
 
 func TestNew(t *testing.T) {

@@ -3,15 +3,12 @@ package storetest
 import (
 	"context"
 	crand "crypto/rand"
-	"flag"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/jwtsession/jwtsession/session"
 )
-
-var modelSeed = flag.Uint64("model.seed", 0, "seed of the operations of storetest.RunModel; 0 takes one from the time")
 
 // The configuration of the managers under test.
 const (
@@ -51,20 +48,18 @@ var modelUsers = [...]string{"alice", "bob", "carol"}
 // whole seconds. A Manager may answer a repeated renewal of the same
 // token within 30 seconds with the token it returned the first time.
 //
-// A run is deterministic for its seed: the -model.seed flag, which this
-// package registers, or else one taken from the time and logged. A
-// failure shows the seed and the last operations, so that it can be
-// replayed.
-func RunModel(t *testing.T, newStore NewStore, ops int) {
+// A run is deterministic for its seed. A failure shows the seed and the
+// last operations, so that it can be replayed.
+func RunModel(t *testing.T, newStore NewStore, opts ModelOptions) {
 	t.Helper()
+	ops, seed := opts.Ops, opts.Seed
 	if ops <= 0 {
-		t.Fatalf("RunModel: ops is %d; it must be positive", ops)
+		t.Fatalf("RunModel: Ops is %d; it must be positive", ops)
 	}
-	seed := *modelSeed
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	t.Logf("seed %d (replay with -model.seed=%d)", seed, seed)
+	t.Logf("seed %d (replay with the same ModelOptions.Seed)", seed)
 	for i, c := range []struct {
 		name   string
 		caches []int // one manager for each, with this verified-token cache bound
@@ -83,6 +78,16 @@ func RunModel(t *testing.T, newStore NewStore, ops int) {
 			r.summary()
 		})
 	}
+}
+
+// ModelOptions configures [RunModel].
+type ModelOptions struct {
+	// Ops is the number of operations of each run. Required: a few
+	// thousand take well under a second; a million, seconds.
+	Ops int
+	// Seed makes the operations repeatable. Default: one taken from the
+	// time, and logged.
+	Seed uint64
 }
 
 // modelRun is one run of [RunModel].

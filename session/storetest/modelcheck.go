@@ -184,7 +184,7 @@ func (r *modelRun) record(format string, args ...any) {
 // fail stops the run with msg, the seed and the last operations.
 func (r *modelRun) fail(format string, args ...any) {
 	r.t.Helper()
-	r.t.Fatalf("operation %d of %d: %s\nseed %d: replay with go test -run '%s' -model.seed=%d and at least %d operations\n"+
+	r.t.Fatalf("operation %d of %d: %s\nseed %d: replay %s with ModelOptions{Seed: %d} and at least %d operations (this module's tests: -model.seed, -model.ops)\n"+
 		"the last operations (m: managers, s: sessions, t: tokens; times from the start):\n\t%s",
 		r.op, r.ops, fmt.Sprintf(format, args...), r.seed, r.t.Name(), r.seed, r.op, strings.Join(r.log, "\n\t"))
 }
