@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -115,7 +116,7 @@ func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 			bit = 1 << 8
 			c.Audience, err = sc.audience(&c.audience)
 		default:
-			if confusable(name) || len(name) == len(userIDClaim) && equalFoldASCII(name, userIDClaim) {
+			if confusable(name, userIDClaim) {
 				return invalid("claim name differs from a registered claim only in case")
 			}
 			if _, dup := c.Extra[name]; dup {
@@ -149,15 +150,19 @@ func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 	return c, nil
 }
 
-// confusable reports whether name equals a registered claim name except for
-// letter case, which other decoders would read as that claim.
-func confusable(name string) bool {
+// confusable reports whether name differs from a registered claim name, or
+// from userIDClaim, yet equals it under Unicode case folding: other
+// decoders would read it as that claim. encoding/json, and every Go decoder
+// that matches member names to struct fields as it does, folds with
+// [strings.EqualFold]: "ſub" (with U+017F, LATIN SMALL LETTER LONG S) reads
+// as "sub", and U+212A (KELVIN SIGN) as "k".
+func confusable(name, userIDClaim string) bool {
 	for _, r := range registered {
-		if len(r) == len(name) && r != name && equalFoldASCII(r, name) {
+		if r != name && strings.EqualFold(r, name) {
 			return true
 		}
 	}
-	return false
+	return userIDClaim != name && strings.EqualFold(userIDClaim, name)
 }
 
 // equalFoldASCII reports whether a and b are equal under ASCII case

@@ -85,10 +85,11 @@ type header struct {
 var headerParameters = [...]string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "b64", "enc", "zip"}
 
 // confusableHeaderName reports whether name differs from a registered header
-// parameter only in letter case.
+// parameter only in letter case, under Unicode case folding as in
+// confusable: "\u212aid" (KELVIN SIGN) reads as "kid" to encoding/json.
 func confusableHeaderName(name string) bool {
 	for _, p := range headerParameters {
-		if p != name && equalFoldASCII(p, name) {
+		if p != name && strings.EqualFold(p, name) {
 			return true
 		}
 	}
