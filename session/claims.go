@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Claims is the typed content of a verified token.
@@ -68,8 +69,9 @@ func (c *Claims) appendRevocationKey(dst []byte) []byte {
 	}
 }
 
-// registered lists the claim names this library interprets. An application
-// claim may not use them, nor any spelling that differs only in case.
+// registered lists the claim names this library interprets, all ASCII. An
+// application claim may not use them, nor any spelling that differs only in
+// case.
 var registered = [...]string{"exp", "iat", "nbf", "jti", "sid", "auth_time", "iss", "aud", "sub", "user_id"}
 
 // Bounds for NumericDate values: not negative, not past the year 9999.
@@ -157,12 +159,32 @@ func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 // [strings.EqualFold]: "ſub" (with U+017F, LATIN SMALL LETTER LONG S) reads
 // as "sub", and U+212A (KELVIN SIGN) as "k".
 func confusable(name, userIDClaim string) bool {
-	for _, r := range registered {
-		if r != name && strings.EqualFold(r, name) {
+	return foldsToOther(name, registered[:]) || userIDClaim != name && strings.EqualFold(userIDClaim, name)
+}
+
+// foldsToOther reports whether name differs from one of names, which are
+// all ASCII, yet equals it under Unicode case folding. An ASCII name folds
+// to an ASCII one only by ASCII case, so the usual name costs a length
+// comparison per entry and no decoding of runes.
+func foldsToOther(name string, names []string) bool {
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			// A rune outside ASCII takes two bytes or more, so name is
+			// longer than any ASCII name it folds to.
+			for _, n := range names {
+				if len(n) < len(name) && strings.EqualFold(n, name) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	for _, n := range names {
+		if len(n) == len(name) && n != name && equalFoldASCII(n, name) {
 			return true
 		}
 	}
-	return userIDClaim != name && strings.EqualFold(userIDClaim, name)
+	return false
 }
 
 // equalFoldASCII reports whether a and b are equal under ASCII case

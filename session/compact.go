@@ -88,12 +88,7 @@ var headerParameters = [...]string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5
 // parameter only in letter case, under Unicode case folding as in
 // confusable: "\u212aid" (KELVIN SIGN) reads as "kid" to encoding/json.
 func confusableHeaderName(name string) bool {
-	for _, p := range headerParameters {
-		if p != name && strings.EqualFold(p, name) {
-			return true
-		}
-	}
-	return false
+	return foldsToOther(name, headerParameters[:])
 }
 
 // decodeHeader decodes a protected header strictly. Members that could make

@@ -384,3 +384,67 @@ func TestNewRefusesFoldedUserIDClaim(t *testing.T) {
 		})
 	}
 }
+
+// headerParameterNames are the registered JWS and JWE header parameters.
+var headerParameterNames = []string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "b64", "enc", "zip"}
+
+// TestHeaderNamesAgreeWithEncodingJSON is the differential property of
+// TestClaimNamesAgreeWithEncodingJSON on the protected header: no member
+// the library accepts may be read by encoding/json as a registered header
+// parameter under a name other than the exact one.
+func TestHeaderNamesAgreeWithEncodingJSON(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	fields := make([]reflect.StructField, len(headerParameterNames))
+	for i, tag := range headerParameterNames {
+		fields[i] = reflect.StructField{Name: fmt.Sprintf("F%d", i), Type: reflect.TypeFor[json.RawMessage](), Tag: reflect.StructTag(`json:"` + tag + `"`)}
+	}
+	typ := reflect.StructOf(fields)
+	secret := newSecret(t)
+	m := newManager(t, secret, newClock(t0))
+	probe := func(nameJSON string) bool {
+		var name string
+		if err := json.Unmarshal([]byte(nameJSON), &name); err != nil {
+			t.Fatalf("member name %s is not a JSON string: %v", nameJSON, err)
+		}
+		header := `{"alg":"HS256","typ":"JWT",` + nameJSON + `:` + foldMarker + `}`
+		if _, err := verify(m, signToken(secret, header, validPayload)); err != nil {
+			return false
+		}
+		v := reflect.New(typ)
+		if err := json.Unmarshal([]byte(header), v.Interface()); err != nil {
+			t.Fatalf("accepted header %s that encoding/json cannot decode into the header struct: %v", header, err)
+		}
+		for i, tag := range headerParameterNames {
+			if string(v.Elem().Field(i).Interface().(json.RawMessage)) == foldMarker && name != tag {
+				t.Fatalf("accepted header member %s (%q), which encoding/json reads as %q", nameJSON, name, tag)
+			}
+		}
+		return true
+	}
+	if !probe(`"x-app"`) {
+		t.Fatalf("control: the header member \"x-app\" was rejected, want it accepted")
+	}
+	variants := 0
+	for _, p := range headerParameterNames {
+		for _, v := range foldVariants(p, 256, rng) {
+			for _, spelled := range jsonSpellings(v) {
+				variants++
+				if probe(spelled) {
+					t.Fatalf("accepted header member %s, a fold variant of %q", spelled, p)
+				}
+			}
+		}
+	}
+	accepted := 0
+	for range 2000 {
+		if probe(string(appendQuoted(nil, randomName(rng, headerParameterNames)))) {
+			accepted++
+		}
+	}
+	if accepted < 500 {
+		t.Fatalf("accepted %d of 2000 random header member names, want most of them", accepted)
+	}
+	t.Logf("%d fold variants rejected; %d of 2000 random names accepted", variants, accepted)
+}
