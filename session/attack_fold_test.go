@@ -24,6 +24,8 @@ func TestAttackFoldedClaimNames(t *testing.T) {
 	}{
 		{name: "control: application claim", payload: withClaims(`,"role":"user"`)},
 		{name: "control: long s alone", payload: withClaims(`,"ſ":1`)},
+		{name: "control: empty name", payload: withClaims(`,"":1`)},
+		{name: "control: empty name under a custom user id claim", opts: userKey, payload: `{"user_key":"alice","":1,"exp":` + expSoon + `}`},
 		{name: "control: long s that folds to no claim", payload: withClaims(`,"ſubs":1`)},
 		{name: "control: dotless i does not fold to i", payload: withClaims(`,"ıss":"x"`)},
 		{name: "control: full case folding is not simple folding", opts: strasse, payload: `{"straße":"u","STRASSE":"admin","exp":` + expSoon + `}`},
@@ -37,6 +39,7 @@ func TestAttackFoldedClaimNames(t *testing.T) {
 		{name: "long s iss", payload: withClaims(`,"iſſ":"https://evil.test"`), want: session.ErrInvalid},
 		{name: "Kelvin sign in a custom user id claim", opts: userKey, payload: `{"user_key":"alice","user_\u212aey":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
 		{name: "Kelvin sign and long s in a custom user id claim", opts: userKey, payload: `{"user_key":"alice","uſer_Key":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
+		{name: "ASCII spelling of a custom user id claim with a long s", opts: []session.Option{session.WithUserIDClaim("ſtatus")}, payload: `{"ſtatus":"alice","status":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
 		{name: "capital sharp s in a custom user id claim", opts: strasse, payload: `{"straße":"alice","STRAẞE":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
 		{name: "escaped capital sharp s in a custom user id claim", opts: strasse, payload: `{"straße":"alice","stra\u1e9ee":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
 	}

@@ -88,7 +88,8 @@ var headerParameters = [...]string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5
 // parameter only in letter case, under Unicode case folding as in
 // confusable: "\u212aid" (KELVIN SIGN) reads as "kid" to encoding/json.
 func confusableHeaderName(name string) bool {
-	return foldsToOther(name, headerParameters[:])
+	runes, ascii := runeCount(name)
+	return foldsToOther(name, runes, ascii, headerParameters[:])
 }
 
 // decodeHeader decodes a protected header strictly. Members that could make

@@ -27,8 +27,8 @@ var registeredClaims = []string{"exp", "iat", "nbf", "jti", "sid", "auth_time", 
 
 // foldUserIDClaims are the user id claim names the property runs under:
 // the default, the usual alternative, and application names whose letters
-// have non-ASCII fold partners (k, s, ß).
-var foldUserIDClaims = []string{"user_id", "sub", "account_key", "straße"}
+// have fold partners of another length in UTF-8 (k, s, ß, and ſ itself).
+var foldUserIDClaims = []string{"user_id", "sub", "account_key", "straße", "ſtatus"}
 
 const (
 	foldIssuer   = "https://issuer.test"
@@ -298,6 +298,7 @@ func FuzzClaimName(f *testing.F) {
 	f.Add(`"\u017fid"`, uint(1))
 	f.Add(`"account_\u212aey"`, uint(2))
 	f.Add(`"STRASSE"`, uint(3))
+	f.Add(`"status"`, uint(4))
 	f.Fuzz(func(t *testing.T, nameJSON string, sel uint) {
 		var name string
 		if json.Unmarshal([]byte(nameJSON), &name) != nil || !json.Valid([]byte(nameJSON)) || nameJSON[0] != '"' {
