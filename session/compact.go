@@ -81,7 +81,7 @@ type header struct {
 }
 
 // headerParameters are the registered JWS and JWE header parameter names
-// (RFC 7515 §4.1, RFC 7516 §4.1, RFC 7797).
+// (RFC 7515 §4.1, RFC 7516 §4.1, RFC 7797), all ASCII.
 var headerParameters = [...]string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "b64", "enc", "zip"}
 
 // confusableHeaderName reports whether name differs from a registered header
