@@ -186,3 +186,55 @@ func mustSign(t *testing.T, signer crypto.Signer, alg string, in []byte) []byte 
 	}
 	return sig
 }
+
+// TestAttackMalformedVerificationKey sends a forged token to a verifier
+// whose public key material is malformed (a zero or off-curve point, a
+// missing modulus): such a key must be refused when the Manager is built,
+// since otherwise every request carrying a token would reach it and could
+// make the signature check panic. The cases for every key kind are in
+// TestKeyMalformed.
+func TestAttackMalformedVerificationKey(t *testing.T) {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("ecdsa.GenerateKey: %v", err)
+	}
+	tests := []struct {
+		name string
+		key  session.Key
+		alg  string
+	}{
+		{name: "ES256 point with nil Y", key: session.ES256Public(&ecdsa.PublicKey{Curve: elliptic.P256(), X: ec.X}), alg: "ES256"},
+		{name: "ES256 point with nil X and Y", key: session.ES256Public(&ecdsa.PublicKey{Curve: elliptic.P256()}), alg: "ES256"},
+		{name: "ES256 point at the origin", key: session.ES256Public(&ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int), Y: new(big.Int)}), alg: "ES256"},
+		{name: "RS256 modulus 0", key: session.RS256Public(&rsa.PublicKey{N: new(big.Int), E: 65537}), alg: "RS256"},
+		{name: "PS256 exponent 0", key: session.PS256Public(&rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 2048), E: 0}), alg: "PS256"},
+		{name: "EdDSA key of 0 bytes", key: session.EdDSAPublic(ed25519.PublicKey{}), alg: "EdDSA"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m *session.Manager
+			var err error
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("New panicked: %v", r)
+					}
+				}()
+				m, err = session.New(tt.key)
+			}()
+			if err == nil {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("New accepted the key, and Verify of a forged token panicked: %v", r)
+					}
+				}()
+				forged := signedWith(`{"alg":"`+tt.alg+`","typ":"JWT"}`, func([]byte) []byte { return make([]byte, 64) })
+				_, verr := m.Verify(context.Background(), forged)
+				t.Fatalf("New accepted the key (Verify of a forged token: %v); want a construction error", verr)
+			}
+			if !strings.HasPrefix(err.Error(), "session: ") {
+				t.Fatalf("got error %q, want a construction error from session", err)
+			}
+		})
+	}
+}

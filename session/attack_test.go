@@ -22,10 +22,12 @@ package session_test
 //     TestRenewAtMaxLifetime, TestRevoke (and TestAttackSessionLifecycle
 //     here, as attacks).
 //
-// Key confusion against asymmetric keys is in attack_asym_test.go, the
-// cost of hostile input in bounds_test.go, the fuzz targets in
-// fuzz_test.go, other libraries' tokens in crosslib_test.go, and the HTTP
-// family in middleware/attack_test.go.
+// Key confusion against asymmetric keys and malformed key material are in
+// attack_asym_test.go, names that equal a registered one only under
+// Unicode case folding in attack_fold_test.go, the cost of hostile input
+// in bounds_test.go, the fuzz targets in fuzz_test.go, other libraries'
+// tokens in crosslib_test.go, and the HTTP family in
+// middleware/attack_test.go.
 
 import (
 	"context"

@@ -81,18 +81,15 @@ type header struct {
 }
 
 // headerParameters are the registered JWS and JWE header parameter names
-// (RFC 7515 §4.1, RFC 7516 §4.1, RFC 7797).
+// (RFC 7515 §4.1, RFC 7516 §4.1, RFC 7797), all ASCII.
 var headerParameters = [...]string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "b64", "enc", "zip"}
 
 // confusableHeaderName reports whether name differs from a registered header
-// parameter only in letter case.
+// parameter only in letter case, under Unicode case folding as in
+// confusable: "\u212aid" (KELVIN SIGN) reads as "kid" to encoding/json.
 func confusableHeaderName(name string) bool {
-	for _, p := range headerParameters {
-		if p != name && equalFoldASCII(p, name) {
-			return true
-		}
-	}
-	return false
+	runes, ascii := runeCount(name)
+	return foldsToOther(name, runes, ascii, headerParameters[:])
 }
 
 // decodeHeader decodes a protected header strictly. Members that could make

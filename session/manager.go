@@ -115,7 +115,7 @@ func (m *Manager) Issue(ctx context.Context, userID string, extra map[string]any
 
 // encodeExtra checks an application claim's name and encodes its value.
 func (m *Manager) encodeExtra(name string, v any) (json.RawMessage, error) {
-	if !validClaimString(name) || isRegistered(name) || len(name) == len(m.cfg.userIDClaim) && equalFoldASCII(name, m.cfg.userIDClaim) {
+	if !validClaimString(name) || m.cfg.reservedClaimName(name) {
 		return nil, fmt.Errorf("session: application claim %q is empty, invalid, or a registered claim name", name)
 	}
 	raw, err := json.Marshal(v)

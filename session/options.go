@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -143,12 +144,20 @@ func newConfig(opts []Option) (config, error) {
 }
 
 // isRegistered reports whether name is a claim this library interprets, in
-// any letter case.
+// any letter case: equal to one under Unicode case folding, as
+// encoding/json matches member names to struct fields (see confusable).
 func isRegistered(name string) bool {
 	for _, r := range registered {
-		if len(r) == len(name) && equalFoldASCII(r, name) {
+		if strings.EqualFold(r, name) {
 			return true
 		}
 	}
 	return false
+}
+
+// reservedClaimName reports whether an application claim may not be called
+// name: it is a registered claim or the user id claim, in any letter case
+// (under Unicode case folding, as for [isRegistered]).
+func (c *config) reservedClaimName(name string) bool {
+	return isRegistered(name) || strings.EqualFold(name, c.userIDClaim)
 }
