@@ -155,7 +155,7 @@ func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 			c.aud, err = sc.audience(&c.audience)
 		default:
 			if confusable(name, userIDClaim) {
-				return invalid("claim name differs from a registered claim only in case")
+				return invalid("claim name differs from a registered claim only in letter case or Unicode folding")
 			}
 			if _, dup := c.extra[name]; dup {
 				return errDuplicateMember

@@ -124,7 +124,7 @@ func decodeHeader(js string) (header, error) {
 			err = invalid("JWE is not supported")
 		default:
 			if confusableHeaderName(name) { // "ALG", "Crit", "JKU", ...
-				return invalid("header member name differs from a registered one only in case")
+				return invalid("header member name differs from a registered one only in letter case or Unicode folding")
 			}
 			err = sc.skipValue(1)
 		}
