@@ -40,11 +40,10 @@ func TestRevokeUserNotLaunderedByRenewal(t *testing.T) {
 			t.Fatalf("RevokeUser: %v", err)
 		}
 		for name, tok := range map[string]string{"first": first.Value, "renewed": renewed.Value} {
-			_, err := verify(m, tok)
-			checkOnly(t, err, session.ErrRevoked)
-			if err == nil {
-				t.Errorf("%s token: still verifies after RevokeUser", name)
-			}
+			t.Run(name, func(t *testing.T) {
+				_, err := verify(m, tok)
+				checkOnly(t, err, session.ErrRevoked)
+			})
 		}
 	})
 	t.Run("verify, then RevokeUser, then renew the verified claims", func(t *testing.T) {
@@ -114,12 +113,11 @@ func TestRevokeUserNotLaunderedByRenewal(t *testing.T) {
 		if !next.Claims.IssuedAt.After(clockB.Now()) {
 			t.Fatalf("successor iat %v is not after the cutoff %v; the test does not test", next.Claims.IssuedAt, clockB.Now())
 		}
-		for name, m := range map[string]*session.Manager{"a": a, "b": b} {
-			_, err := verify(m, next.Value)
-			checkOnly(t, err, session.ErrRevoked)
-			if err == nil {
-				t.Errorf("on %s: the successor escapes RevokeUser", name)
-			}
+		for name, m := range map[string]*session.Manager{"on a": a, "on b": b} {
+			t.Run(name, func(t *testing.T) {
+				_, err := verify(m, next.Value)
+				checkOnly(t, err, session.ErrRevoked)
+			})
 		}
 	})
 	t.Run("a stolen token polled inside the renewal window", func(t *testing.T) {
@@ -136,9 +134,6 @@ func TestRevokeUserNotLaunderedByRenewal(t *testing.T) {
 			}
 			if i > 20 {
 				checkOnly(t, err, session.ErrRevoked)
-				if err == nil {
-					t.Fatalf("poll %d after RevokeUser: got a renewed token", i)
-				}
 				continue
 			}
 			if err != nil {
@@ -390,9 +385,6 @@ func TestRevocationOutlivesTokens(t *testing.T) {
 				clock.Set(t0.Add(at))
 				_, err := verify(m, tok)
 				checkOnly(t, err, session.ErrRevoked)
-				if err == nil {
-					t.Fatalf("at +%v: the revoked token verifies again", at)
-				}
 			}
 		})
 	}
@@ -402,11 +394,10 @@ func TestRevocationOutlivesTokens(t *testing.T) {
 			"lifetime over the maximum":     foreign(t0, t0.Add(life+time.Second)),
 			"no iat, over the maximum left": foreign(time.Time{}, t0.Add(life+time.Second)),
 		} {
-			_, err := verify(m, tok)
-			checkOnly(t, err, session.ErrInvalid)
-			if err == nil {
-				t.Errorf("%s: verifies, want refused", name)
-			}
+			t.Run(name, func(t *testing.T) {
+				_, err := verify(m, tok)
+				checkOnly(t, err, session.ErrInvalid)
+			})
 		}
 	})
 }

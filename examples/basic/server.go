@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log"
@@ -168,26 +169,28 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
 	demo.WriteToken(w, tok)
 }
 
+// logout ends the request's session: its token and every token renewed
+// from the session are refused from then on.
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {
-	claims, _ := middleware.ClaimsFromContext(r.Context())
-	if err := s.m.Revoke(r.Context(), claims); err != nil {
-		s.logger.Printf("logout: %v", err)
-		demo.WriteError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "could not log out; try again")
-		return
-	}
-	if t, _ := middleware.TransportFromContext(r.Context()); t == middleware.TransportCookie {
-		s.cookie.Clear(w, r)
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.endSessions(w, r, "logout", s.m.Revoke)
 }
 
 // logoutAll logs the user out everywhere: every token of the user's
 // sessions that exist now is refused from then on, on every instance
 // sharing the revocation store; a later login works.
 func (s *server) logoutAll(w http.ResponseWriter, r *http.Request) {
+	s.endSessions(w, r, "logout-all", func(ctx context.Context, c *session.Claims) error {
+		return s.m.RevokeUser(ctx, c.UserID)
+	})
+}
+
+// endSessions revokes with the request's claims and answers 204, clearing
+// the cookie of a cookie session; a revocation that could not be recorded
+// is a 503, never reported as done.
+func (s *server) endSessions(w http.ResponseWriter, r *http.Request, what string, revoke func(context.Context, *session.Claims) error) {
 	claims, _ := middleware.ClaimsFromContext(r.Context())
-	if err := s.m.RevokeUser(r.Context(), claims.UserID); err != nil {
-		s.logger.Printf("logout-all: %v", err)
+	if err := revoke(r.Context(), claims); err != nil {
+		s.logger.Printf("%s: %v", what, err)
 		demo.WriteError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "could not log out; try again")
 		return
 	}
