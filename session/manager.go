@@ -138,9 +138,10 @@ func (m *Manager) encodeExtra(name string, v any) (json.RawMessage, error) {
 // audience configured it must list it; without one, a token that carries
 // aud is refused, as RFC 7519 §4.1.3 requires), and the revocation
 // store. The maximum lifetime bounds renewal, not verification: a token
-// whose exp is still ahead verifies however old its auth_time. A token found in the verified-token cache (see
-// [WithVerifiedTokenCache]) skips the checks up to the claims' decoding;
-// the time checks and the revocation store still run. Errors match
+// whose exp is still ahead verifies however old its auth_time. A token
+// found in the verified-token cache (see [WithVerifiedTokenCache]) skips
+// the checks up to the claims' decoding; the time checks and the
+// revocation store still run. Errors match
 // [ErrInvalid], [ErrExpired], [ErrNotYetValid], [ErrRevoked] or
 // [ErrUnavailable] with [errors.Is].
 func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
