@@ -79,15 +79,14 @@ const (
 // Its methods hand out the middleware: [Auth.Authenticate], [Auth.Renew]
 // and the guards [Auth.RequireScope], [Auth.RequireClaim] and
 // [Auth.Require], each a func(http.Handler) http.Handler that chains with
-// github.com/justinas/alice and any router's Use. An Auth is immutable and
-// safe for concurrent use.
+// github.com/justinas/alice and any router's Use. Create it with [New]; an
+// Auth is immutable and safe for concurrent use.
 type Auth struct {
 	m *session.Manager
 	// s is m, except in this package's tests.
 	s sessionCalls
-	// fast: the Authorization header fast path is sound (see
-	// plainBearer): s is a *session.Manager and no query parameter is
-	// read.
+	// fast: the Authorization header fast path, which calls m directly,
+	// is sound (see plainBearer): s is m and no query parameter is read.
 	fast         bool
 	canSign      bool
 	realm        string

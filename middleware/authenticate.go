@@ -37,7 +37,7 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a := h.a
 	if a.fast {
 		if tok, ok := plainBearer(r); ok {
-			claims, err := a.s.Verify(r.Context(), tok)
+			claims, err := a.m.Verify(r.Context(), tok)
 			if err == nil && claims != nil {
 				if a.hooks.Authenticated != nil {
 					a.hooks.Authenticated(r, claims, Fingerprint{tok})
