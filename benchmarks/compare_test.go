@@ -140,11 +140,11 @@ func jwtsessionChain(tb testing.TB, k *keys, alg string, cache int) http.Handler
 	if alg == "ES256" {
 		key = session.ES256(k.ec)
 	}
-	auth, err := middleware.Authenticate(mustManager(tb, key, cache))
+	auth, err := middleware.New(mustManager(tb, key, cache), middleware.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return auth.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := middleware.UserIDFromContext(r.Context())
 		checkUser(w, s)
 	}))

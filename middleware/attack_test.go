@@ -68,12 +68,12 @@ func TestAttackHTTP(t *testing.T) {
 	f := newFixture(t)
 	tok := f.issue(t, "123").Value
 	urlSafe, stdAlphabet := altAlphabetToken(t, f)
-	withQuery := middleware.WithExtractor(middleware.FromAny(middleware.FromAuthorizationHeader, middleware.FromQuery("access_token")))
+	withQuery := middleware.Options{QueryParameter: "access_token"}
 	tests := []struct {
 		name   string
 		target string   // default "/me"
 		auth   []string // Authorization header values, set as received
-		opts   []middleware.Option
+		opts   middleware.Options
 		body   string // a form body, sent as POST
 		want   attackOutcome
 	}{
@@ -112,9 +112,9 @@ func TestAttackHTTP(t *testing.T) {
 		{name: "two Authorization headers, both valid", auth: []string{"Bearer " + tok, "Bearer " + tok}, want: malformed},
 		{name: "two Authorization headers, Basic first", auth: []string{"Basic YTpi", "Bearer " + tok}, want: malformed},
 		{name: "two Authorization headers, empty first", auth: []string{"", "Bearer " + tok}, want: malformed},
-		{name: "header and query token", target: "/me?access_token=" + tok, auth: []string{"Bearer " + tok}, opts: []middleware.Option{withQuery}, want: malformed},
-		{name: "header and a different query token", target: "/me?access_token=" + urlSafe, auth: []string{"Bearer " + tok}, opts: []middleware.Option{withQuery}, want: malformed},
-		{name: "control: query token when enabled", target: "/me?access_token=" + tok, opts: []middleware.Option{withQuery}, want: passes},
+		{name: "header and query token", target: "/me?access_token=" + tok, auth: []string{"Bearer " + tok}, opts: withQuery, want: malformed},
+		{name: "header and a different query token", target: "/me?access_token=" + urlSafe, auth: []string{"Bearer " + tok}, opts: withQuery, want: malformed},
+		{name: "control: query token when enabled", target: "/me?access_token=" + tok, opts: withQuery, want: passes},
 		{name: "query token when not enabled", target: "/me?access_token=" + tok, want: noToken},
 		{name: "query token named like the header", target: "/me?Authorization=Bearer%20" + tok, want: noToken},
 		{name: "form body token (RFC 6750 §2.2), not enabled", body: "access_token=" + tok, want: noToken},
@@ -132,7 +132,7 @@ func TestAttackHTTP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ran := false
-			h := mustAuthenticate(t, f.m, tt.opts...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := mustAuthenticate(t, f.m, tt.opts)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if tt.want != passes {
 					t.Fatal("got next handler called, want the request rejected before it")
 				}
@@ -162,7 +162,7 @@ func TestAttackHTTP(t *testing.T) {
 				}
 				return
 			}
-			checkFailure(t, res, body, tt.want.status, middleware.DefaultRealm, tt.want.code, tt.want.desc)
+			checkFailure(t, res, body, tt.want.status, defaultRealm, tt.want.code, tt.want.desc)
 		})
 	}
 }
@@ -174,7 +174,7 @@ func TestAttackHTTPWire(t *testing.T) {
 	f := newFixture(t)
 	tok := f.issue(t, "123").Value
 	var ran atomic.Int32
-	auth := mustAuthenticate(t, f.m)
+	auth := mustAuthenticate(t, f.m, middleware.Options{})
 	srv := httptest.NewServer(auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ran.Add(1)
 		io.WriteString(w, "ok")
@@ -238,7 +238,7 @@ func TestAttackHTTPWire(t *testing.T) {
 // a token just over a cap (CPU time is in BenchmarkAuthenticateRejectHostile).
 func TestAttackBoundedWork(t *testing.T) {
 	f := newFixture(t)
-	h := mustAuthenticate(t, f.m)(mustNotRun(t))
+	h := mustAuthenticate(t, f.m, middleware.Options{})(mustNotRun(t))
 	measure := func(value string) float64 {
 		r := httptest.NewRequest(http.MethodGet, "/me", nil)
 		r.Header["Authorization"] = []string{value}
@@ -302,7 +302,7 @@ func BenchmarkAuthenticateRejectHostile(b *testing.B) {
 	}
 	for _, tt := range tests {
 		b.Run(tt.name, func(b *testing.B) {
-			h := mustAuthenticate(b, f.m)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			h := mustAuthenticate(b, f.m, middleware.Options{})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 				b.Fatal("got next handler called, want the request rejected")
 			}))
 			r := httptest.NewRequest(http.MethodGet, "/me", nil)
@@ -350,7 +350,7 @@ func TestAttackHeaderCap(t *testing.T) {
 }
 
 // TestAttackHTTPSyntaxNotDelegated checks that the RFC 6750 syntax is
-// enforced by the middleware whatever the Verifier: a lenient verifier
+// enforced by the middleware whatever verifies the token: a lenient verifier
 // (here one that, like some JWT libraries, ignores what follows the first
 // white space or comma) must never see a malformed header's token reach
 // the handler.
@@ -372,11 +372,11 @@ func TestAttackHTTPSyntaxNotDelegated(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := mustAuthenticate(t, lenient)(mustNotRun(t))
+			h := fakeAuth(t, lenient, middleware.Options{}).Authenticate(mustNotRun(t))
 			r := httptest.NewRequest(http.MethodGet, "/me", nil)
 			r.Header["Authorization"] = []string{"Bearer " + tok + tt.suffix}
 			res, body := serve(h, r)
-			checkFailure(t, res, body, http.StatusBadRequest, middleware.DefaultRealm, "invalid_request", descMalformed)
+			checkFailure(t, res, body, http.StatusBadRequest, defaultRealm, "invalid_request", descMalformed)
 		})
 	}
 }

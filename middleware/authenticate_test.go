@@ -85,14 +85,33 @@ func (f *fixture) foreign(t testing.TB, payload string) string {
 	return input + "." + enc.EncodeToString(mac.Sum(nil))
 }
 
-// mustAuthenticate builds the Authenticate middleware or fails the test.
-func mustAuthenticate(t testing.TB, v middleware.Verifier, opts ...middleware.Option) func(http.Handler) http.Handler {
+// The documented defaults of middleware.Options.
+const (
+	defaultRealm       = "api"
+	defaultRenewHeader = "X-Renewed-Token"
+)
+
+// mustNew builds an Auth or fails the test.
+func mustNew(t testing.TB, m *session.Manager, opts middleware.Options) *middleware.Auth {
 	t.Helper()
-	auth, err := middleware.Authenticate(v, opts...)
+	auth, err := middleware.New(m, opts)
 	if err != nil {
-		t.Fatalf("Authenticate: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	return auth
+}
+
+// mustAuthenticate returns the Authenticate middleware of a new Auth.
+func mustAuthenticate(t testing.TB, m *session.Manager, opts middleware.Options) func(http.Handler) http.Handler {
+	t.Helper()
+	return mustNew(t, m, opts).Authenticate
+}
+
+// fakeAuth returns an Auth configured by opts that verifies tokens with
+// verify instead of a manager.
+func fakeAuth(t testing.TB, verify verifierFunc, opts middleware.Options) *middleware.Auth {
+	t.Helper()
+	return middleware.WithSessionCalls(mustNew(t, newFixture(t).m, opts), verify)
 }
 
 // mustNotRun is a handler for requests that must be rejected before it.
@@ -111,11 +130,18 @@ func (s errorStore) RevokeUser(context.Context, string, time.Time, time.Time) er
 }
 func (s errorStore) Revoked(context.Context, *session.Claims) (bool, error) { return false, s.err }
 
-// verifierFunc adapts a function to middleware.Verifier.
+// verifierFunc adapts a function to the session calls of an Auth: it
+// verifies, and never renews.
 type verifierFunc func(ctx context.Context, token string) (*session.Claims, error)
 
 func (f verifierFunc) Verify(ctx context.Context, token string) (*session.Claims, error) {
 	return f(ctx, token)
+}
+
+func (verifierFunc) ShouldRenew(*session.Claims) bool { return false }
+
+func (verifierFunc) Renew(context.Context, *session.Claims) (*session.Token, error) {
+	return nil, errors.New("test: verifierFunc never renews")
 }
 
 // The fixed descriptions the middleware sends.
@@ -216,7 +242,7 @@ func TestAuthenticateValidToken(t *testing.T) {
 	f := newFixture(t)
 	tok := f.issue(t, "123")
 	called := false
-	h := mustAuthenticate(t, f.m)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := mustAuthenticate(t, f.m, middleware.Options{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		called = true
 		claims, ok := middleware.ClaimsFromContext(r.Context())
 		if !ok {
@@ -249,7 +275,7 @@ func TestAuthenticateForeignToken(t *testing.T) {
 	exp := f.clock.Now().Add(5 * time.Minute).Unix()
 	tok := f.foreign(t, fmt.Sprintf(`{"user_id":123,"exp":%d}`, exp))
 	var got string
-	h := mustAuthenticate(t, f.m)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := mustAuthenticate(t, f.m, middleware.Options{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ = middleware.UserIDFromContext(r.Context())
 	}))
 	res, body := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/me", nil), tok))
@@ -467,9 +493,9 @@ func TestAuthenticateFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, tt.opts...)
-			h := mustAuthenticate(t, f.m)(mustNotRun(t))
+			h := mustAuthenticate(t, f.m, middleware.Options{})(mustNotRun(t))
 			res, body := serve(h, tt.request(t, f))
-			checkFailure(t, res, body, tt.status, middleware.DefaultRealm, tt.code, tt.desc)
+			checkFailure(t, res, body, tt.status, defaultRealm, tt.code, tt.desc)
 			if tt.status == http.StatusServiceUnavailable {
 				if got := res.Header.Get("Retry-After"); got != "5" {
 					t.Errorf("got Retry-After %q, want %q", got, "5")
@@ -483,7 +509,7 @@ func TestAuthenticateFailures(t *testing.T) {
 // tell an expired token (log in or refresh) from an invalid one.
 func TestAuthenticateExpiredDistinctFromInvalid(t *testing.T) {
 	f := newFixture(t)
-	h := mustAuthenticate(t, f.m)(mustNotRun(t))
+	h := mustAuthenticate(t, f.m, middleware.Options{})(mustNotRun(t))
 	tok := f.issue(t, "123").Value
 	f.clock.Advance(session.DefaultTTL + time.Second)
 
@@ -515,7 +541,7 @@ func TestAuthenticateStoreErrorIsNot401(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, session.WithStore(errorStore{tt.err}))
-			h := mustAuthenticate(t, f.m)(mustNotRun(t))
+			h := mustAuthenticate(t, f.m, middleware.Options{})(mustNotRun(t))
 			res, body := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), f.issue(t, "123").Value))
 			if res.StatusCode != http.StatusServiceUnavailable {
 				t.Fatalf("got status %d (body %q), want 503", res.StatusCode, body)
@@ -531,9 +557,9 @@ func TestAuthenticateVerifierDeadline(t *testing.T) {
 	v := verifierFunc(func(context.Context, string) (*session.Claims, error) {
 		return nil, fmt.Errorf("test: %w", context.DeadlineExceeded)
 	})
-	h := mustAuthenticate(t, v)(mustNotRun(t))
+	h := fakeAuth(t, v, middleware.Options{}).Authenticate(mustNotRun(t))
 	res, body := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), "abc"))
-	checkFailure(t, res, body, http.StatusServiceUnavailable, middleware.DefaultRealm, "temporarily_unavailable", descUnavailable)
+	checkFailure(t, res, body, http.StatusServiceUnavailable, defaultRealm, "temporarily_unavailable", descUnavailable)
 }
 
 func TestAuthenticateRealm(t *testing.T) {
@@ -553,7 +579,7 @@ func TestAuthenticateRealm(t *testing.T) {
 	f := newFixture(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := mustAuthenticate(t, f.m, middleware.WithRealm(tt.realm))(mustNotRun(t))
+			h := mustAuthenticate(t, f.m, middleware.Options{Realm: tt.realm})(mustNotRun(t))
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			if tt.header != "" {
 				r.Header.Set("Authorization", tt.header)
@@ -570,7 +596,7 @@ func TestAuthenticateRetryAfter(t *testing.T) {
 		d    time.Duration
 		want string
 	}{
-		{name: "zero", d: 0, want: "0"},
+		{name: "zero is the default", d: 0, want: "5"},
 		{name: "one nanosecond rounds up", d: time.Nanosecond, want: "1"},
 		{name: "one second", d: time.Second, want: "1"},
 		{name: "just over a second", d: time.Second + time.Nanosecond, want: "2"},
@@ -581,7 +607,7 @@ func TestAuthenticateRetryAfter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, session.WithStore(errorStore{errors.New("test: down")}))
-			h := mustAuthenticate(t, f.m, middleware.WithRetryAfter(tt.d))(mustNotRun(t))
+			h := mustAuthenticate(t, f.m, middleware.Options{RetryAfter: tt.d})(mustNotRun(t))
 			res, _ := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), f.issue(t, "123").Value))
 			if res.StatusCode != http.StatusServiceUnavailable {
 				t.Fatalf("got status %d, want 503", res.StatusCode)
@@ -615,7 +641,7 @@ func TestAuthenticateOptional(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			called := false
-			auth := mustAuthenticate(t, f.m, middleware.WithOptional())
+			auth := mustAuthenticate(t, f.m, middleware.Options{Optional: true})
 			h := auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if !tt.wantNext {
 					t.Fatal("got next handler called, want the request rejected")
@@ -647,7 +673,7 @@ func TestAuthenticateOptional(t *testing.T) {
 				}
 				return
 			}
-			checkFailure(t, res, body, tt.status, middleware.DefaultRealm, tt.code, tt.desc)
+			checkFailure(t, res, body, tt.status, defaultRealm, tt.code, tt.desc)
 		})
 	}
 }
@@ -746,13 +772,13 @@ func TestAuthenticateErrorHandler(t *testing.T) {
 					if ra := hdr.Get("Retry-After"); ra != tt.retryAfter {
 						t.Errorf("got Retry-After %q preset, want %q", ra, tt.retryAfter)
 					}
-				} else if want := challenge(middleware.DefaultRealm, tt.code, tt.desc); hdr.Get("WWW-Authenticate") != want {
+				} else if want := challenge(defaultRealm, tt.code, tt.desc); hdr.Get("WWW-Authenticate") != want {
 					t.Errorf("got WWW-Authenticate %q preset, want %q", hdr.Get("WWW-Authenticate"), want)
 				}
 				w.WriteHeader(e.Status)
 				fmt.Fprint(w, "custom")
 			}
-			h := mustAuthenticate(t, f.m, middleware.WithErrorHandler(onError))(mustNotRun(t))
+			h := mustAuthenticate(t, f.m, middleware.Options{ErrorHandler: onError})(mustNotRun(t))
 			res, body := serve(h, tt.request(t, f))
 			if got == nil {
 				t.Fatal("got error handler not called, want it called")
@@ -785,17 +811,17 @@ func TestAuthenticateQueryOptIn(t *testing.T) {
 	tok := f.issue(t, "123").Value
 	tests := []struct {
 		name     string
-		opts     []middleware.Option
+		opts     middleware.Options
 		wantUser bool
 	}{
 		{name: "default ignores the query", wantUser: false},
-		{name: "FromQuery opts in", opts: []middleware.Option{middleware.WithExtractor(middleware.FromQuery("access_token"))}, wantUser: true},
-		{name: "other parameter name", opts: []middleware.Option{middleware.WithExtractor(middleware.FromQuery("token"))}, wantUser: false},
+		{name: "QueryParameter opts in", opts: middleware.Options{QueryParameter: "access_token"}, wantUser: true},
+		{name: "other parameter name", opts: middleware.Options{QueryParameter: "token"}, wantUser: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			called := false
-			h := mustAuthenticate(t, f.m, tt.opts...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := mustAuthenticate(t, f.m, tt.opts)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if !tt.wantUser {
 					t.Fatal("got next handler called, want 401")
 				}
@@ -811,7 +837,7 @@ func TestAuthenticateQueryOptIn(t *testing.T) {
 				}
 				return
 			}
-			checkFailure(t, res, body, http.StatusUnauthorized, middleware.DefaultRealm, "", descMissing)
+			checkFailure(t, res, body, http.StatusUnauthorized, defaultRealm, "", descMissing)
 		})
 	}
 }
@@ -844,7 +870,7 @@ func TestAuthenticateNeverEchoes(t *testing.T) {
 				cause = e.Err
 				middleware.WriteError(w, r, e)
 			}
-			h := mustAuthenticate(t, f.m, middleware.WithErrorHandler(record))(mustNotRun(t))
+			h := mustAuthenticate(t, f.m, middleware.Options{ErrorHandler: record})(mustNotRun(t))
 			tok := tt.token(t, f)
 			res, body := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok))
 			if cause == nil {
@@ -878,9 +904,9 @@ func TestAuthenticateNilClaimsFailsClosed(t *testing.T) {
 		got = e
 		middleware.WriteError(w, r, e)
 	}
-	h := mustAuthenticate(t, v, middleware.WithErrorHandler(record))(mustNotRun(t))
+	h := fakeAuth(t, v, middleware.Options{ErrorHandler: record}).Authenticate(mustNotRun(t))
 	res, body := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), "abc"))
-	checkFailure(t, res, body, http.StatusUnauthorized, middleware.DefaultRealm, "invalid_token", descInvalid)
+	checkFailure(t, res, body, http.StatusUnauthorized, defaultRealm, "invalid_token", descInvalid)
 	if got == nil || got.Err == nil {
 		t.Fatalf("got %v, want an Error with a cause", got)
 	}
@@ -900,7 +926,7 @@ func TestAuthenticateVerifierGetsTokenAndContext(t *testing.T) {
 		return &session.Claims{UserID: "u1"}, nil
 	})
 	var uid string
-	h := mustAuthenticate(t, v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := fakeAuth(t, v, middleware.Options{}).Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		uid, _ = middleware.UserIDFromContext(r.Context())
 		if r.Context().Value(ctxKey{}) != "marker" {
 			t.Error("got the request's context values lost, want them kept")
@@ -921,68 +947,87 @@ func TestAuthenticateUnknownErrorIsInvalid(t *testing.T) {
 	v := verifierFunc(func(context.Context, string) (*session.Claims, error) {
 		return &session.Claims{UserID: "u1"}, errors.New("test: odd failure")
 	})
-	h := mustAuthenticate(t, v)(mustNotRun(t))
+	h := fakeAuth(t, v, middleware.Options{}).Authenticate(mustNotRun(t))
 	res, body := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), "abc"))
-	checkFailure(t, res, body, http.StatusUnauthorized, middleware.DefaultRealm, "invalid_token", descInvalid)
+	checkFailure(t, res, body, http.StatusUnauthorized, defaultRealm, "invalid_token", descInvalid)
 }
 
-func TestAuthenticateConstructorErrors(t *testing.T) {
+// TestNewErrors: New refuses every configuration it cannot serve, with
+// an error that names what to fix.
+func TestNewErrors(t *testing.T) {
 	f := newFixture(t)
+	var typedNil *session.Manager
 	tests := []struct {
 		name string
-		v    middleware.Verifier
-		opts []middleware.Option
+		m    *session.Manager
+		opts middleware.Options
+		want string // in the error
 	}{
-		{name: "nil verifier", v: nil},
-		{name: "nil manager", v: (*session.Manager)(nil)},
-		{name: "empty realm", v: f.m, opts: []middleware.Option{middleware.WithRealm("")}},
-		{name: "realm with quote", v: f.m, opts: []middleware.Option{middleware.WithRealm(`a"b`)}},
-		{name: "realm with backslash", v: f.m, opts: []middleware.Option{middleware.WithRealm(`a\b`)}},
-		{name: "realm with newline", v: f.m, opts: []middleware.Option{middleware.WithRealm("a\r\nX-Injected: 1")}},
-		{name: "realm with control byte", v: f.m, opts: []middleware.Option{middleware.WithRealm("a\x7fb")}},
-		{name: "non-ASCII realm", v: f.m, opts: []middleware.Option{middleware.WithRealm("réalm")}},
-		{name: "nil extractor", v: f.m, opts: []middleware.Option{middleware.WithExtractor(nil)}},
-		{name: "nil error handler", v: f.m, opts: []middleware.Option{middleware.WithErrorHandler(nil)}},
-		{name: "negative retry-after", v: f.m, opts: []middleware.Option{middleware.WithRetryAfter(-time.Second)}},
+		{name: "nil manager", m: nil, want: "*session.Manager"},
+		{name: "typed nil manager", m: typedNil, want: "*session.Manager"},
+		{name: "realm with quote", m: f.m, opts: middleware.Options{Realm: `a"b`}, want: "Options.Realm"},
+		{name: "realm with backslash", m: f.m, opts: middleware.Options{Realm: `a\b`}, want: "Options.Realm"},
+		{name: "realm with newline", m: f.m, opts: middleware.Options{Realm: "a\r\nX-Injected: 1"}, want: "Options.Realm"},
+		{name: "realm with control byte", m: f.m, opts: middleware.Options{Realm: "a\x7fb"}, want: "Options.Realm"},
+		{name: "non-ASCII realm", m: f.m, opts: middleware.Options{Realm: "réalm"}, want: "Options.Realm"},
+		{name: "negative retry-after", m: f.m, opts: middleware.Options{RetryAfter: -time.Second}, want: "Options.RetryAfter"},
+		{name: "space in renew header name", m: f.m, opts: middleware.Options{RenewHeader: "X New"}, want: "Options.RenewHeader"},
+		{name: "colon in renew header name", m: f.m, opts: middleware.Options{RenewHeader: "X-Token:"}, want: "Options.RenewHeader"},
+		{name: "CRLF in renew header name", m: f.m, opts: middleware.Options{RenewHeader: "X-Token\r\nSet-Cookie"}, want: "Options.RenewHeader"},
+		{name: "non-ASCII renew header name", m: f.m, opts: middleware.Options{RenewHeader: "X-Tökén"}, want: "Options.RenewHeader"},
+		{name: "slash in renew header name", m: f.m, opts: middleware.Options{RenewHeader: "X/Token"}, want: "Options.RenewHeader"},
+		{name: "space in query parameter", m: f.m, opts: middleware.Options{QueryParameter: "access token"}, want: "Options.QueryParameter"},
+		{name: "ampersand in query parameter", m: f.m, opts: middleware.Options{QueryParameter: "a&b"}, want: "Options.QueryParameter"},
+		{name: "equals sign in query parameter", m: f.m, opts: middleware.Options{QueryParameter: "a=b"}, want: "Options.QueryParameter"},
+		{name: "percent in query parameter", m: f.m, opts: middleware.Options{QueryParameter: "a%20b"}, want: "Options.QueryParameter"},
+		{name: "non-ASCII query parameter", m: f.m, opts: middleware.Options{QueryParameter: "jéton"}, want: "Options.QueryParameter"},
+		{name: "cookie not from NewCookie", m: f.m, opts: middleware.Options{Cookie: &middleware.Cookie{}}, want: "NewCookie"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			auth, err := middleware.Authenticate(tt.v, tt.opts...)
+			auth, err := middleware.New(tt.m, tt.opts)
 			if err == nil {
 				t.Fatal("got no error, want the configuration refused")
 			}
 			if auth != nil {
-				t.Error("got a middleware with the error, want nil")
+				t.Error("got an Auth with the error, want nil")
 			}
-			if !strings.HasPrefix(err.Error(), "middleware: ") {
-				t.Errorf("got error %q, want it prefixed with %q", err, "middleware: ")
+			if !strings.HasPrefix(err.Error(), "middleware: ") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got error %q, want it prefixed with %q and naming %q", err, "middleware: ", tt.want)
 			}
 		})
 	}
 }
 
-func TestAuthenticateConstructorAccepts(t *testing.T) {
+// TestNewAccepts: the zero Options work, zero fields take their defaults
+// (an empty realm, a nil error handler), and every field can be set.
+func TestNewAccepts(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct {
 		name string
-		opts []middleware.Option
+		opts middleware.Options
 	}{
 		{name: "defaults"},
-		{name: "nil option ignored", opts: []middleware.Option{nil}},
-		{name: "zero retry-after", opts: []middleware.Option{middleware.WithRetryAfter(0)}},
-		{name: "realm with spaces", opts: []middleware.Option{middleware.WithRealm("my api")}},
-		{name: "all options", opts: []middleware.Option{
-			middleware.WithRealm("x"),
-			middleware.WithExtractor(middleware.FromQuery("access_token")),
-			middleware.WithCookie(mustCookie(t, "s")),
-			middleware.WithErrorHandler(middleware.WriteError),
-			middleware.WithOptional(),
-			middleware.WithRetryAfter(time.Minute),
+		{name: "empty realm is the default", opts: middleware.Options{Realm: ""}},
+		{name: "nil error handler is the default", opts: middleware.Options{ErrorHandler: nil}},
+		{name: "zero retry-after is the default", opts: middleware.Options{RetryAfter: 0}},
+		{name: "empty renew header is the default", opts: middleware.Options{RenewHeader: ""}},
+		{name: "realm with spaces", opts: middleware.Options{Realm: "my api"}},
+		{name: "all options", opts: middleware.Options{
+			Realm:          "x",
+			Optional:       true,
+			Cookie:         mustCookie(t, "s", middleware.CookieOptions{}),
+			QueryParameter: "access_token",
+			RenewHeader:    "x-new-token",
+			RetryAfter:     time.Minute,
+			ErrorHandler:   middleware.WriteError,
+			OnRenewError:   func(*http.Request, error) {},
+			Hooks:          middleware.SlogHooks(nil),
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := middleware.Authenticate(f.m, tt.opts...); err != nil {
+			if _, err := middleware.New(f.m, tt.opts); err != nil {
 				t.Fatalf("got error %v, want none", err)
 			}
 		})

@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/justinas/alice"
-
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -166,7 +164,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 			m := benchManager(b, alg.key, session.WithVerifiedTokenCache(0))
 			req := httptest.NewRequest(http.MethodGet, "/me", nil)
 			req.Header.Set("Authorization", "Bearer "+benchToken(b, alg.key, benchNow))
-			serveLoop(b, mustAuthenticate(b, m)(noop), req, "")
+			serveLoop(b, mustAuthenticate(b, m, middleware.Options{})(noop), req, "")
 		})
 	}
 }
@@ -179,7 +177,7 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 			m := benchManager(b, alg.key, session.WithVerifiedTokenCache(session.DefaultVerifiedCacheEntries))
 			req := httptest.NewRequest(http.MethodGet, "/me", nil)
 			req.Header.Set("Authorization", "Bearer "+benchToken(b, alg.key, benchNow))
-			serveLoop(b, mustAuthenticate(b, m)(noop), req, "")
+			serveLoop(b, mustAuthenticate(b, m, middleware.Options{})(noop), req, "")
 		})
 	}
 }
@@ -195,13 +193,9 @@ func BenchmarkRenew(b *testing.B) {
 	for _, alg := range benchAlgs(b) {
 		b.Run(alg.name, func(b *testing.B) {
 			m := benchManager(b, alg.key, session.WithVerifiedTokenCache(0))
-			renew, err := middleware.Renew(m)
-			if err != nil {
-				b.Fatal(err)
-			}
 			req := httptest.NewRequest(http.MethodGet, "/me", nil)
 			req.Header.Set("Authorization", "Bearer "+benchToken(b, alg.key, benchNow.Add(-25*time.Minute)))
-			serveLoop(b, alice.New(mustAuthenticate(b, m), renew).Then(noop), req, middleware.DefaultRenewHeader)
+			serveLoop(b, authRenewChain(b, m, middleware.Options{}).Then(noop), req, defaultRenewHeader)
 		})
 	}
 }
@@ -223,7 +217,7 @@ func BenchmarkAuthenticateRejectGarbage(b *testing.B) {
 	}
 	for _, tt := range tests {
 		b.Run(tt.name, func(b *testing.B) {
-			h := mustAuthenticate(b, f.m)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			h := mustAuthenticate(b, f.m, middleware.Options{})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 				b.Fatal("got next handler called, want the token rejected")
 			}))
 			req := bearer(httptest.NewRequest(http.MethodGet, "/me", nil), tt.token)

@@ -14,21 +14,20 @@ import (
 // Cookie is the cookie transport for browser sessions: the token travels
 // in an HttpOnly cookie that scripts cannot read, instead of an
 // Authorization header. Build it with [NewCookie], then use the same value
-// everywhere: [WithCookie] makes [Authenticate] read it (and protect
-// cookie-authenticated requests against cross-site request forgery), [Renew]
-// re-sets it when the token came from it, [Cookie.Set] sets it at login
-// and [Cookie.Clear] removes it at logout. A Cookie is immutable and safe
-// for concurrent use.
+// everywhere: [Options.Cookie] makes [Auth.Authenticate] read it (and
+// protect cookie-authenticated requests against cross-site request
+// forgery), [Auth.Renew] re-sets it when the token came from it,
+// [Cookie.Set] sets it at login and [Cookie.Clear] removes it at logout. A
+// Cookie is immutable and safe for concurrent use.
 //
-// The cookie is HttpOnly, Secure (unless [WithInsecureCookie] drops it,
-// for development over plain HTTP), SameSite=Lax ([WithCookieSameSite]),
-// on Path "/" ([WithCookiePath]), host-only (no Domain), and its Max-Age
-// is the token's lifetime, so it lives exactly as long as the token it
-// carries and each renewal re-sets both: it never runs out before the
-// session could slide.
+// The cookie is HttpOnly, Secure (unless [CookieOptions.Insecure] drops
+// it, for development over plain HTTP), SameSite=Lax or Strict, on Path
+// "/" unless set otherwise, host-only (no Domain), and its Max-Age is the
+// token's lifetime, so it lives exactly as long as the token it carries
+// and each renewal re-sets both: it never runs out before the session
+// could slide.
 type Cookie struct {
 	name       string
-	extract    Extractor // fromCookie(name)
 	expiryName string
 	// attrs and hintAttrs follow "name=value; Max-Age=N": the session
 	// cookie's and the expiry cookie's attributes.
@@ -37,52 +36,40 @@ type Cookie struct {
 	protection *http.CrossOriginProtection
 }
 
-// CookieOption configures [NewCookie].
-type CookieOption func(*cookieConfig)
+// CookieOptions configures [NewCookie]. The zero value works: every field
+// documents its default.
+type CookieOptions struct {
+	// Path is the cookie's Path: the browser sends the cookie only to URLs
+	// under it. Default: "/".
+	Path string
 
-type cookieConfig struct {
-	path       string
-	insecure   bool
-	sameSite   http.SameSite
-	origins    []string
-	expiryName string
-}
+	// SameSite is [http.SameSiteLaxMode] or [http.SameSiteStrictMode];
+	// Strict also withholds the cookie when the user follows a link from
+	// another site. Default (zero): Lax.
+	SameSite http.SameSite
 
-// WithCookiePath sets the cookie's Path: the browser sends the cookie only
-// to URLs under it. Default: "/".
-func WithCookiePath(path string) CookieOption { return func(c *cookieConfig) { c.path = path } }
+	// Insecure drops the Secure attribute from the cookies, on every
+	// response, so that a development server on plain HTTP works. It is
+	// for development over plain HTTP only; never set it in production,
+	// where the browser would then send the session cookie over plain HTTP
+	// too. The choice is the application's, made once at startup: no
+	// request (and no Host header) changes it. Names with the __Host- or
+	// __Secure- prefix refuse it. Default: false, always Secure.
+	Insecure bool
 
-// WithInsecureCookie drops the Secure attribute from the cookies, on every
-// response, so that a development server on plain HTTP works. It is for
-// development over plain HTTP only; never use it in production, where the
-// browser would then send the session cookie over plain HTTP too. The
-// choice is the application's, made once at startup: no request (and no
-// Host header) changes it. Names with the __Host- or __Secure- prefix
-// refuse it. Default: always Secure.
-func WithInsecureCookie() CookieOption { return func(c *cookieConfig) { c.insecure = true } }
+	// TrustedOrigins lets unsafe cookie-authenticated requests from these
+	// origins through the cross-origin protection, each in the form
+	// "scheme://host[:port]" (see
+	// [http.CrossOriginProtection.AddTrustedOrigin]). Default: none; only
+	// same-origin requests (and requests from non-browser clients, which
+	// send neither Sec-Fetch-Site nor Origin) pass.
+	TrustedOrigins []string
 
-// WithCookieSameSite sets the SameSite attribute: [http.SameSiteLaxMode] or
-// [http.SameSiteStrictMode]; Strict also withholds the cookie when the
-// user follows a link from another site. Default: Lax.
-func WithCookieSameSite(mode http.SameSite) CookieOption {
-	return func(c *cookieConfig) { c.sameSite = mode }
-}
-
-// WithTrustedOrigins lets unsafe cookie-authenticated requests from these
-// origins through the cross-origin protection, each in the form
-// "scheme://host[:port]" (see [http.CrossOriginProtection.AddTrustedOrigin]).
-// Default: none; only same-origin requests (and requests from non-browser
-// clients, which send neither Sec-Fetch-Site nor Origin) pass.
-func WithTrustedOrigins(origins ...string) CookieOption {
-	return func(c *cookieConfig) { c.origins = append(c.origins, origins...) }
-}
-
-// WithExpiryCookie also sets a second cookie, name, that scripts can read
-// (not HttpOnly): it holds the token's exp as Unix seconds, never the
-// token, so a page can show when the session runs out. It is set, renewed
-// and cleared with the session cookie. Default: none.
-func WithExpiryCookie(name string) CookieOption {
-	return func(c *cookieConfig) { c.expiryName = name }
+	// ExpiryCookie, when set, names a second cookie that scripts can read
+	// (not HttpOnly): it holds the token's exp as Unix seconds, never the
+	// token, so a page can show when the session runs out. It is set,
+	// renewed and cleared with the session cookie. Default: "", none.
+	ExpiryCookie string
 }
 
 // NewCookie returns the cookie transport for the cookie name. It refuses
@@ -91,28 +78,26 @@ func WithExpiryCookie(name string) CookieOption {
 // Secure (__Host-, __Secure-); a __Host- name also needs Path "/".
 // "__Host-session" is the strongest choice on HTTPS: the browser then
 // refuses the cookie from subdomains and from plain HTTP.
-func NewCookie(name string, opts ...CookieOption) (*Cookie, error) {
-	cfg := cookieConfig{path: "/", sameSite: http.SameSiteLaxMode}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&cfg)
-		}
+func NewCookie(name string, opts CookieOptions) (*Cookie, error) {
+	path := opts.Path
+	if path == "" {
+		path = "/"
 	}
 	var sameSite string
-	switch cfg.sameSite {
-	case http.SameSiteLaxMode:
+	switch opts.SameSite {
+	case 0, http.SameSiteLaxMode:
 		sameSite = "Lax"
 	case http.SameSiteStrictMode:
 		sameSite = "Strict"
 	default:
-		return nil, errors.New("middleware: cookie SameSite must be http.SameSiteLaxMode or http.SameSiteStrictMode")
+		return nil, errors.New("middleware: CookieOptions.SameSite must be http.SameSiteLaxMode or http.SameSiteStrictMode")
 	}
-	if !validPath(cfg.path) {
-		return nil, fmt.Errorf("middleware: cookie path %q must start with '/' and hold no ';' or control characters", cfg.path)
+	if !validPath(path) {
+		return nil, fmt.Errorf("middleware: CookieOptions.Path %q must start with '/' and hold no ';' or control characters", path)
 	}
 	names := []string{name}
-	if cfg.expiryName != "" {
-		names = append(names, cfg.expiryName)
+	if opts.ExpiryCookie != "" {
+		names = append(names, opts.ExpiryCookie)
 	}
 	for _, n := range names {
 		if !validHeaderName(n) {
@@ -120,44 +105,40 @@ func NewCookie(name string, opts ...CookieOption) (*Cookie, error) {
 		}
 		host, secure := hasPrefixFold(n, "__Host-"), hasPrefixFold(n, "__Secure-")
 		switch {
-		case (host || secure) && cfg.insecure:
-			return nil, fmt.Errorf("middleware: cookie %q needs Secure; it cannot be used with WithInsecureCookie", n)
-		case host && cfg.path != "/":
+		case (host || secure) && opts.Insecure:
+			return nil, fmt.Errorf("middleware: cookie %q needs Secure; it cannot be used with CookieOptions.Insecure", n)
+		case host && path != "/":
 			return nil, fmt.Errorf("middleware: cookie %q needs Path \"/\"", n)
 		}
 	}
-	if cfg.expiryName == name {
-		return nil, fmt.Errorf("middleware: the expiry cookie must not be named like the session cookie %q", name)
+	if opts.ExpiryCookie == name {
+		return nil, fmt.Errorf("middleware: CookieOptions.ExpiryCookie must not be named like the session cookie %q", name)
 	}
 	protection := http.NewCrossOriginProtection()
-	for _, o := range cfg.origins {
+	for _, o := range opts.TrustedOrigins {
 		if err := protection.AddTrustedOrigin(o); err != nil {
-			return nil, fmt.Errorf("middleware: trusted origin: %w", err)
+			return nil, fmt.Errorf("middleware: CookieOptions.TrustedOrigins: %w", err)
 		}
 	}
 	secure := "; Secure"
-	if cfg.insecure {
+	if opts.Insecure {
 		secure = ""
 	}
 	return &Cookie{
 		name:       name,
-		extract:    fromCookie(name),
-		expiryName: cfg.expiryName,
-		attrs:      "; Path=" + cfg.path + "; HttpOnly" + secure + "; SameSite=" + sameSite,
-		hintAttrs:  "; Path=" + cfg.path + secure + "; SameSite=" + sameSite,
+		expiryName: opts.ExpiryCookie,
+		attrs:      "; Path=" + path + "; HttpOnly" + secure + "; SameSite=" + sameSite,
+		hintAttrs:  "; Path=" + path + secure + "; SameSite=" + sameSite,
 		protection: protection,
 	}, nil
 }
-
-// Name returns the session cookie's name.
-func (c *Cookie) Name() string { return c.name }
 
 // Set sets the cookie to tok (as at login), with Max-Age the token's
 // lifetime (tok.ExpiresIn, rounded up to whole seconds), and makes the
 // response uncacheable: Cache-Control: no-store, with any
 // CDN-Cache-Control, "…-CDN-Cache-Control", Surrogate-Control and Expires
 // removed. r is the request being answered; Set does not read it, and it
-// may be nil. Call it before the response's first byte. [Renew] never
+// may be nil. Call it before the response's first byte. [Auth.Renew] never
 // overrides it: a handler's own Set wins over a renewal.
 func (c *Cookie) Set(w http.ResponseWriter, r *http.Request, tok *session.Token) {
 	maxAge := strconv.FormatInt(max(1, int64((tok.ExpiresIn+time.Second-1)/time.Second)), 10)
@@ -172,7 +153,7 @@ func (c *Cookie) Set(w http.ResponseWriter, r *http.Request, tok *session.Token)
 
 // Clear removes the cookie (and the expiry cookie), as at logout, and
 // makes the response uncacheable as [Cookie.Set] does. Clearing does not
-// revoke the token: call [session.Manager.Revoke] as well. [Renew] never
+// revoke the token: call [session.Manager.Revoke] as well. [Auth.Renew] never
 // overrides it: after Clear, the response carries no renewed cookie. r
 // may be nil.
 func (c *Cookie) Clear(w http.ResponseWriter, r *http.Request) {
@@ -184,7 +165,7 @@ func (c *Cookie) Clear(w http.ResponseWriter, r *http.Request) {
 	noStore(h)
 }
 
-// Check applies the cross-origin protection that [Authenticate] applies to
+// Check applies the cross-origin protection that [Auth.Authenticate] applies to
 // cookie-authenticated requests: safe methods (GET, HEAD, OPTIONS) pass,
 // and so do same-origin requests, requests from trusted origins, and
 // requests without Sec-Fetch-Site and Origin (non-browser clients); other
@@ -218,10 +199,15 @@ func validPath(p string) bool {
 	return true
 }
 
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && equalFoldASCII(s[:len(prefix)], prefix)
-}
-
-func hasSuffixFold(s, suffix string) bool {
-	return len(s) >= len(suffix) && equalFoldASCII(s[len(s)-len(suffix):], suffix)
+// value returns the session cookie's value, or "" when the request has
+// none. A request with more than one such cookie is malformed.
+func (c *Cookie) value(r *http.Request) (string, error) {
+	cookies := r.CookiesNamed(c.name)
+	switch len(cookies) {
+	case 0:
+		return "", nil
+	case 1:
+		return cookies[0].Value, nil
+	}
+	return "", errMultipleTokens
 }

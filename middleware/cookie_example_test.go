@@ -13,7 +13,7 @@ import (
 	"github.com/jwtsession/jwtsession/session"
 )
 
-func ExampleWithCookie() {
+func ExampleCookie() {
 	// A clock the example can move; servers leave the default time.Now.
 	now := time.Date(2030, time.January, 1, 12, 0, 0, 0, time.UTC)
 	manager, err := session.New(session.HS256(exampleSecret),
@@ -25,15 +25,11 @@ func ExampleWithCookie() {
 		log.Fatal(err)
 	}
 	// One Cookie value serves login, Authenticate, Renew and logout.
-	cookie, err := middleware.NewCookie("__Host-session")
+	cookie, err := middleware.NewCookie("__Host-session", middleware.CookieOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	auth, err := middleware.Authenticate(manager, middleware.WithCookie(cookie))
-	if err != nil {
-		log.Fatal(err)
-	}
-	renew, err := middleware.Renew(manager)
+	auth, err := middleware.New(manager, middleware.Options{Cookie: cookie})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -49,19 +45,23 @@ func ExampleWithCookie() {
 		cookie.Set(w, r, tok)
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.Handle("GET /me", alice.New(auth, renew).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /me", alice.New(auth.Authenticate, auth.Renew).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ := middleware.UserIDFromContext(r.Context())
 		fmt.Fprintf(w, "user %s", id)
 	}))
-	mux.Handle("POST /logout", alice.New(auth).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("POST /logout", auth.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := middleware.ClaimsFromContext(r.Context())
 		if err := manager.Revoke(r.Context(), claims); err != nil {
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
-		cookie.Clear(w, r)
+		// A cookie session ends with its cookie; a header session's
+		// client forgets its token.
+		if c, ok := middleware.CookieFromContext(r.Context()); ok {
+			c.Clear(w, r)
+		}
 		w.WriteHeader(http.StatusNoContent)
-	}))
+	})))
 
 	// serve plays the browser: it sends the cookie and any extra headers.
 	var jar *http.Cookie

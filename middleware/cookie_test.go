@@ -18,9 +18,9 @@ import (
 	"github.com/jwtsession/jwtsession/session"
 )
 
-func mustCookie(t testing.TB, name string, opts ...middleware.CookieOption) *middleware.Cookie {
+func mustCookie(t testing.TB, name string, opts middleware.CookieOptions) *middleware.Cookie {
 	t.Helper()
-	c, err := middleware.NewCookie(name, opts...)
+	c, err := middleware.NewCookie(name, opts)
 	if err != nil {
 		t.Fatalf("NewCookie: %v", err)
 	}
@@ -31,31 +31,30 @@ func TestNewCookieErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		cookie string
-		opts   []middleware.CookieOption
+		opts   middleware.CookieOptions
 	}{
 		{name: "empty name", cookie: ""},
 		{name: "space in name", cookie: "a b"},
 		{name: "semicolon in name", cookie: "a;b"},
 		{name: "equals in name", cookie: "a=b"},
-		{name: "empty path", cookie: "s", opts: []middleware.CookieOption{middleware.WithCookiePath("")}},
-		{name: "relative path", cookie: "s", opts: []middleware.CookieOption{middleware.WithCookiePath("api")}},
-		{name: "semicolon in path", cookie: "s", opts: []middleware.CookieOption{middleware.WithCookiePath("/a;Domain=evil")}},
-		{name: "control character in path", cookie: "s", opts: []middleware.CookieOption{middleware.WithCookiePath("/a\nb")}},
-		{name: "SameSite None", cookie: "s", opts: []middleware.CookieOption{middleware.WithCookieSameSite(http.SameSiteNoneMode)}},
-		{name: "SameSite default", cookie: "s", opts: []middleware.CookieOption{middleware.WithCookieSameSite(http.SameSiteDefaultMode)}},
-		{name: "bad trusted origin", cookie: "s", opts: []middleware.CookieOption{middleware.WithTrustedOrigins("example.com")}},
-		{name: "trusted origin with path", cookie: "s", opts: []middleware.CookieOption{middleware.WithTrustedOrigins("https://example.com/app")}},
-		{name: "__Host- insecure", cookie: "__Host-s", opts: []middleware.CookieOption{middleware.WithInsecureCookie()}},
-		{name: "__host- insecure, any case", cookie: "__host-s", opts: []middleware.CookieOption{middleware.WithInsecureCookie()}},
-		{name: "__Host- on a sub-path", cookie: "__Host-s", opts: []middleware.CookieOption{middleware.WithCookiePath("/app")}},
-		{name: "__Secure- insecure", cookie: "__Secure-s", opts: []middleware.CookieOption{middleware.WithInsecureCookie()}},
-		{name: "expiry cookie named like the session cookie", cookie: "s", opts: []middleware.CookieOption{middleware.WithExpiryCookie("s")}},
-		{name: "invalid expiry cookie name", cookie: "s", opts: []middleware.CookieOption{middleware.WithExpiryCookie("a b")}},
-		{name: "__Host- expiry cookie insecure", cookie: "s", opts: []middleware.CookieOption{middleware.WithExpiryCookie("__Host-e"), middleware.WithInsecureCookie()}},
+		{name: "relative path", cookie: "s", opts: middleware.CookieOptions{Path: "api"}},
+		{name: "semicolon in path", cookie: "s", opts: middleware.CookieOptions{Path: "/a;Domain=evil"}},
+		{name: "control character in path", cookie: "s", opts: middleware.CookieOptions{Path: "/a\nb"}},
+		{name: "SameSite None", cookie: "s", opts: middleware.CookieOptions{SameSite: http.SameSiteNoneMode}},
+		{name: "SameSite default", cookie: "s", opts: middleware.CookieOptions{SameSite: http.SameSiteDefaultMode}},
+		{name: "bad trusted origin", cookie: "s", opts: middleware.CookieOptions{TrustedOrigins: []string{"example.com"}}},
+		{name: "trusted origin with path", cookie: "s", opts: middleware.CookieOptions{TrustedOrigins: []string{"https://example.com/app"}}},
+		{name: "__Host- insecure", cookie: "__Host-s", opts: middleware.CookieOptions{Insecure: true}},
+		{name: "__host- insecure, any case", cookie: "__host-s", opts: middleware.CookieOptions{Insecure: true}},
+		{name: "__Host- on a sub-path", cookie: "__Host-s", opts: middleware.CookieOptions{Path: "/app"}},
+		{name: "__Secure- insecure", cookie: "__Secure-s", opts: middleware.CookieOptions{Insecure: true}},
+		{name: "expiry cookie named like the session cookie", cookie: "s", opts: middleware.CookieOptions{ExpiryCookie: "s"}},
+		{name: "invalid expiry cookie name", cookie: "s", opts: middleware.CookieOptions{ExpiryCookie: "a b"}},
+		{name: "__Host- expiry cookie insecure", cookie: "s", opts: middleware.CookieOptions{ExpiryCookie: "__Host-e", Insecure: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := middleware.NewCookie(tt.cookie, tt.opts...)
+			c, err := middleware.NewCookie(tt.cookie, tt.opts)
 			if err == nil || c != nil {
 				t.Fatalf("got %v, %v; want nil and an error", c, err)
 			}
@@ -78,15 +77,15 @@ func TestCookieSetAndClear(t *testing.T) {
 		wantClear []string
 	}{
 		{
-			name:      "defaults",
-			cookie:    mustCookie(t, "__Host-session"),
+			name:      "defaults (empty Path, zero SameSite)",
+			cookie:    mustCookie(t, "__Host-session", middleware.CookieOptions{}),
 			host:      "api.example",
 			wantSet:   []string{"__Host-session=" + tok.Value + "; Max-Age=1800; Path=/; HttpOnly; Secure; SameSite=Lax"},
 			wantClear: []string{"__Host-session=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax"},
 		},
 		{
 			name:   "path, strict, expiry cookie",
-			cookie: mustCookie(t, "s", middleware.WithCookiePath("/api"), middleware.WithCookieSameSite(http.SameSiteStrictMode), middleware.WithExpiryCookie("s_exp")),
+			cookie: mustCookie(t, "s", middleware.CookieOptions{Path: "/api", SameSite: http.SameSiteStrictMode, ExpiryCookie: "s_exp"}),
 			host:   "api.example",
 			wantSet: []string{
 				"s=" + tok.Value + "; Max-Age=1800; Path=/api; HttpOnly; Secure; SameSite=Strict",
@@ -100,8 +99,8 @@ func TestCookieSetAndClear(t *testing.T) {
 	}
 	// The Host header decides nothing: a secure cookie stays Secure on a
 	// loopback host, an insecure one drops Secure everywhere.
-	secure := mustCookie(t, "s", middleware.WithExpiryCookie("s_exp"))
-	insecure := mustCookie(t, "s", middleware.WithInsecureCookie(), middleware.WithExpiryCookie("s_exp"))
+	secure := mustCookie(t, "s", middleware.CookieOptions{ExpiryCookie: "s_exp"})
+	insecure := mustCookie(t, "s", middleware.CookieOptions{Insecure: true, ExpiryCookie: "s_exp"})
 	for _, host := range []string{"", "127.0.0.1:8080", "localhost", "[::1]:8080", "example.com", "10.0.0.1:8080", "localhost.evil.example"} {
 		label := host
 		if label == "" {
@@ -173,7 +172,7 @@ func checkSetCookies(t *testing.T, h http.Header, want []string) {
 // ends with it, and a full renewal a cookie as long as the TTL.
 func TestCookieMaxAgeFollowsToken(t *testing.T) {
 	f := newFixture(t, session.WithTTL(30*time.Minute), session.WithMaxLifetime(time.Hour))
-	c := mustCookie(t, "s")
+	c := mustCookie(t, "s", middleware.CookieOptions{})
 	tok := f.issue(t, "123")
 	tests := []struct {
 		name    string
@@ -225,24 +224,24 @@ func TestAuthenticateCookie(t *testing.T) {
 	f := newFixture(t)
 	valid := f.issue(t, "123").Value
 	other := f.issue(t, "456").Value
-	cookie := mustCookie(t, "session", middleware.WithTrustedOrigins("https://app.example"))
-	auth := mustAuthenticate(t, f.m, middleware.WithCookie(cookie))
+	cookie := mustCookie(t, "session", middleware.CookieOptions{TrustedOrigins: []string{"https://app.example"}})
+	auth := mustAuthenticate(t, f.m, middleware.Options{Cookie: cookie})
 	tests := []struct {
-		name          string
-		r             *http.Request
-		wantStatus    int
-		wantUser      string
-		wantTransport middleware.Transport
-		wantCode      string // for failures
+		name       string
+		r          *http.Request
+		wantStatus int
+		wantUser   string
+		wantCookie bool   // the token came from the cookie
+		wantCode   string // for failures
 	}{
-		{name: "cookie, GET", r: cookieRequest("GET", valid, nil), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportCookie},
-		{name: "header only", r: bearer(cookieRequest("GET", "", nil), valid), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportHeader},
-		{name: "header wins over the cookie", r: bearer(cookieRequest("GET", other, nil), valid), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportHeader},
+		{name: "cookie, GET", r: cookieRequest("GET", valid, nil), wantStatus: 200, wantUser: "123", wantCookie: true},
+		{name: "header only", r: bearer(cookieRequest("GET", "", nil), valid), wantStatus: 200, wantUser: "123"},
+		{name: "header wins over the cookie", r: bearer(cookieRequest("GET", other, nil), valid), wantStatus: 200, wantUser: "123"},
 		{name: "header with extra spaces wins", r: func() *http.Request {
 			r := cookieRequest("GET", other, nil)
 			r.Header.Set("Authorization", "Bearer   "+valid)
 			return r
-		}(), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportHeader},
+		}(), wantStatus: 200, wantUser: "123"},
 		{name: "bad header, no fallback to the cookie", r: bearer(cookieRequest("GET", valid, nil), "garbage"), wantStatus: 401, wantCode: "invalid_token"},
 		{name: "malformed header, no fallback", r: func() *http.Request {
 			r := cookieRequest("GET", valid, nil)
@@ -253,7 +252,7 @@ func TestAuthenticateCookie(t *testing.T) {
 			r := cookieRequest("GET", valid, nil)
 			r.Header.Set("Authorization", "Basic YTpi")
 			return r
-		}(), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportCookie},
+		}(), wantStatus: 200, wantUser: "123", wantCookie: true},
 		{name: "two cookies", r: func() *http.Request {
 			r := cookieRequest("GET", valid, nil)
 			r.AddCookie(&http.Cookie{Name: "session", Value: other})
@@ -272,13 +271,13 @@ func TestAuthenticateCookie(t *testing.T) {
 		{name: "DELETE same-site but cross-origin", r: cookieRequest("DELETE", valid, map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "https://other.api.example"}), wantStatus: 403, wantCode: "cross_origin_request"},
 		{name: "POST cross-site with an invalid token", r: cookieRequest("POST", "garbage", map[string]string{"Sec-Fetch-Site": "cross-site"}), wantStatus: 403, wantCode: "cross_origin_request"},
 		{name: "POST Origin mismatch, no Sec-Fetch-Site", r: cookieRequest("POST", valid, map[string]string{"Origin": "https://evil.example"}), wantStatus: 403, wantCode: "cross_origin_request"},
-		{name: "POST same-origin", r: cookieRequest("POST", valid, map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "https://api.example"}), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportCookie},
-		{name: "POST Origin matches Host, no Sec-Fetch-Site", r: cookieRequest("POST", valid, map[string]string{"Origin": "https://api.example"}), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportCookie},
-		{name: "POST user-initiated (Sec-Fetch-Site none)", r: cookieRequest("POST", valid, map[string]string{"Sec-Fetch-Site": "none"}), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportCookie},
-		{name: "POST from a non-browser client", r: cookieRequest("POST", valid, nil), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportCookie},
-		{name: "POST from a trusted origin", r: cookieRequest("POST", valid, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://app.example"}), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportCookie},
-		{name: "GET cross-site is safe", r: cookieRequest("GET", valid, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportCookie},
-		{name: "POST cross-site with a header token", r: bearer(cookieRequest("POST", "", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}), valid), wantStatus: 200, wantUser: "123", wantTransport: middleware.TransportHeader},
+		{name: "POST same-origin", r: cookieRequest("POST", valid, map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "https://api.example"}), wantStatus: 200, wantUser: "123", wantCookie: true},
+		{name: "POST Origin matches Host, no Sec-Fetch-Site", r: cookieRequest("POST", valid, map[string]string{"Origin": "https://api.example"}), wantStatus: 200, wantUser: "123", wantCookie: true},
+		{name: "POST user-initiated (Sec-Fetch-Site none)", r: cookieRequest("POST", valid, map[string]string{"Sec-Fetch-Site": "none"}), wantStatus: 200, wantUser: "123", wantCookie: true},
+		{name: "POST from a non-browser client", r: cookieRequest("POST", valid, nil), wantStatus: 200, wantUser: "123", wantCookie: true},
+		{name: "POST from a trusted origin", r: cookieRequest("POST", valid, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://app.example"}), wantStatus: 200, wantUser: "123", wantCookie: true},
+		{name: "GET cross-site is safe", r: cookieRequest("GET", valid, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}), wantStatus: 200, wantUser: "123", wantCookie: true},
+		{name: "POST cross-site with a header token", r: bearer(cookieRequest("POST", "", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}), valid), wantStatus: 200, wantUser: "123"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -289,8 +288,8 @@ func TestAuthenticateCookie(t *testing.T) {
 				if got, _ := middleware.UserIDFromContext(r.Context()); got != tt.wantUser {
 					t.Errorf("got user %q, want %q", got, tt.wantUser)
 				}
-				if got, ok := middleware.TransportFromContext(r.Context()); !ok || got != tt.wantTransport {
-					t.Errorf("got transport %v, %v; want %v", got, ok, tt.wantTransport)
+				if got, ok := middleware.CookieFromContext(r.Context()); ok != tt.wantCookie || ok && got != cookie {
+					t.Errorf("got CookieFromContext %p, %v; want the cookie: %v", got, ok, tt.wantCookie)
 				}
 			}))
 			res, body := serve(h, tt.r)
@@ -317,13 +316,13 @@ func TestAuthenticateCookie(t *testing.T) {
 
 func TestAuthenticateCookieOptional(t *testing.T) {
 	f := newFixture(t)
-	auth := mustAuthenticate(t, f.m, middleware.WithCookie(mustCookie(t, "session")), middleware.WithOptional())
+	auth := mustAuthenticate(t, f.m, middleware.Options{Cookie: mustCookie(t, "session", middleware.CookieOptions{}), Optional: true})
 	t.Run("anonymous", func(t *testing.T) {
 		called := false
 		res, _ := serve(auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			called = true
-			if _, ok := middleware.TransportFromContext(r.Context()); ok {
-				t.Error("got a transport for an anonymous request, want none")
+			if _, ok := middleware.CookieFromContext(r.Context()); ok {
+				t.Error("got a cookie for an anonymous request, want none")
 			}
 		})), cookieRequest("POST", "", map[string]string{"Sec-Fetch-Site": "cross-site"}))
 		if res.StatusCode != 200 || !called {
@@ -338,34 +337,37 @@ func TestAuthenticateCookieOptional(t *testing.T) {
 	})
 }
 
-func TestAuthenticateCookieConstructor(t *testing.T) {
-	f := newFixture(t)
-	if _, err := middleware.Authenticate(f.m, middleware.WithCookie(nil)); err == nil {
-		t.Error("got no error for WithCookie(nil), want one")
-	}
-}
-
-// TestAuthenticateCookieWithExtractor: with a custom extractor the cookie
-// is read when the extractor finds nothing.
-func TestAuthenticateCookieWithExtractor(t *testing.T) {
+// TestAuthenticateCookieWithQuery: with a query parameter too, the
+// cookie is read when neither the header nor the parameter has a token.
+func TestAuthenticateCookieWithQuery(t *testing.T) {
 	f := newFixture(t)
 	valid := f.issue(t, "123").Value
-	auth := mustAuthenticate(t, f.m, middleware.WithExtractor(middleware.FromQuery("access_token")), middleware.WithCookie(mustCookie(t, "session")))
+	other := f.issue(t, "456").Value
+	auth := mustAuthenticate(t, f.m, middleware.Options{QueryParameter: "access_token", Cookie: mustCookie(t, "session", middleware.CookieOptions{})})
 	tests := []struct {
-		name string
-		r    *http.Request
-		want middleware.Transport
+		name       string
+		r          *http.Request
+		wantUser   string
+		wantCookie bool
 	}{
-		{"extractor", httptest.NewRequest("GET", "/?access_token="+valid, nil), middleware.TransportExtractor},
-		{"cookie", cookieRequest("GET", valid, nil), middleware.TransportCookie},
+		{"query", httptest.NewRequest("GET", "/?access_token="+valid, nil), "123", false},
+		{"query wins over the cookie", func() *http.Request {
+			r := httptest.NewRequest("GET", "/?access_token="+valid, nil)
+			r.AddCookie(&http.Cookie{Name: "session", Value: other})
+			return r
+		}(), "123", false},
+		{"cookie", cookieRequest("GET", valid, nil), "123", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			called := false
 			res, _ := serve(auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				called = true
-				if got, _ := middleware.TransportFromContext(r.Context()); got != tt.want {
-					t.Errorf("got transport %v, want %v", got, tt.want)
+				if got, _ := middleware.UserIDFromContext(r.Context()); got != tt.wantUser {
+					t.Errorf("got user %q, want %q", got, tt.wantUser)
+				}
+				if _, ok := middleware.CookieFromContext(r.Context()); ok != tt.wantCookie {
+					t.Errorf("got the token from the cookie %v, want %v", ok, tt.wantCookie)
 				}
 			})), tt.r)
 			if res.StatusCode != 200 || !called {
@@ -379,8 +381,8 @@ func TestAuthenticateCookieWithExtractor(t *testing.T) {
 // the cookie, never in a header; a header token in the header.
 func TestRenewCookieTransport(t *testing.T) {
 	f := newFixture(t)
-	cookie := mustCookie(t, "session", middleware.WithExpiryCookie("session_exp"))
-	h := alice.New(mustAuthenticate(t, f.m, middleware.WithCookie(cookie)), mustRenew(t, f.m))
+	cookie := mustCookie(t, "session", middleware.CookieOptions{ExpiryCookie: "session_exp"})
+	h := authRenewChain(t, f.m, middleware.Options{Cookie: cookie})
 	tok := f.issue(t, "123")
 	f.clock.Advance(nearExpiryAge)
 
@@ -389,7 +391,7 @@ func TestRenewCookieTransport(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Fatalf("got status %d, want 200", res.StatusCode)
 		}
-		for _, name := range []string{middleware.DefaultRenewHeader, "Access-Control-Expose-Headers"} {
+		for _, name := range []string{defaultRenewHeader, "Access-Control-Expose-Headers"} {
 			if got := res.Header.Get(name); got != "" {
 				t.Errorf("got %s %q on the cookie transport, want none: scripts must not see the token", name, got)
 			}
@@ -425,7 +427,7 @@ func TestRenewCookieTransport(t *testing.T) {
 	})
 	t.Run("header", func(t *testing.T) {
 		res, _ := serve(h.Then(noop), bearer(httptest.NewRequest("GET", "/", nil), tok.Value))
-		if res.Header.Get(middleware.DefaultRenewHeader) == "" {
+		if res.Header.Get(defaultRenewHeader) == "" {
 			t.Error("got no renewed token header on the header transport, want one")
 		}
 		if got := res.Header.Values("Set-Cookie"); len(got) != 0 {
@@ -447,9 +449,9 @@ func TestRenewCookieTransport(t *testing.T) {
 // expiry slides it, logout clears it and the old token stops working.
 func TestCookieSessionThroughServer(t *testing.T) {
 	f := newFixture(t)
-	cookie := mustCookie(t, "session", middleware.WithInsecureCookie())
-	auth := mustAuthenticate(t, f.m, middleware.WithCookie(cookie))
-	renew := mustRenew(t, f.m)
+	cookie := mustCookie(t, "session", middleware.CookieOptions{Insecure: true})
+	a := mustNew(t, f.m, middleware.Options{Cookie: cookie})
+	auth, renew := a.Authenticate, a.Renew
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		tok, err := f.m.Issue(r.Context(), "123", nil)
@@ -529,42 +531,42 @@ func TestCookieSessionThroughServer(t *testing.T) {
 	}
 }
 
-func TestTransportFromContext(t *testing.T) {
+func TestCookieFromContext(t *testing.T) {
+	f := newFixture(t)
+	cookie := mustCookie(t, "session", middleware.CookieOptions{})
+	var got *middleware.Cookie
+	var gotOK bool
+	auth := mustAuthenticate(t, f.m, middleware.Options{Cookie: cookie})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, gotOK = middleware.CookieFromContext(r.Context())
+	}))
+	serve(auth, cookieRequest("GET", f.issue(t, "1").Value, nil))
+	if !gotOK || got != cookie {
+		t.Fatalf("got %p, %v after a cookie authentication; want %p, true", got, gotOK, cookie)
+	}
 	tests := []struct {
-		name   string
-		ctx    context.Context
-		want   middleware.Transport
-		wantOK bool
+		name string
+		ctx  context.Context
 	}{
-		{"empty", context.Background(), 0, false},
-		{"NewContext", middleware.NewContext(context.Background(), &session.Claims{UserID: "1"}), middleware.TransportHeader, true},
-		{"nil claims", middleware.NewContext(context.Background(), nil), middleware.TransportHeader, false},
+		{"empty", context.Background()},
+		{"NewContext", middleware.NewContext(context.Background(), &session.Claims{UserID: "1"})},
+		{"nil claims", middleware.NewContext(context.Background(), nil)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := middleware.TransportFromContext(tt.ctx)
-			if got != tt.want || ok != tt.wantOK {
-				t.Errorf("got %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			if got, ok := middleware.CookieFromContext(tt.ctx); got != nil || ok {
+				t.Errorf("got %p, %v; want nil, false", got, ok)
 			}
 		})
-	}
-	for tr, want := range map[middleware.Transport]string{middleware.TransportHeader: "header", middleware.TransportCookie: "cookie", middleware.TransportExtractor: "extractor", 0: "unknown"} {
-		if got := tr.String(); got != want {
-			t.Errorf("got %q, want %q", got, want)
-		}
 	}
 }
 
 func TestCookieCheck(t *testing.T) {
-	c := mustCookie(t, "session")
+	c := mustCookie(t, "session", middleware.CookieOptions{})
 	if err := c.Check(cookieRequest("POST", "", map[string]string{"Sec-Fetch-Site": "cross-site"})); err == nil {
 		t.Error("got no error for a cross-site POST, want one")
 	}
 	if err := c.Check(cookieRequest("POST", "", map[string]string{"Sec-Fetch-Site": "same-origin"})); err != nil {
 		t.Errorf("got %v for a same-origin POST, want nil", err)
-	}
-	if c.Name() != "session" {
-		t.Errorf("got name %q, want session", c.Name())
 	}
 }
 
@@ -575,7 +577,7 @@ func TestCookieCheck(t *testing.T) {
 func BenchmarkAuthenticateCookie(b *testing.B) {
 	alg := benchAlgs(b)[0] // HS256
 	m := benchManager(b, alg.key, session.WithVerifiedTokenCache(0))
-	auth := mustAuthenticate(b, m, middleware.WithCookie(mustCookie(b, "session")))
+	auth := mustAuthenticate(b, m, middleware.Options{Cookie: mustCookie(b, "session", middleware.CookieOptions{})})
 	tok := benchToken(b, alg.key, benchNow)
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		b.Run(method, func(b *testing.B) {
@@ -589,20 +591,20 @@ func BenchmarkAuthenticateCookie(b *testing.B) {
 // application's choice, never the request's. Behind a reverse proxy that
 // forwards to 127.0.0.1 (and sends that as the Host), and for any Host a
 // client sends, the Set-Cookie is the same: Secure unless the application
-// chose WithInsecureCookie.
+// chose CookieOptions.Insecure.
 func TestCookieAttributesIgnoreHost(t *testing.T) {
 	tests := []struct {
 		name       string
-		opts       []middleware.CookieOption
+		insecure   bool
 		wantSecure bool
 	}{
 		{name: "default", wantSecure: true},
-		{name: "WithInsecureCookie", opts: []middleware.CookieOption{middleware.WithInsecureCookie()}, wantSecure: false},
+		{name: "Insecure", insecure: true, wantSecure: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			cookie := mustCookie(t, "session", append(tt.opts, middleware.WithExpiryCookie("session_exp"))...)
+			cookie := mustCookie(t, "session", middleware.CookieOptions{Insecure: tt.insecure, ExpiryCookie: "session_exp"})
 			backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				tok, err := f.m.Issue(r.Context(), "123", nil)
 				if err != nil {

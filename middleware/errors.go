@@ -10,24 +10,29 @@ import (
 	"github.com/jwtsession/jwtsession/session"
 )
 
-// Error describes a failed authentication or authorization check. It is
-// what an [ErrorHandler] receives. Status, Code and Description are fixed
-// strings safe to send to the client; Err is the cause, for logs only.
+// Error describes a failed authentication or authorization check: it is
+// what the error handler ([Options.ErrorHandler]) and [Hooks.Rejected]
+// receive. Status, Code and Description are fixed strings, safe to send to
+// the client; Reason classifies the failure for logs and metrics; Err is
+// the cause, for logs only. The session errors ([session.ErrExpired],
+// [session.ErrRevoked], [session.ErrUnavailable], …) match an *Error with
+// [errors.Is] through its cause.
 type Error struct {
 	// Status is the HTTP status: 400, 401, 403 or 503.
 	Status int
 	// Code is the RFC 6750 error code: "invalid_request", "invalid_token",
 	// "insufficient_scope", or "" when the request carried no credentials.
 	// A 503 has "temporarily_unavailable", and a cookie-authenticated
-	// request refused by the cross-origin protection (403, see [WithCookie])
-	// "cross_origin_request".
+	// request refused by the cross-origin protection (403, see
+	// [Options.Cookie]) "cross_origin_request".
 	Code string
 	// Description is a short fixed text for error_description.
 	Description string
-	// Err is the underlying error. Never send it to the client.
-	Err error
-	// Reason classifies the failure for logs and metrics.
+	// Reason says why the request was rejected.
 	Reason Reason
+	// Err is the underlying error, or nil when the request carried no
+	// credentials. Never send it to the client.
+	Err error
 }
 
 // Error returns the description and the cause.
@@ -38,17 +43,48 @@ func (e *Error) Error() string {
 	return "middleware: " + e.Description + ": " + e.Err.Error()
 }
 
-// Unwrap returns the cause, so [errors.Is] matches the session errors.
+// Unwrap returns the cause, so that [errors.Is] matches the session
+// errors.
 func (e *Error) Unwrap() error { return e.Err }
 
-// ErrorHandler writes the response for a failed check. [Authenticate] and
-// the guards have already set WWW-Authenticate (and Retry-After on 503)
-// when they call the handler; the handler writes e.Status and a body. The
-// next handler is never called after a failure.
-type ErrorHandler func(w http.ResponseWriter, r *http.Request, e *Error)
+// Reason says why a request was rejected. The set is fixed, so it can
+// label a metric without bounding its cardinality.
+type Reason string
 
-// WriteError is the default [ErrorHandler]: it writes e.Status and a small
-// JSON body {"error": ..., "error_description": ...}.
+// The reasons of [Error.Reason], one per kind of failure.
+const (
+	// ReasonMissing: the request carried no token (401 without an error
+	// code), or it reached a guard without verified claims.
+	ReasonMissing Reason = "missing"
+	// ReasonMalformed: the request's credentials were malformed (400
+	// invalid_request), such as two Authorization headers.
+	ReasonMalformed Reason = "malformed"
+	// ReasonExpired: the token had expired (401 invalid_token).
+	ReasonExpired Reason = "expired"
+	// ReasonInvalid: the token failed verification, or was not valid yet
+	// (401 invalid_token).
+	ReasonInvalid Reason = "invalid"
+	// ReasonRevoked: the token's session or user was revoked (401
+	// invalid_token).
+	ReasonRevoked Reason = "revoked"
+	// ReasonUnavailable: verification itself could not run, such as an
+	// unreachable revocation store (503).
+	ReasonUnavailable Reason = "unavailable"
+	// ReasonForbidden: the token verified but the request is not allowed:
+	// a guard refused the claims (403 insufficient_scope), or the
+	// cross-origin protection of the cookie transport refused the request
+	// (403).
+	ReasonForbidden Reason = "forbidden"
+)
+
+// Reasons lists every [Reason], for pre-registering metrics.
+func Reasons() []Reason {
+	return []Reason{ReasonMissing, ReasonMalformed, ReasonExpired, ReasonInvalid, ReasonRevoked, ReasonUnavailable, ReasonForbidden}
+}
+
+// WriteError is the default error handler ([Options.ErrorHandler]): it
+// writes e.Status and a small JSON body {"error": ..., "error_description":
+// ...} made of the fixed texts, never of the cause.
 func WriteError(w http.ResponseWriter, _ *http.Request, e *Error) {
 	code := e.Code
 	if code == "" {
@@ -66,6 +102,18 @@ type errorBody struct {
 	Error       string `json:"error"`
 	Description string `json:"error_description"`
 }
+
+// The causes of the request-level failures, in [Error.Err]. Their texts
+// say what was wrong, for logs; the client gets the fixed description.
+var (
+	errMalformedAuthorization = errors.New("middleware: malformed Authorization header")
+	errMultipleAuthorization  = errors.New("middleware: more than one Authorization header")
+	errMultipleTokens         = errors.New("middleware: more than one token in the request")
+	errAuthorizationTooLong   = fmt.Errorf("%w: longer than %d bytes", errMalformedAuthorization, maxAuthorizationLength)
+	errNotAuthenticated       = errors.New("middleware: no verified claims in the request context; mount Authenticate before the guard")
+	errInsufficientScope      = errors.New("middleware: the token's claims do not satisfy the guard")
+	errNoClaims               = errors.New("middleware: verification returned no claims and no error")
+)
 
 // failure is one kind of rejection, with its fixed texts.
 type failure struct {
@@ -91,7 +139,7 @@ var (
 
 // newError returns the *Error of f with cause err.
 func (f failure) newError(err error) *Error {
-	return &Error{Status: f.status, Code: f.code, Description: f.description, Err: err, Reason: f.reason}
+	return &Error{Status: f.status, Code: f.code, Description: f.description, Reason: f.reason, Err: err}
 }
 
 // classify maps a verification error to its failure. A server-side fault
@@ -134,15 +182,4 @@ func challenge(realm string, f failure, scope string) string {
 		v += fmt.Sprintf(", scope=%q", scope)
 	}
 	return v
-}
-
-// validRealm reports whether realm can be written as a quoted-string
-// without escapes: printable ASCII without '"' and '\'.
-func validRealm(realm string) bool {
-	for i := 0; i < len(realm); i++ {
-		if c := realm[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return realm != ""
 }

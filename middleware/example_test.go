@@ -19,12 +19,13 @@ import (
 // servers use at least 32 random bytes, kept out of the source.
 var exampleSecret = []byte("example-only-secret-0123456789abcdef")
 
-func ExampleAuthenticate() {
+func ExampleNew() {
 	manager, err := session.New(session.HS256(exampleSecret))
 	if err != nil {
 		log.Fatal(err)
 	}
-	auth, err := middleware.Authenticate(manager)
+	// One constructor, one error check; the zero Options work.
+	auth, err := middleware.New(manager, middleware.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -32,7 +33,45 @@ func ExampleAuthenticate() {
 		id, _ := middleware.UserIDFromContext(r.Context())
 		fmt.Fprintf(w, "user %s", id)
 	}
-	handler := alice.New(auth).ThenFunc(me)
+	order := func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "order created") }
+	mux := http.NewServeMux()
+	mux.Handle("GET /me", alice.New(auth.Authenticate, auth.Renew).ThenFunc(me))
+	mux.Handle("POST /orders", alice.New(auth.Authenticate, auth.RequireScope("orders:write")).ThenFunc(order))
+
+	// At login, the server issues a token for the user.
+	tok, err := manager.Issue(context.Background(), "123", map[string]any{"scope": "orders:read"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, req := range []*http.Request{
+		httptest.NewRequest(http.MethodGet, "/me", nil),
+		httptest.NewRequest(http.MethodPost, "/orders", nil),
+	} {
+		req.Header.Set("Authorization", "Bearer "+tok.Value)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		fmt.Println(req.Method, req.URL.Path, rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+
+	// Output:
+	// GET /me 200 user 123
+	// POST /orders 403 {"error":"insufficient_scope","error_description":"insufficient scope"}
+}
+
+func ExampleAuth_Authenticate() {
+	manager, err := session.New(session.HS256(exampleSecret))
+	if err != nil {
+		log.Fatal(err)
+	}
+	auth, err := middleware.New(manager, middleware.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	me := func(w http.ResponseWriter, r *http.Request) {
+		id, _ := middleware.UserIDFromContext(r.Context())
+		fmt.Fprintf(w, "user %s", id)
+	}
+	handler := auth.Authenticate(http.HandlerFunc(me))
 
 	// At login, the server issues a token for the user.
 	tok, err := manager.Issue(context.Background(), "123", nil)
@@ -57,7 +96,7 @@ func ExampleAuthenticate() {
 	// 401 Bearer realm="api"
 }
 
-func ExampleRenew() {
+func ExampleAuth_Renew() {
 	// A clock the example can move; servers leave the default time.Now.
 	now := time.Date(2030, time.January, 1, 12, 0, 0, 0, time.UTC)
 	manager, err := session.New(session.HS256(exampleSecret),
@@ -68,15 +107,11 @@ func ExampleRenew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	auth, err := middleware.Authenticate(manager)
+	auth, err := middleware.New(manager, middleware.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	renew, err := middleware.Renew(manager)
-	if err != nil {
-		log.Fatal(err)
-	}
-	handler := alice.New(auth, renew).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := alice.New(auth.Authenticate, auth.Renew).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "ok")
 	})
 
@@ -145,16 +180,16 @@ func ExampleUserIDFromContext() {
 	// 401 no user
 }
 
-func ExampleWithOptional() {
+func ExampleOptions_optional() {
 	manager, err := session.New(session.HS256(exampleSecret))
 	if err != nil {
 		log.Fatal(err)
 	}
-	auth, err := middleware.Authenticate(manager, middleware.WithOptional())
+	auth, err := middleware.New(manager, middleware.Options{Optional: true})
 	if err != nil {
 		log.Fatal(err)
 	}
-	greet := auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	greet := auth.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id, ok := middleware.UserIDFromContext(r.Context()); ok {
 			fmt.Fprintf(w, "welcome back, user %s", id)
 			return

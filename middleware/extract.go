@@ -1,54 +1,62 @@
 package middleware
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 )
 
-// Extractor finds the token in a request. It returns "" and no error when
-// the request carries no token, and an error when the request is malformed
-// (answered with 400 invalid_request).
-type Extractor func(r *http.Request) (string, error)
+// maxAuthorizationLength is the longest Bearer Authorization header value
+// that is looked at, in bytes: twice the default token size cap of
+// package session, so that tokens near that cap still reach verification
+// (and get its 401 invalid_token) while a hostile header, such as half a
+// megabyte of dots, is refused by its length alone, without scanning it
+// (400 invalid_request).
+const maxAuthorizationLength = 16 << 10
 
-// Errors returned by the extractors. [Authenticate] answers them with 400
-// and error="invalid_request".
-var (
-	ErrMalformedAuthorization = errors.New("middleware: malformed Authorization header")
-	ErrMultipleAuthorization  = errors.New("middleware: more than one Authorization header")
-	ErrMultipleTokens         = errors.New("middleware: more than one token in the request")
-	// ErrAuthorizationTooLong reports a Bearer Authorization header longer
-	// than [MaxAuthorizationLength]. It matches [ErrMalformedAuthorization]
-	// with [errors.Is] as well.
-	ErrAuthorizationTooLong = fmt.Errorf("%w: longer than %d bytes", ErrMalformedAuthorization, MaxAuthorizationLength)
-)
+// token finds the request's token: in the Authorization header, in the
+// query parameter when one is configured, and otherwise in the cookie
+// when one is configured. It returns "" and no error when the request
+// carries none, and an error when the request is malformed. cookie is
+// the cookie the token came from, or nil.
+func (a *Auth) token(r *http.Request) (tok string, cookie *Cookie, err error) {
+	if tok, err = fromAuthorizationHeader(r); err != nil {
+		return "", nil, err
+	}
+	if a.query != "" {
+		q, err := fromQuery(r, a.query)
+		switch {
+		case err != nil:
+			return "", nil, err
+		case q != "" && tok != "":
+			// RFC 6750 §2: clients use one method per request.
+			return "", nil, errMultipleTokens
+		case q != "":
+			tok = q
+		}
+	}
+	if tok != "" || a.cookie == nil {
+		return tok, nil, nil
+	}
+	if tok, err = a.cookie.value(r); err != nil || tok == "" {
+		return "", nil, err
+	}
+	return tok, a.cookie, nil
+}
 
-// MaxAuthorizationLength is the longest Bearer Authorization header value
-// [FromAuthorizationHeader] looks at, in bytes: twice the default token
-// size cap of package session, so that tokens near that cap still reach the
-// verifier (and get its 401 invalid_token) while a hostile header, such as
-// half a megabyte of dots, is refused by its length alone, without
-// scanning it: 400 invalid_request with [ErrAuthorizationTooLong]. A
-// verifier configured for tokens longer than this cannot receive them
-// through this extractor.
-const MaxAuthorizationLength = 16 << 10
-
-// FromAuthorizationHeader reads a bearer token with the syntax of RFC 6750
-// §2.1: exactly one Authorization header, the scheme "Bearer" in any letter
-// case, one or more spaces, and one b64token with nothing after it. A
-// header with another scheme (such as Basic) counts as no token. A Bearer
-// header longer than [MaxAuthorizationLength] is malformed
-// ([ErrAuthorizationTooLong]) and is not scanned. It is the default
-// [Extractor].
-func FromAuthorizationHeader(r *http.Request) (string, error) {
+// fromAuthorizationHeader reads a bearer token with the syntax of RFC 6750
+// §2.1: exactly one Authorization header, the scheme "Bearer" in any
+// letter case, one or more spaces, and one b64token with nothing after
+// it. A header with another scheme (such as Basic) counts as no token. A
+// Bearer header longer than maxAuthorizationLength is malformed and is
+// not scanned.
+func fromAuthorizationHeader(r *http.Request) (string, error) {
 	values := r.Header["Authorization"]
 	switch len(values) {
 	case 0:
 		return "", nil
 	case 1:
 	default:
-		return "", ErrMultipleAuthorization
+		return "", errMultipleAuthorization
 	}
 	return parseBearer(values[0])
 }
@@ -61,18 +69,18 @@ func parseBearer(v string) (string, error) {
 	}
 	rest := v[len(scheme):]
 	if rest == "" {
-		return "", ErrMalformedAuthorization
+		return "", errMalformedAuthorization
 	}
 	if rest[0] != ' ' {
 		// "Bearerx ..." is another scheme.
 		if isTokenChar(rest[0]) {
 			return "", nil
 		}
-		return "", ErrMalformedAuthorization
+		return "", errMalformedAuthorization
 	}
 	// The scheme is Bearer: refuse a hostile length before scanning it.
-	if len(v) > MaxAuthorizationLength {
-		return "", ErrAuthorizationTooLong
+	if len(v) > maxAuthorizationLength {
+		return "", errAuthorizationTooLong
 	}
 	i := 0
 	for i < len(rest) && rest[i] == ' ' {
@@ -80,9 +88,44 @@ func parseBearer(v string) (string, error) {
 	}
 	tok := rest[i:]
 	if !isB64Token(tok) {
-		return "", ErrMalformedAuthorization
+		return "", errMalformedAuthorization
 	}
 	return tok, nil
+}
+
+// plainBearer returns the token of the common form "Bearer <token>" (one
+// Authorization header, the scheme spelled "Bearer", one space) without
+// checking its characters. The fast path acts on it only when the token
+// verifies (a session.Manager admits nothing but base64url characters and
+// dots, valid RFC 6750 syntax) or has valid b64token syntax: in both cases
+// fromAuthorizationHeader would have returned the same token.
+func plainBearer(r *http.Request) (string, bool) {
+	values := r.Header["Authorization"]
+	if len(values) != 1 {
+		return "", false
+	}
+	v := values[0]
+	const prefix = "Bearer "
+	if len(v) <= len(prefix) || len(v) > maxAuthorizationLength || v[:len(prefix)] != prefix || v[len(prefix)] == ' ' {
+		return "", false
+	}
+	return v[len(prefix):], true
+}
+
+// fromQuery reads the token from the query parameter name. A repeated
+// parameter is malformed.
+func fromQuery(r *http.Request, name string) (string, error) {
+	if r.URL.RawQuery == "" {
+		return "", nil
+	}
+	values := r.URL.Query()[name]
+	switch len(values) {
+	case 0:
+		return "", nil
+	case 1:
+		return values[0], nil
+	}
+	return "", errMultipleTokens
 }
 
 // isB64Token reports whether s matches RFC 6750's
@@ -135,59 +178,10 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
-// fromCookie returns an [Extractor] that reads the token from the cookie
-// name. A request with more than one such cookie is malformed. It is the
-// extractor of [Cookie]; applications read the cookie with [WithCookie],
-// which adds the cross-origin protection and renews in the cookie.
-func fromCookie(name string) Extractor {
-	return func(r *http.Request) (string, error) {
-		cookies := r.CookiesNamed(name)
-		switch len(cookies) {
-		case 0:
-			return "", nil
-		case 1:
-			return cookies[0].Value, nil
-		}
-		return "", ErrMultipleTokens
-	}
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && equalFoldASCII(s[:len(prefix)], prefix)
 }
 
-// FromQuery returns an [Extractor] that reads the token from the query
-// parameter name. Tokens in URLs end up in logs and browser history (RFC
-// 6750 §5.3); use it only where no header can be sent. A repeated
-// parameter is malformed.
-func FromQuery(name string) Extractor {
-	return func(r *http.Request) (string, error) {
-		values := r.URL.Query()[name]
-		switch len(values) {
-		case 0:
-			return "", nil
-		case 1:
-			return values[0], nil
-		}
-		return "", ErrMultipleTokens
-	}
-}
-
-// FromAny returns an [Extractor] that consults every extractor and accepts
-// at most one token: a request that presents tokens in two places is
-// malformed (RFC 6750 §2), and an error from any extractor is returned.
-func FromAny(extractors ...Extractor) Extractor {
-	return func(r *http.Request) (string, error) {
-		var found string
-		for _, extract := range extractors {
-			tok, err := extract(r)
-			if err != nil {
-				return "", err
-			}
-			if tok == "" {
-				continue
-			}
-			if found != "" {
-				return "", ErrMultipleTokens
-			}
-			found = tok
-		}
-		return found, nil
-	}
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && equalFoldASCII(s[len(s)-len(suffix):], suffix)
 }

@@ -82,8 +82,50 @@ func TestFromAuthorizationHeader(t *testing.T) {
 	}
 }
 
-// TestCookieExtraction checks how [middleware.WithCookie] reads its
-// cookie: by exact name, and a request with two such cookies is malformed.
+// extractVia sends r through Authenticate configured by opts, with a
+// verifier that accepts any token, and returns the token the verifier got
+// ("" for none) and the failure, if any.
+func extractVia(t *testing.T, opts middleware.Options, r *http.Request) (string, *middleware.Error) {
+	t.Helper()
+	var got string
+	var failure *middleware.Error
+	verify := verifierFunc(func(_ context.Context, tok string) (*session.Claims, error) {
+		got = tok
+		return &session.Claims{UserID: "1"}, nil
+	})
+	opts.ErrorHandler = func(w http.ResponseWriter, r *http.Request, e *middleware.Error) {
+		failure = e
+		middleware.WriteError(w, r, e)
+	}
+	serve(fakeAuth(t, verify, opts).Authenticate(noop), r)
+	return got, failure
+}
+
+// checkVia checks the outcome of extractVia: the wanted token, or no
+// token and the missing-token failure (want "" and wantErr nil), or a
+// malformed request whose cause matches wantErr.
+func checkVia(t *testing.T, got string, failure *middleware.Error, want string, wantErr error) {
+	t.Helper()
+	switch {
+	case wantErr != nil:
+		if failure == nil || failure.Reason != middleware.ReasonMalformed || failure.Status != http.StatusBadRequest {
+			t.Fatalf("got token %q and failure %v, want a malformed request", got, failure)
+		}
+		checkExtract(t, got, failure.Err, "", wantErr)
+	case want == "":
+		if got != "" || failure == nil || failure.Reason != middleware.ReasonMissing || failure.Err != nil {
+			t.Fatalf("got token %q verified and failure %v, want no token and the missing-token failure", got, failure)
+		}
+	default:
+		if failure != nil {
+			t.Fatalf("got failure %v, want token %q", failure, want)
+		}
+		checkExtract(t, got, nil, want, nil)
+	}
+}
+
+// TestCookieExtraction checks how [middleware.Options.Cookie] is read: by
+// exact name, and a request with two such cookies is malformed.
 func TestCookieExtraction(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -96,41 +138,26 @@ func TestCookieExtraction(t *testing.T) {
 		{name: "one cookie", cookies: []string{"session=abc.def.ghi"}, want: "abc.def.ghi"},
 		{name: "among others", cookies: []string{"theme=dark; session=abc; lang=en"}, want: "abc"},
 		{name: "name is case-sensitive", cookies: []string{"Session=abc"}, want: ""},
+		{name: "empty value", cookies: []string{"session="}, want: ""},
 		{name: "twice in one header", cookies: []string{"session=abc; session=def"}, wantErr: middleware.ErrMultipleTokens},
 		{name: "twice in two headers", cookies: []string{"session=abc", "session=def"}, wantErr: middleware.ErrMultipleTokens},
 	}
+	opts := middleware.Options{Cookie: mustCookie(t, "session", middleware.CookieOptions{})}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got string
-			var gotErr error
-			verify := verifierFunc(func(_ context.Context, tok string) (*session.Claims, error) {
-				got = tok
-				return &session.Claims{UserID: "1"}, nil
-			})
-			auth := mustAuthenticate(t, verify,
-				middleware.WithCookie(mustCookie(t, "session")),
-				middleware.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, e *middleware.Error) {
-					gotErr = e
-					middleware.WriteError(w, r, e)
-				}))
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			for _, v := range tt.cookies {
 				r.Header.Add("Cookie", v)
 			}
-			serve(auth(noop), r)
-			if tt.want == "" && tt.wantErr == nil {
-				// No token: the failure is "missing", with no cause.
-				if got != "" || gotErr == nil || errors.Unwrap(gotErr) != nil {
-					t.Fatalf("got token %q verified and failure %v, want no token and the missing-token failure", got, gotErr)
-				}
-				return
-			}
-			checkExtract(t, got, errors.Unwrap(gotErr), tt.want, tt.wantErr)
+			got, failure := extractVia(t, opts, r)
+			checkVia(t, got, failure, tt.want, tt.wantErr)
 		})
 	}
 }
 
-func TestFromQuery(t *testing.T) {
+// TestQueryParameter checks how [middleware.Options.QueryParameter] is
+// read: by exact name, decoded, and a repeated parameter is malformed.
+func TestQueryParameter(t *testing.T) {
 	tests := []struct {
 		name    string
 		target  string
@@ -143,25 +170,23 @@ func TestFromQuery(t *testing.T) {
 		{name: "among others", target: "/?a=1&access_token=abc&b=2", want: "abc"},
 		{name: "escaped value", target: "/?access_token=a%2Bb", want: "a+b"},
 		{name: "name is case-sensitive", target: "/?Access_Token=abc", want: ""},
+		{name: "empty value", target: "/?access_token=", want: ""},
 		{name: "repeated parameter", target: "/?access_token=abc&access_token=def", wantErr: middleware.ErrMultipleTokens},
 		{name: "repeated identical parameter", target: "/?access_token=abc&access_token=abc", wantErr: middleware.ErrMultipleTokens},
 	}
-	extract := middleware.FromQuery("access_token")
+	opts := middleware.Options{QueryParameter: "access_token"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodGet, tt.target, nil)
-			got, err := extract(r)
-			checkExtract(t, got, err, tt.want, tt.wantErr)
+			got, failure := extractVia(t, opts, httptest.NewRequest(http.MethodGet, tt.target, nil))
+			checkVia(t, got, failure, tt.want, tt.wantErr)
 		})
 	}
 }
 
-func TestFromAny(t *testing.T) {
-	extract := middleware.FromAny(
-		middleware.FromAuthorizationHeader,
-		middleware.FromQuery("token"),
-		middleware.FromQuery("access_token"),
-	)
+// TestHeaderAndQuery: with a query parameter configured, a request
+// carries at most one token (RFC 6750 §2), and the header's own faults
+// are reported first.
+func TestHeaderAndQuery(t *testing.T) {
 	tests := []struct {
 		name    string
 		target  string
@@ -171,57 +196,31 @@ func TestFromAny(t *testing.T) {
 	}{
 		{name: "nothing", target: "/", want: ""},
 		{name: "header only", target: "/", auth: []string{"Bearer abc"}, want: "abc"},
-		{name: "second source only", target: "/?token=def", want: "def"},
-		{name: "third source only", target: "/?access_token=ghi", want: "ghi"},
-		{name: "basic header and second source", target: "/?token=def", auth: []string{"Basic dXNlcjpwYXNz"}, want: "def"},
-		{name: "header and second source", target: "/?token=def", auth: []string{"Bearer abc"}, wantErr: middleware.ErrMultipleTokens},
+		{name: "query only", target: "/?access_token=ghi", want: "ghi"},
+		{name: "another parameter is not read", target: "/?token=def", want: ""},
+		{name: "basic header and query", target: "/?access_token=def", auth: []string{"Basic dXNlcjpwYXNz"}, want: "def"},
+		{name: "header and query", target: "/?access_token=def", auth: []string{"Bearer abc"}, wantErr: middleware.ErrMultipleTokens},
 		{name: "same token twice", target: "/?access_token=abc", auth: []string{"Bearer abc"}, wantErr: middleware.ErrMultipleTokens},
-		{name: "second and third source", target: "/?access_token=ghi&token=def", wantErr: middleware.ErrMultipleTokens},
 		{name: "malformed header propagated", target: "/", auth: []string{"Bearer a b"}, wantErr: middleware.ErrMalformedAuthorization},
-		{name: "malformed header with second source", target: "/?token=def", auth: []string{"Bearer a b"}, wantErr: middleware.ErrMalformedAuthorization},
+		{name: "malformed header with a query token", target: "/?access_token=def", auth: []string{"Bearer a b"}, wantErr: middleware.ErrMalformedAuthorization},
 		{name: "two headers propagated", target: "/", auth: []string{"Bearer abc", "Bearer abc"}, wantErr: middleware.ErrMultipleAuthorization},
 		{name: "repeated query propagated", target: "/?access_token=a&access_token=b", wantErr: middleware.ErrMultipleTokens},
 	}
+	opts := middleware.Options{QueryParameter: "access_token"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodGet, tt.target, nil)
 			for _, v := range tt.auth {
 				r.Header.Add("Authorization", v)
 			}
-			got, err := extract(r)
-			checkExtract(t, got, err, tt.want, tt.wantErr)
-		})
-	}
-}
-
-func TestFromAnyNoExtractors(t *testing.T) {
-	r := httptest.NewRequest(http.MethodGet, "/?access_token=abc", nil)
-	r.Header.Set("Authorization", "Bearer abc")
-	got, err := middleware.FromAny()(r)
-	checkExtract(t, got, err, "", nil)
-}
-
-func TestFromAnyPropagatesError(t *testing.T) {
-	boom := errors.New("test: extractor failed")
-	found := func(*http.Request) (string, error) { return "abc", nil }
-	failing := func(*http.Request) (string, error) { return "", boom }
-	tests := []struct {
-		name    string
-		extract middleware.Extractor
-	}{
-		{name: "error first", extract: middleware.FromAny(failing, found)},
-		{name: "error after a token", extract: middleware.FromAny(found, failing)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := tt.extract(httptest.NewRequest(http.MethodGet, "/", nil))
-			checkExtract(t, got, err, "", boom)
+			got, failure := extractVia(t, opts, r)
+			checkVia(t, got, failure, tt.want, tt.wantErr)
 		})
 	}
 }
 
 // TestNoExportedCookieExtractor: the only way to read a cookie is
-// WithCookie, which protects cookie-authenticated requests against
+// Options.Cookie, which protects cookie-authenticated requests against
 // cross-site request forgery and renews in the cookie. An exported
 // extractor reading a cookie would do neither, and its renewed token
 // would go into a header that scripts can read.
@@ -247,7 +246,7 @@ func TestNoExportedCookieExtractor(t *testing.T) {
 			}
 			ast.Inspect(fn.Body, func(n ast.Node) bool {
 				if sel, ok := n.(*ast.SelectorExpr); ok && reads[sel.Sel.Name] {
-					t.Errorf("%s: exported extractor %s reads a cookie (%s); read cookies only with WithCookie", fset.Position(sel.Pos()), fn.Name.Name, sel.Sel.Name)
+					t.Errorf("%s: exported extractor %s reads a cookie (%s); read cookies only with Options.Cookie", fset.Position(sel.Pos()), fn.Name.Name, sel.Sel.Name)
 				}
 				return true
 			})

@@ -32,7 +32,7 @@ func FuzzBearerHeader(f *testing.F) {
 		id, _ := middleware.UserIDFromContext(r.Context())
 		reached = id
 	})
-	h := mustAuthenticate(f, fx.m)(next)
+	h := mustAuthenticate(f, fx.m, middleware.Options{})(next)
 
 	f.Fuzz(func(t *testing.T, value string) {
 		r := httptest.NewRequest(http.MethodGet, "/me", nil)

@@ -14,27 +14,19 @@ import (
 	"github.com/jwtsession/jwtsession/session"
 )
 
-func ExampleRequireScope() {
+func ExampleAuth_RequireScope() {
 	manager, err := session.New(session.HS256(exampleSecret))
 	if err != nil {
 		log.Fatal(err)
 	}
-	auth, err := middleware.Authenticate(manager)
-	if err != nil {
-		log.Fatal(err)
-	}
-	canRead, err := middleware.RequireScope("orders:read")
-	if err != nil {
-		log.Fatal(err)
-	}
-	canWrite, err := middleware.RequireScope("orders:write")
+	auth, err := middleware.New(manager, middleware.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
 	mux := http.NewServeMux()
-	mux.Handle("GET /orders", alice.New(auth, canRead).Then(ok))
-	mux.Handle("POST /orders", alice.New(auth, canWrite).Then(ok))
+	mux.Handle("GET /orders", alice.New(auth.Authenticate, auth.RequireScope("orders:read")).Then(ok))
+	mux.Handle("POST /orders", alice.New(auth.Authenticate, auth.RequireScope("orders:write")).Then(ok))
 
 	// The token grants reading only: "scope" is a space-separated list
 	// ("scp", an array, works too).
@@ -61,20 +53,16 @@ func ExampleRequireScope() {
 	// anonymous 401
 }
 
-func ExampleRequireClaim() {
+func ExampleAuth_RequireClaim() {
 	manager, err := session.New(session.HS256(exampleSecret))
 	if err != nil {
 		log.Fatal(err)
 	}
-	auth, err := middleware.Authenticate(manager)
+	auth, err := middleware.New(manager, middleware.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	admin, err := middleware.RequireClaim("role", "admin")
-	if err != nil {
-		log.Fatal(err)
-	}
-	handler := alice.New(auth, admin).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := alice.New(auth.Authenticate, auth.RequireClaim("role", "admin")).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "welcome, admin")
 	})
 
@@ -96,24 +84,21 @@ func ExampleRequireClaim() {
 	// support 403
 }
 
-func ExampleRequire() {
+func ExampleAuth_Require() {
 	manager, err := session.New(session.HS256(exampleSecret))
 	if err != nil {
 		log.Fatal(err)
 	}
-	auth, err := middleware.Authenticate(manager)
+	auth, err := middleware.New(manager, middleware.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
 	// Any predicate on the verified claims: here, only user 123, and only
 	// with either scope.
-	owner, err := middleware.Require(func(c *session.Claims) bool {
+	owner := auth.Require(func(c *session.Claims) bool {
 		return c.UserID == "123" && (middleware.HasScope(c, "billing") || middleware.HasScope(c, "admin"))
 	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	handler := alice.New(auth, owner).ThenFunc(func(w http.ResponseWriter, r *http.Request) {})
+	handler := alice.New(auth.Authenticate, owner).ThenFunc(func(w http.ResponseWriter, r *http.Request) {})
 
 	for _, user := range []string{"123", "456"} {
 		tok, err := manager.Issue(context.Background(), user, map[string]any{"scp": []string{"billing"}})

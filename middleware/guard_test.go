@@ -45,18 +45,6 @@ func claimsWith(t testing.TB, extra map[string]string) *session.Claims {
 	return tok.Claims
 }
 
-// mustGuard returns a function that takes a guard constructor's results
-// and fails the test on an error.
-func mustGuard(t testing.TB) func(func(http.Handler) http.Handler, error) func(http.Handler) http.Handler {
-	return func(g func(http.Handler) http.Handler, err error) func(http.Handler) http.Handler {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("guard: %v", err)
-		}
-		return g
-	}
-}
-
 const descScope = "insufficient scope"
 
 func TestRequireScope(t *testing.T) {
@@ -87,9 +75,9 @@ func TestRequireScope(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tok := f.issueExtra(t, "123", tt.extra)
-			guard := mustGuard(t)(middleware.RequireScope(tt.require))
+			auth := mustNew(t, f.m, middleware.Options{})
 			called := false
-			h := alice.New(mustAuthenticate(t, f.m), guard).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := alice.New(auth.Authenticate, auth.RequireScope(strings.Fields(tt.require)...)).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
 				if !tt.allowed {
 					t.Fatal("got handler called, want the request refused")
 				}
@@ -102,7 +90,7 @@ func TestRequireScope(t *testing.T) {
 				}
 				return
 			}
-			checkForbidden(t, res, body, middleware.DefaultRealm, tt.require)
+			checkForbidden(t, res, body, defaultRealm, tt.require)
 		})
 	}
 }
@@ -126,8 +114,10 @@ func checkForbidden(t *testing.T, res *http.Response, body, realm, scope string)
 	}
 }
 
-func TestRequireScopeChallengeNormalizesList(t *testing.T) {
-	guard := mustGuard(t)(middleware.RequireScope("  a   b ", middleware.WithRealm("shop")))
+// TestRequireScopeChallengeListsScopes: the challenge of a refusal
+// lists the scopes, space-separated, in the realm of the Auth.
+func TestRequireScopeChallengeListsScopes(t *testing.T) {
+	guard := mustNew(t, newFixture(t).m, middleware.Options{Realm: "shop"}).RequireScope("a", "b")
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	res, body := serve(guard(mustNotRun(t)), r.WithContext(middleware.NewContext(r.Context(), claimsWith(t, nil))))
 	checkForbidden(t, res, body, "shop", "a b")
@@ -154,8 +144,8 @@ func TestRequireClaim(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tok := f.issueExtra(t, "123", tt.extra)
-			guard := mustGuard(t)(middleware.RequireClaim("role", "admin"))
-			h := alice.New(mustAuthenticate(t, f.m), guard).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
+			auth := mustNew(t, f.m, middleware.Options{})
+			h := alice.New(auth.Authenticate, auth.RequireClaim("role", "admin")).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
 				if !tt.allowed {
 					t.Fatal("got handler called, want the request refused")
 				}
@@ -167,15 +157,15 @@ func TestRequireClaim(t *testing.T) {
 				}
 				return
 			}
-			checkForbidden(t, res, body, middleware.DefaultRealm, "")
+			checkForbidden(t, res, body, defaultRealm, "")
 		})
 	}
 }
 
 func TestRequire(t *testing.T) {
 	f := newFixture(t)
-	guard := mustGuard(t)(middleware.Require(func(c *session.Claims) bool { return c.UserID == "123" }))
-	h := alice.New(mustAuthenticate(t, f.m), guard)
+	auth := mustNew(t, f.m, middleware.Options{})
+	h := alice.New(auth.Authenticate, auth.Require(func(c *session.Claims) bool { return c.UserID == "123" }))
 	t.Run("allowed", func(t *testing.T) {
 		called := false
 		res, _ := serve(h.ThenFunc(func(http.ResponseWriter, *http.Request) { called = true }),
@@ -186,40 +176,46 @@ func TestRequire(t *testing.T) {
 	})
 	t.Run("refused", func(t *testing.T) {
 		res, body := serve(h.Then(mustNotRun(t)), bearer(httptest.NewRequest(http.MethodGet, "/", nil), f.issue(t, "456").Value))
-		checkForbidden(t, res, body, middleware.DefaultRealm, "")
+		checkForbidden(t, res, body, defaultRealm, "")
 	})
+}
+
+// guards returns the three kinds of guard of a, by name.
+func guards(a *middleware.Auth) map[string]func(http.Handler) http.Handler {
+	return map[string]func(http.Handler) http.Handler{
+		"scope":     a.RequireScope("read"),
+		"claim":     a.RequireClaim("role", "admin"),
+		"predicate": a.Require(func(*session.Claims) bool { return true }),
+	}
 }
 
 // TestGuardUnauthenticated: a request without verified claims is a
 // missing token at any guard, never a 403 and never the handler.
 func TestGuardUnauthenticated(t *testing.T) {
 	f := newFixture(t)
-	guards := map[string]func() (func(http.Handler) http.Handler, error){
-		"scope": func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope("read") },
-		"claim": func() (func(http.Handler) http.Handler, error) { return middleware.RequireClaim("role", "admin") },
-		"predicate": func() (func(http.Handler) http.Handler, error) {
-			return middleware.Require(func(*session.Claims) bool { return true })
-		},
-	}
-	for name, newGuard := range guards {
+	required := mustNew(t, f.m, middleware.Options{})
+	optional := mustNew(t, f.m, middleware.Options{Optional: true})
+	for name, guard := range guards(required) {
 		t.Run(name+"/no Authenticate in front", func(t *testing.T) {
-			guard := mustGuard(t)(newGuard())
 			res, body := serve(guard(mustNotRun(t)), httptest.NewRequest(http.MethodGet, "/", nil))
-			checkFailure(t, res, body, http.StatusUnauthorized, middleware.DefaultRealm, "", descMissing)
+			checkFailure(t, res, body, http.StatusUnauthorized, defaultRealm, "", descMissing)
 		})
+	}
+	for name, guard := range guards(optional) {
 		t.Run(name+"/anonymous in optional mode", func(t *testing.T) {
-			guard := mustGuard(t)(newGuard())
-			h := alice.New(mustAuthenticate(t, f.m, middleware.WithOptional()), guard).Then(mustNotRun(t))
+			h := alice.New(optional.Authenticate, guard).Then(mustNotRun(t))
 			res, body := serve(h, httptest.NewRequest(http.MethodGet, "/", nil))
-			checkFailure(t, res, body, http.StatusUnauthorized, middleware.DefaultRealm, "", descMissing)
+			checkFailure(t, res, body, http.StatusUnauthorized, defaultRealm, "", descMissing)
 		})
 	}
 }
 
+// TestGuardOptions: guards answer with the realm, the error handler and
+// the hooks of their Auth.
 func TestGuardOptions(t *testing.T) {
 	var got []*middleware.Error
 	hooks := middleware.Hooks{Rejected: func(r *http.Request, e *middleware.Error, fp middleware.Fingerprint) {
-		if !fp.IsZero() {
+		if fp != (middleware.Fingerprint{}) {
 			t.Errorf("got fingerprint %v at a guard, want none", fp)
 		}
 		got = append(got, e)
@@ -228,8 +224,8 @@ func TestGuardOptions(t *testing.T) {
 		w.WriteHeader(e.Status)
 		fmt.Fprint(w, "custom ", e.Reason)
 	}
-	guard := mustGuard(t)(middleware.RequireScope("write",
-		middleware.WithRealm("shop"), middleware.WithErrorHandler(handler), middleware.WithHooks(hooks)))
+	auth := mustNew(t, newFixture(t).m, middleware.Options{Realm: "shop", ErrorHandler: handler, Hooks: hooks})
+	guard := auth.RequireScope("write")
 
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	res, body := serve(guard(mustNotRun(t)), r.WithContext(middleware.NewContext(r.Context(), claimsWith(t, map[string]string{"scope": `"read"`}))))
@@ -243,6 +239,9 @@ func TestGuardOptions(t *testing.T) {
 	if res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("got status %d without claims, want 401", res.StatusCode)
 	}
+	if want := `Bearer realm="shop"`; res.Header.Get("WWW-Authenticate") != want {
+		t.Errorf("got WWW-Authenticate %q without claims, want %q", res.Header.Get("WWW-Authenticate"), want)
+	}
 	if len(got) != 2 {
 		t.Fatalf("got %d Rejected calls, want 2", len(got))
 	}
@@ -254,48 +253,42 @@ func TestGuardOptions(t *testing.T) {
 	}
 }
 
-func TestGuardConstructorErrors(t *testing.T) {
-	allow := func(*session.Claims) bool { return true }
+// TestGuardPanics: a guard given a literal that can only be a mistake
+// panics when it is built, at startup, with a message that says what to
+// fix.
+func TestGuardPanics(t *testing.T) {
+	auth := mustNew(t, newFixture(t).m, middleware.Options{})
 	tests := []struct {
 		name string
-		make func() (func(http.Handler) http.Handler, error)
+		make func() func(http.Handler) http.Handler
+		want string // in the panic message
 	}{
-		{"empty scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope("") }},
-		{"blank scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope("   ") }},
-		{"quote in scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope(`a"b`) }},
-		{"backslash in scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope(`a\b`) }},
-		{"tab in scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope("a\tb") }},
-		{"non-ASCII scope", func() (func(http.Handler) http.Handler, error) { return middleware.RequireScope("caf\u00e9") }},
-		{"empty claim name", func() (func(http.Handler) http.Handler, error) { return middleware.RequireClaim("", "x") }},
-		{"registered claim", func() (func(http.Handler) http.Handler, error) { return middleware.RequireClaim("iss", "x") }},
-		{"nil predicate", func() (func(http.Handler) http.Handler, error) { return middleware.Require(nil) }},
-		{"bad realm", func() (func(http.Handler) http.Handler, error) {
-			return middleware.Require(allow, middleware.WithRealm(`a"b`))
-		}},
-		{"nil error handler", func() (func(http.Handler) http.Handler, error) {
-			return middleware.Require(allow, middleware.WithErrorHandler(nil))
-		}},
-		{"extractor", func() (func(http.Handler) http.Handler, error) {
-			return middleware.Require(allow, middleware.WithExtractor(middleware.FromAuthorizationHeader))
-		}},
-		{"optional", func() (func(http.Handler) http.Handler, error) {
-			return middleware.Require(allow, middleware.WithOptional())
-		}},
-		{"retry after", func() (func(http.Handler) http.Handler, error) {
-			return middleware.Require(allow, middleware.WithRetryAfter(0))
-		}},
-		{"cookie", func() (func(http.Handler) http.Handler, error) {
-			return middleware.Require(allow, middleware.WithCookie(nil))
-		}},
+		{"no scope", func() func(http.Handler) http.Handler { return auth.RequireScope() }, "at least one scope"},
+		{"empty scope", func() func(http.Handler) http.Handler { return auth.RequireScope("") }, "is not a scope"},
+		{"empty scope among others", func() func(http.Handler) http.Handler { return auth.RequireScope("a", "") }, "is not a scope"},
+		{"blank scope", func() func(http.Handler) http.Handler { return auth.RequireScope("   ") }, "is not a scope"},
+		{"space-separated list", func() func(http.Handler) http.Handler { return auth.RequireScope("a b") }, "its own argument"},
+		{"quote in scope", func() func(http.Handler) http.Handler { return auth.RequireScope(`a"b`) }, "is not a scope"},
+		{"backslash in scope", func() func(http.Handler) http.Handler { return auth.RequireScope(`a\b`) }, "is not a scope"},
+		{"tab in scope", func() func(http.Handler) http.Handler { return auth.RequireScope("a\tb") }, "is not a scope"},
+		{"non-ASCII scope", func() func(http.Handler) http.Handler { return auth.RequireScope("caf\u00e9") }, "is not a scope"},
+		{"empty claim name", func() func(http.Handler) http.Handler { return auth.RequireClaim("", "x") }, "needs a claim name"},
+		{"registered claim", func() func(http.Handler) http.Handler { return auth.RequireClaim("iss", "x") }, "use Require"},
+		{"nil predicate", func() func(http.Handler) http.Handler { return auth.Require(nil) }, "needs a predicate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g, err := tt.make()
-			if err == nil || g != nil {
-				t.Fatalf("got %v, %v; want a nil guard and an error", g != nil, err)
+			var g func(http.Handler) http.Handler
+			recovered := func() (v any) {
+				defer func() { v = recover() }()
+				g = tt.make()
+				return nil
+			}()
+			if recovered == nil || g != nil {
+				t.Fatalf("got a guard (%v) and no panic, want a panic", g != nil)
 			}
-			if !strings.HasPrefix(err.Error(), "middleware: ") {
-				t.Errorf("got error %q, want the package prefix", err)
+			if msg := fmt.Sprint(recovered); !strings.HasPrefix(msg, "middleware: ") || !strings.Contains(msg, tt.want) {
+				t.Errorf("got panic %q, want the package prefix and %q", msg, tt.want)
 			}
 		})
 	}
@@ -303,23 +296,28 @@ func TestGuardConstructorErrors(t *testing.T) {
 
 func TestHasScopeAndHasClaim(t *testing.T) {
 	tests := []struct {
-		name  string
-		extra map[string]string
-		scope string
-		want  bool
+		name   string
+		extra  map[string]string
+		scopes []string
+		want   bool
 	}{
-		{"array with white space", map[string]string{"scp": `[ "a" ,	"b" ]`}, "b", true},
-		{"array with escapes", map[string]string{"scp": `["\u0061", "x\"y"]`}, "a", true},
-		{"string with escapes", map[string]string{"scope": `"x\u0020a"`}, "a", true},
-		{"empty list never granted", map[string]string{"scope": `"a"`}, "", false},
-		{"nested array", map[string]string{"scp": `[["a"]]`}, "a", false},
-		{"number", map[string]string{"scope": `12`}, "12", false},
-		{"null", map[string]string{"scope": `null`}, "null", false},
-		{"empty string element", map[string]string{"scp": `[""]`}, "a", false},
+		{"array with white space", map[string]string{"scp": `[ "a" ,	"b" ]`}, []string{"b"}, true},
+		{"array with escapes", map[string]string{"scp": `["\u0061", "x\"y"]`}, []string{"a"}, true},
+		{"string with escapes", map[string]string{"scope": `"x\u0020a"`}, []string{"a"}, true},
+		{"every scope of a list", map[string]string{"scope": `"a b"`}, []string{"b", "a"}, true},
+		{"one of a list missing", map[string]string{"scope": `"a b"`}, []string{"a", "c"}, false},
+		{"no scopes never granted", map[string]string{"scope": `"a"`}, nil, false},
+		{"empty scope never granted", map[string]string{"scope": `"a"`}, []string{""}, false},
+		{"a list is not one scope", map[string]string{"scope": `"a b"`}, []string{"a b"}, false},
+		{"an array element with a space is not a scope", map[string]string{"scp": `["a b"]`}, []string{"a b"}, false},
+		{"nested array", map[string]string{"scp": `[["a"]]`}, []string{"a"}, false},
+		{"number", map[string]string{"scope": `12`}, []string{"12"}, false},
+		{"null", map[string]string{"scope": `null`}, []string{"null"}, false},
+		{"empty string element", map[string]string{"scp": `[""]`}, []string{"a"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := middleware.HasScope(claimsWith(t, tt.extra), tt.scope); got != tt.want {
+			if got := middleware.HasScope(claimsWith(t, tt.extra), tt.scopes...); got != tt.want {
 				t.Errorf("got HasScope %v, want %v", got, tt.want)
 			}
 		})
@@ -347,7 +345,7 @@ func TestHasScopeAndHasClaim(t *testing.T) {
 func TestGuardAllocations(t *testing.T) {
 	c := claimsWith(t, map[string]string{"scope": `"a b c"`, "scp": `["d", "e"]`, "role": `["x","admin"]`})
 	allocs := testing.AllocsPerRun(100, func() {
-		if !middleware.HasScope(c, "c e") || !middleware.HasClaim(c, "role", "admin") {
+		if !middleware.HasScope(c, "c", "e") || !middleware.HasClaim(c, "role", "admin") {
 			t.Fatal("got false, want true")
 		}
 	})

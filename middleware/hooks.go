@@ -9,63 +9,30 @@ import (
 	"github.com/jwtsession/jwtsession/session"
 )
 
-// Reason says why a request was rejected. The set is fixed, so it can
-// label a metric without bounding its cardinality.
-type Reason string
-
-// The reasons of [Error.Reason], one per kind of failure.
-const (
-	// ReasonMissing: the request carried no token (401 without an error
-	// code), or it reached a guard without verified claims.
-	ReasonMissing Reason = "missing"
-	// ReasonMalformed: the request's credentials were malformed (400
-	// invalid_request), such as two Authorization headers.
-	ReasonMalformed Reason = "malformed"
-	// ReasonExpired: the token had expired (401 invalid_token).
-	ReasonExpired Reason = "expired"
-	// ReasonInvalid: the token failed verification, or was not valid yet
-	// (401 invalid_token).
-	ReasonInvalid Reason = "invalid"
-	// ReasonRevoked: the token's session or user was revoked (401
-	// invalid_token).
-	ReasonRevoked Reason = "revoked"
-	// ReasonUnavailable: verification itself could not run, such as an
-	// unreachable revocation store (503).
-	ReasonUnavailable Reason = "unavailable"
-	// ReasonForbidden: the token verified but the request is not allowed:
-	// a guard refused the claims (403 insufficient_scope), or the
-	// cross-origin protection of the cookie transport refused the request
-	// (403).
-	ReasonForbidden Reason = "forbidden"
-)
-
-// Reasons lists every [Reason], for pre-registering metrics.
-func Reasons() []Reason {
-	return []Reason{ReasonMissing, ReasonMalformed, ReasonExpired, ReasonInvalid, ReasonRevoked, ReasonUnavailable, ReasonForbidden}
-}
-
 // Hooks observes authentication. Each field is optional; a nil field costs
 // one comparison per request and nothing else. The functions run on the
 // request's goroutine, before the response is written, so they must be
 // quick and safe for concurrent use. They must not write to the response.
 //
-// [Authenticate] calls Authenticated and Rejected ([WithHooks]), the
-// guards ([RequireScope], [RequireClaim], [Require]) call Rejected, and
-// [Renew] calls Renewed ([WithRenewHooks]). [SlogHooks] is a ready
-// adapter to log/slog; [JoinHooks] combines several.
+// Set them in [Options.Hooks]: [Auth.Authenticate] calls Authenticated
+// and Rejected, the guards ([Auth.RequireScope], [Auth.RequireClaim],
+// [Auth.Require]) call Rejected, and [Auth.Renew] calls Renewed.
+// [SlogHooks] is a ready adapter to log/slog; [JoinHooks] combines
+// several.
 type Hooks struct {
 	// Authenticated is called when a token verified, before the next
 	// handler. fp identifies the token.
 	Authenticated func(r *http.Request, c *session.Claims, fp Fingerprint)
 	// Rejected is called when a check failed, before the error handler
 	// writes e.Status. e.Reason says why; e.Err is the cause, for logs
-	// only. fp identifies the token, and is zero when there was none.
+	// only. fp identifies the token, and is the zero Fingerprint when
+	// there was none.
 	// Treat e as read-only.
 	Rejected func(r *http.Request, e *Error, fp Fingerprint)
-	// Renewed is called when [Renew] has issued a renewed token and set
-	// it on the response. c are the renewed token's claims (nil only if
-	// a custom [Renewer] returned a token without them) and fp identifies
-	// it; the claims of the token it replaces are in r's context.
+	// Renewed is called when [Auth.Renew] has issued a renewed token and
+	// set it on the response. c are the renewed token's claims and fp
+	// identifies it; the claims of the token it replaces are in r's
+	// context.
 	Renewed func(r *http.Request, c *session.Claims, fp Fingerprint)
 }
 
@@ -112,16 +79,14 @@ func JoinHooks(hooks ...Hooks) Hooks {
 }
 
 // Fingerprint identifies a token in logs without revealing it. It holds
-// the token but never prints it: String, GoString and LogValue all give
-// "sha256:" and the first 16 hex digits of the token's SHA-256, computed
-// only when asked for. The zero Fingerprint stands for no token and
+// the token but never prints it: String, GoString and MarshalText (which
+// log/slog's handlers and encoding/json use) all give "sha256:" and the
+// first 16 hex digits of the token's SHA-256, computed only when a record
+// is actually written. The zero Fingerprint stands for no token and
 // prints as "".
 type Fingerprint struct {
 	token string
 }
-
-// IsZero reports whether f stands for no token.
-func (f Fingerprint) IsZero() bool { return f.token == "" }
 
 // String returns "sha256:" and the first 16 hex digits of the token's
 // SHA-256 (64 bits), or "" for the zero Fingerprint.
@@ -139,12 +104,8 @@ func (f Fingerprint) String() string {
 // GoString returns the same as String, so %#v does not print the token.
 func (f Fingerprint) GoString() string { return f.String() }
 
-// LogValue implements [slog.LogValuer]: the digest is computed only when
-// a record is actually written.
-func (f Fingerprint) LogValue() slog.Value { return slog.StringValue(f.String()) }
-
-// MarshalText implements encoding.TextMarshaler with String, so encoders
-// never see the token either.
+// MarshalText implements encoding.TextMarshaler with String, so
+// encoders, log/slog's included, never see the token either.
 func (f Fingerprint) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
 
 // SlogHooks returns [Hooks] that log to logger: authenticated requests at
@@ -194,7 +155,7 @@ func SlogHooks(logger *slog.Logger) Hooks {
 			if c, ok := ClaimsFromContext(ctx); ok {
 				attrs = append(attrs, slog.String("user_id", c.UserID))
 			}
-			if !fp.IsZero() {
+			if fp.token != "" {
 				attrs = append(attrs, slog.Any("token", fp))
 			}
 			logger.LogAttrs(ctx, level, "jwtsession: rejected", attrs...)

@@ -35,11 +35,11 @@ func ExampleHooks() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	auth, err := middleware.Authenticate(manager, middleware.WithHooks(hooks))
+	auth, err := middleware.New(manager, middleware.Options{Hooks: hooks})
 	if err != nil {
 		log.Fatal(err)
 	}
-	handler := auth(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	handler := auth.Authenticate(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 
 	tok, err := manager.Issue(context.Background(), "123", nil)
 	if err != nil {
@@ -73,13 +73,13 @@ func ExampleSlogHooks() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// Authenticate logs rejections (and, at Debug, every success); pass
-	// the same hooks to Renew with WithRenewHooks to log renewals.
-	auth, err := middleware.Authenticate(manager, middleware.WithHooks(middleware.SlogHooks(logger)))
+	// Authenticate logs rejections (and, at Debug, every success); Renew
+	// logs renewals.
+	auth, err := middleware.New(manager, middleware.Options{Hooks: middleware.SlogHooks(logger)})
 	if err != nil {
 		log.Fatal(err)
 	}
-	handler := auth(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	handler := auth.Authenticate(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 
 	req := httptest.NewRequest(http.MethodGet, "/me", nil)
 	req.Header.Set("Authorization", "Bearer not-a-jwt")

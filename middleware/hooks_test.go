@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/justinas/alice"
-
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -62,7 +60,7 @@ func TestHooksReasons(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := newFixture(t, session.WithStore(errorStore{errors.New("test: store down")}))
-	cookie := mustCookie(t, "session")
+	cookie := mustCookie(t, "session", middleware.CookieOptions{})
 	tests := []struct {
 		name       string
 		m          *session.Manager
@@ -93,7 +91,7 @@ func TestHooksReasons(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f.clock.Advance(tt.advance)
 			var rec recorder
-			auth := mustAuthenticate(t, tt.m, middleware.WithHooks(rec.hooks()), middleware.WithCookie(cookie))
+			auth := mustAuthenticate(t, tt.m, middleware.Options{Hooks: rec.hooks(), Cookie: cookie})
 			res, _ := serve(auth(mustNotRun(t)), tt.r)
 			if res.StatusCode != tt.wantStatus {
 				t.Fatalf("got status %d, want %d", res.StatusCode, tt.wantStatus)
@@ -118,10 +116,7 @@ func TestHooksAuthenticatedAndRenewed(t *testing.T) {
 	f := newFixture(t)
 	tok := f.issue(t, "123")
 	var rec recorder
-	h := alice.New(
-		mustAuthenticate(t, f.m, middleware.WithHooks(rec.hooks())),
-		mustRenew(t, f.m, middleware.WithRenewHooks(rec.hooks())),
-	).Then(noop)
+	h := authRenewChain(t, f.m, middleware.Options{Hooks: rec.hooks()}).Then(noop)
 
 	serve(h, bearer(httptest.NewRequest("GET", "/", nil), tok.Value))
 	if len(rec.authenticated) != 1 || len(rec.renewed) != 0 || rec.fps[0] != fingerprintOf(tok.Value) {
@@ -129,7 +124,7 @@ func TestHooksAuthenticatedAndRenewed(t *testing.T) {
 	}
 	f.clock.Advance(nearExpiryAge)
 	res, _ := serve(h, bearer(httptest.NewRequest("GET", "/", nil), tok.Value))
-	renewed := res.Header.Get(middleware.DefaultRenewHeader)
+	renewed := res.Header.Get(defaultRenewHeader)
 	if len(rec.renewed) != 1 || rec.renewed[0] != "123" {
 		t.Fatalf("got renewed %v, want [123]", rec.renewed)
 	}
@@ -142,7 +137,7 @@ func TestFingerprintNeverPrintsToken(t *testing.T) {
 	const tok = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoiMTIzIn0.c2lnbmF0dXJl"
 	var rec recorder
 	f := newFixture(t)
-	auth := mustAuthenticate(t, f.m, middleware.WithHooks(middleware.Hooks{
+	auth := mustAuthenticate(t, f.m, middleware.Options{Hooks: middleware.Hooks{
 		Rejected: func(r *http.Request, e *middleware.Error, fp middleware.Fingerprint) {
 			rec.fps = append(rec.fps, fp.String())
 			var buf bytes.Buffer
@@ -162,14 +157,14 @@ func TestFingerprintNeverPrintsToken(t *testing.T) {
 				t.Errorf("got %q, want the fingerprint %s", out, fingerprintOf(tok))
 			}
 		},
-	}))
+	}})
 	serve(auth(mustNotRun(t)), bearer(httptest.NewRequest("GET", "/", nil), tok))
 	if len(rec.fps) != 1 {
 		t.Fatalf("got %d rejections, want 1", len(rec.fps))
 	}
 	var zero middleware.Fingerprint
-	if !zero.IsZero() || zero.String() != "" {
-		t.Errorf("got zero fingerprint %q, IsZero %v; want \"\", true", zero.String(), zero.IsZero())
+	if zero.String() != "" || zero.GoString() != "" {
+		t.Errorf("got zero fingerprint %q, %q; want \"\"", zero.String(), zero.GoString())
 	}
 }
 
@@ -178,17 +173,14 @@ func TestSlogHooks(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	hooks := middleware.SlogHooks(logger)
-	h := alice.New(
-		mustAuthenticate(t, f.m, middleware.WithHooks(hooks)),
-		mustRenew(t, f.m, middleware.WithRenewHooks(hooks)),
-	).Then(noop)
+	h := authRenewChain(t, f.m, middleware.Options{Hooks: hooks}).Then(noop)
 	tok := f.issue(t, "123")
 	f.clock.Advance(nearExpiryAge)
 	res, _ := serve(h, bearer(httptest.NewRequest("GET", "/me", nil), tok.Value))
-	renewed := res.Header.Get(middleware.DefaultRenewHeader)
+	renewed := res.Header.Get(defaultRenewHeader)
 	serve(h, bearer(httptest.NewRequest("POST", "/orders", nil), "garbage"))
 	down := newFixture(t, session.WithStore(errorStore{errors.New("test: store down")}))
-	serve(mustAuthenticate(t, down.m, middleware.WithHooks(hooks))(noop), bearer(httptest.NewRequest("GET", "/me", nil), down.issue(t, "9").Value))
+	serve(mustAuthenticate(t, down.m, middleware.Options{Hooks: hooks})(noop), bearer(httptest.NewRequest("GET", "/me", nil), down.issue(t, "9").Value))
 
 	var records []map[string]any
 	for line := range strings.Lines(buf.String()) {
@@ -227,7 +219,7 @@ func TestSlogHooks(t *testing.T) {
 	t.Run("below the level nothing is logged", func(t *testing.T) {
 		var quiet bytes.Buffer
 		hooks := middleware.SlogHooks(slog.New(slog.NewJSONHandler(&quiet, &slog.HandlerOptions{Level: slog.LevelError})))
-		h := mustAuthenticate(t, f.m, middleware.WithHooks(hooks))(noop)
+		h := mustAuthenticate(t, f.m, middleware.Options{Hooks: hooks})(noop)
 		serve(h, bearer(httptest.NewRequest("GET", "/", nil), f.issue(t, "1").Value))
 		serve(h, bearer(httptest.NewRequest("GET", "/", nil), "garbage"))
 		if quiet.Len() != 0 {
@@ -278,13 +270,13 @@ func BenchmarkHooks(b *testing.B) {
 		Rejected:      func(*http.Request, *middleware.Error, middleware.Fingerprint) { rejected.Add(1) },
 	}
 	b.Run("without", func(b *testing.B) {
-		serveLoop(b, mustAuthenticate(b, m)(noop), req, "")
+		serveLoop(b, mustAuthenticate(b, m, middleware.Options{})(noop), req, "")
 	})
 	b.Run("with", func(b *testing.B) {
-		serveLoop(b, mustAuthenticate(b, m, middleware.WithHooks(counting))(noop), req, "")
+		serveLoop(b, mustAuthenticate(b, m, middleware.Options{Hooks: counting})(noop), req, "")
 	})
 	b.Run("slog below level", func(b *testing.B) {
 		logger := slog.New(slog.NewJSONHandler(new(bytes.Buffer), &slog.HandlerOptions{Level: slog.LevelInfo}))
-		serveLoop(b, mustAuthenticate(b, m, middleware.WithHooks(middleware.SlogHooks(logger)))(noop), req, "")
+		serveLoop(b, mustAuthenticate(b, m, middleware.Options{Hooks: middleware.SlogHooks(logger)})(noop), req, "")
 	})
 }

@@ -1,52 +1,17 @@
 package middleware
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/jwtsession/jwtsession/session"
 )
 
-// Renewer decides on and issues renewed tokens. [*session.Manager]
-// implements it.
-type Renewer interface {
-	ShouldRenew(c *session.Claims) bool
-	Renew(ctx context.Context, c *session.Claims) (*session.Token, error)
-}
-
-// RenewOption configures [Renew].
-type RenewOption func(*renewConfig)
-
-type renewConfig struct {
-	header  string
-	onError func(r *http.Request, err error)
-	hooks   Hooks
-}
-
-// WithRenewHeader sets the response header that carries the renewed token.
-// Default: [DefaultRenewHeader] ("X-Renewed-Token").
-func WithRenewHeader(name string) RenewOption { return func(c *renewConfig) { c.header = name } }
-
-// WithRenewErrorFunc sets a function called when issuing a renewed token
-// fails (the response then goes out without one; the request itself has
-// already been authenticated). Default: none.
-func WithRenewErrorFunc(f func(r *http.Request, err error)) RenewOption {
-	return func(c *renewConfig) { c.onError = f }
-}
-
-// WithRenewHooks sets hooks for renewals: Renewed is called after a
-// renewed token was set on the response (see [Hooks]). Default: none,
-// which costs nothing.
-func WithRenewHooks(h Hooks) RenewOption { return func(c *renewConfig) { c.hooks = h } }
-
-// Renew returns the sliding-refresh middleware. Mounted after
-// [Authenticate], it renews the request's token when r.ShouldRenew says so
-// (with a [session.Manager]: less than the renewal threshold left and the
-// session younger than its maximum lifetime) and sends the renewed token,
-// as a bare compact JWT, in the X-Renewed-Token header (see
-// [WithRenewHeader]). It also lists that header in
+// Renew is the sliding-refresh middleware. Mounted after
+// [Auth.Authenticate], it renews the request's token when the manager's
+// [session.Manager.ShouldRenew] says so (less than the renewal threshold
+// left and the session younger than its maximum lifetime) and sends the
+// renewed token, as a bare compact JWT, in the X-Renewed-Token header
+// ([Options.RenewHeader]), which it also lists in
 // Access-Control-Expose-Headers.
 //
 // The header is written just before the handler's first byte (or its
@@ -59,54 +24,43 @@ func WithRenewHooks(h Hooks) RenewOption { return func(c *renewConfig) { c.hooks
 //
 // The handler's own choice wins: when, at that moment, the response
 // already carries the renew header or a Set-Cookie for the cookie of
-// [WithCookie] (or its expiry cookie), as after a logout
+// [Options.Cookie] (or its expiry cookie), as after a logout
 // ([Cookie.Clear]) or a new login ([Cookie.Set]), Renew adds nothing.
+// Nor does a response whose handler revoked the session: the manager
+// refuses to renew it.
 //
-// A token that came from the cookie of [WithCookie] ([TransportCookie]) is
-// renewed on the same transport: the cookie is re-set ([Cookie.Set]) and
-// no header carries the token, so scripts never see it.
-// The wrapped ResponseWriter keeps http.Flusher, http.Hijacker,
-// io.ReaderFrom and [http.ResponseController] working.
+// A token that came from the cookie is renewed on the same transport: the
+// cookie is re-set ([Cookie.Set]) and no header carries the token, so
+// scripts never see it. The wrapped ResponseWriter keeps http.Flusher,
+// http.Hijacker, io.ReaderFrom and [http.ResponseController] working.
 //
 // Requests without claims in their context (anonymous ones in optional
-// mode) pass through untouched. A request that did not pass
-// [Authenticate] first (and carries no claims from [NewContext]) makes
-// Renew panic: it is mounted without Authenticate before it, or in the
-// wrong order, and would silently renew nothing.
+// mode) pass through untouched.
 //
-// Renew refuses a Renewer that reports it cannot sign, such as a
-// [session.Manager] built on verification-only keys ([session.Manager.CanSign]).
-func Renew(r Renewer, opts ...RenewOption) (func(http.Handler) http.Handler, error) {
-	if m, ok := r.(*session.Manager); r == nil || ok && m == nil {
-		return nil, errors.New("middleware: Renew needs a Renewer such as *session.Manager; got nil")
+// Renew panics when it is mounted (when it is called with next, at
+// startup) on an Auth whose manager cannot sign, such as one built on
+// verification-only keys ([session.Manager.CanSign]): it could never
+// renew. It panics on a request that did not pass Authenticate first (and
+// carries no claims from [NewContext]): it is mounted without
+// Authenticate before it, or in the wrong order, and would silently renew
+// nothing.
+func (a *Auth) Renew(next http.Handler) http.Handler {
+	if !a.canSign {
+		panic("middleware: Renew needs a Manager that can sign tokens; this one holds only verification keys " +
+			"(mount Authenticate without Renew, or give the Manager a signing key)")
 	}
-	if s, ok := r.(interface{ CanSign() bool }); ok && !s.CanSign() {
-		return nil, errors.New("middleware: Renew needs a Renewer that can sign tokens; this one holds only verification keys (mount Authenticate without Renew, or give the Manager a signing key)")
-	}
-	cfg := renewConfig{header: DefaultRenewHeader}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&cfg)
-		}
-	}
-	if !validHeaderName(cfg.header) {
-		return nil, fmt.Errorf("middleware: renew header %q is not a valid header name", cfg.header)
-	}
-	cfg.header = http.CanonicalHeaderKey(cfg.header)
-	return func(next http.Handler) http.Handler {
-		return &renewHandler{renewer: r, cfg: cfg, next: next}
-	}, nil
+	return &renewHandler{a: a, next: next}
 }
 
 // renewWithoutAuthenticate is the panic value of Renew on a request that
 // did not pass Authenticate.
 const renewWithoutAuthenticate = "middleware: Renew is mounted without Authenticate before it; " +
-	"mount Authenticate first, as in alice.New(auth, renew), or put the claims into the request context with NewContext"
+	"mount Authenticate first, as in alice.New(auth.Authenticate, auth.Renew), " +
+	"or put the claims into the request context with NewContext"
 
 type renewHandler struct {
-	renewer Renewer
-	cfg     renewConfig
-	next    http.Handler
+	a    *Auth
+	next http.Handler
 }
 
 func (h *renewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -115,11 +69,11 @@ func (h *renewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(renewWithoutAuthenticate)
 	}
 	claims, ok := claimsOf(v)
-	if !ok || !h.renewer.ShouldRenew(claims) {
+	if !ok || !h.a.s.ShouldRenew(claims) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	rw := &renewWriter{ResponseWriter: w, h: h, r: r, claims: claims, cookie: cookieOf(v)}
+	rw := &renewWriter{ResponseWriter: w, a: h.a, r: r, claims: claims, cookie: cookieOf(v)}
 	h.next.ServeHTTP(rw, r)
 	rw.decide(http.StatusOK)
 }
@@ -127,27 +81,27 @@ func (h *renewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // addRenewedToken issues the renewed token and sets the headers, unless
 // the handler already put a token on the response. cookie is the cookie
 // the request's token came from, or nil.
-func (h *renewHandler) addRenewedToken(w http.ResponseWriter, r *http.Request, claims *session.Claims, cookie *Cookie) {
+func (a *Auth) addRenewedToken(w http.ResponseWriter, r *http.Request, claims *session.Claims, cookie *Cookie) {
 	hdr := w.Header()
-	if h.handlerSetToken(hdr, cookie) {
+	if a.handlerSetToken(hdr, cookie) {
 		return
 	}
-	tok, err := h.renewer.Renew(r.Context(), claims)
+	tok, err := a.s.Renew(r.Context(), claims)
 	if err != nil {
-		if h.cfg.onError != nil {
-			h.cfg.onError(r, err)
+		if a.onRenewError != nil {
+			a.onRenewError(r, err)
 		}
 		return
 	}
 	if cookie != nil {
 		cookie.Set(w, r, tok)
 	} else {
-		hdr.Set(h.cfg.header, tok.Value)
-		hdr.Add("Access-Control-Expose-Headers", h.cfg.header)
+		hdr.Set(a.renewHeader, tok.Value)
+		hdr.Add("Access-Control-Expose-Headers", a.renewHeader)
 		noStore(hdr)
 	}
-	if h.cfg.hooks.Renewed != nil {
-		h.cfg.hooks.Renewed(r, tok.Claims, Fingerprint{tok.Value})
+	if a.hooks.Renewed != nil {
+		a.hooks.Renewed(r, tok.Claims, Fingerprint{tok.Value})
 	}
 }
 
@@ -156,10 +110,10 @@ func (h *renewHandler) addRenewedToken(w http.ResponseWriter, r *http.Request, c
 // handler's own token, which Renew must not override. Header names are
 // compared in any letter case, since a handler may write the map
 // directly.
-func (h *renewHandler) handlerSetToken(hdr http.Header, cookie *Cookie) bool {
+func (a *Auth) handlerSetToken(hdr http.Header, cookie *Cookie) bool {
 	for k, values := range hdr {
 		switch {
-		case equalFoldASCII(k, h.cfg.header):
+		case equalFoldASCII(k, a.renewHeader):
 			return true
 		case cookie != nil && equalFoldASCII(k, "Set-Cookie"):
 			for _, v := range values {
@@ -185,14 +139,4 @@ func noStore(hdr http.Header) {
 		}
 	}
 	hdr.Set("Cache-Control", "no-store")
-}
-
-// validHeaderName reports whether name is a non-empty RFC 9110 token.
-func validHeaderName(name string) bool {
-	for i := 0; i < len(name); i++ {
-		if !isTokenChar(name[i]) {
-			return false
-		}
-	}
-	return name != ""
 }

@@ -27,28 +27,37 @@ import (
 // then aged by nearExpiryAge has 5 minutes left and is renewed.
 const nearExpiryAge = 25 * time.Minute
 
-// mustRenew builds the Renew middleware or fails the test.
-func mustRenew(t testing.TB, r middleware.Renewer, opts ...middleware.RenewOption) func(http.Handler) http.Handler {
+// authRenewChain returns the chain of Authenticate and Renew of a new Auth.
+func authRenewChain(t testing.TB, m *session.Manager, opts middleware.Options) alice.Chain {
 	t.Helper()
-	renew, err := middleware.Renew(r, opts...)
-	if err != nil {
-		t.Fatalf("Renew: %v", err)
-	}
-	return renew
+	a := mustNew(t, m, opts)
+	return alice.New(a.Authenticate, a.Renew)
 }
 
-// authRenew chains Authenticate and Renew over h with alice.
-func authRenew(t testing.TB, f *fixture, r middleware.Renewer, h http.Handler, opts ...middleware.RenewOption) http.Handler {
+// authRenew chains Authenticate and Renew of a over h with alice.
+func authRenew(t testing.TB, a *middleware.Auth, h http.Handler) http.Handler {
 	t.Helper()
-	return alice.New(mustAuthenticate(t, f.m), mustRenew(t, r, opts...)).Then(h)
+	return alice.New(a.Authenticate, a.Renew).Then(h)
 }
 
-// spyRenewer counts calls to a Renewer and can make Renew fail.
+// spyRenewer wraps a manager, counts its renewal calls and can make Renew
+// fail.
 type spyRenewer struct {
-	inner    middleware.Renewer
+	inner    *session.Manager
 	renewErr error
 	should   atomic.Int64
 	renews   atomic.Int64
+}
+
+// auth returns an Auth over s's manager, configured by opts, whose
+// session calls go through s.
+func (s *spyRenewer) auth(t testing.TB, opts middleware.Options) *middleware.Auth {
+	t.Helper()
+	return middleware.WithSessionCalls(mustNew(t, s.inner, opts), s)
+}
+
+func (s *spyRenewer) Verify(ctx context.Context, token string) (*session.Claims, error) {
+	return s.inner.Verify(ctx, token)
 }
 
 func (s *spyRenewer) ShouldRenew(c *session.Claims) bool {
@@ -135,7 +144,7 @@ func TestRenewNearExpiry(t *testing.T) {
 	tok := f.issue(t, "123")
 	f.clock.Advance(nearExpiryAge)
 	called := false
-	h := authRenew(t, f, f.m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		called = true
 		if uid, _ := middleware.UserIDFromContext(r.Context()); uid != "123" {
 			t.Errorf("got user %q in the handler, want %q", uid, "123")
@@ -146,7 +155,7 @@ func TestRenewNearExpiry(t *testing.T) {
 	if !called || res.StatusCode != http.StatusOK || body != "hello" {
 		t.Fatalf("got called %v, %d %q, want the handler's 200 %q", called, res.StatusCode, body, "hello")
 	}
-	c := checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
+	c := checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
 	if want := f.clock.Now().Add(session.DefaultTTL).Truncate(time.Second); !c.ExpiresAt.Equal(want) {
 		t.Errorf("got exp %v, want now+TTL %v", c.ExpiresAt, want)
 	}
@@ -173,14 +182,14 @@ func TestRenewThreshold(t *testing.T) {
 			f := newFixture(t)
 			tok := f.issue(t, "123")
 			f.clock.Advance(tt.age)
-			res, _ := serve(authRenew(t, f, f.m, http.HandlerFunc(writeOK)), bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
+			res, _ := serve(authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(writeOK)), bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("got status %d, want 200", res.StatusCode)
 			}
 			if tt.want {
-				checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
+				checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
 			} else {
-				checkNotRenewed(t, res.Header, middleware.DefaultRenewHeader)
+				checkNotRenewed(t, res.Header, defaultRenewHeader)
 			}
 		})
 	}
@@ -234,14 +243,14 @@ func TestRenewStatuses(t *testing.T) {
 			tok := f.issue(t, "123")
 			f.clock.Advance(nearExpiryAge)
 			spy := &spyRenewer{inner: f.m}
-			res, _ := serve(authRenew(t, f, spy, tt.handler), bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
+			res, _ := serve(authRenew(t, spy.auth(t, middleware.Options{}), tt.handler), bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
 			if res.StatusCode != tt.status {
 				t.Fatalf("got status %d, want %d", res.StatusCode, tt.status)
 			}
 			if tt.want {
-				checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
+				checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
 			} else {
-				checkNotRenewed(t, res.Header, middleware.DefaultRenewHeader)
+				checkNotRenewed(t, res.Header, defaultRenewHeader)
 			}
 			wantRenews := int64(0)
 			if tt.want {
@@ -321,23 +330,23 @@ func TestRenewHeaderBeforeFirstByte(t *testing.T) {
 			tok := f.issue(t, "123")
 			f.clock.Advance(nearExpiryAge)
 			w := newSnapshotWriter()
-			authRenew(t, f, f.m, tt.handler).ServeHTTP(w, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
+			authRenew(t, mustNew(t, f.m, middleware.Options{}), tt.handler).ServeHTTP(w, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
 			if len(w.events) != len(tt.want) {
 				t.Fatalf("got %d writes, want %d", len(w.events), len(tt.want))
 			}
 			for i, ev := range w.events {
-				has := ev.header.Get(middleware.DefaultRenewHeader) != ""
+				has := ev.header.Get(defaultRenewHeader) != ""
 				if has != tt.want[i] {
 					t.Errorf("got token present %v at %s #%d (status %d), want %v", has, ev.call, i, ev.status, tt.want[i])
 				}
 				if tt.want[i] {
-					checkRenewed(t, f, ev.header, middleware.DefaultRenewHeader, tok)
+					checkRenewed(t, f, ev.header, defaultRenewHeader, tok)
 				}
 			}
 			if len(tt.want) == 0 {
 				// Nothing was written: net/http sends the header map when
 				// the handler returns, so the token must be there by then.
-				checkRenewed(t, f, w.header, middleware.DefaultRenewHeader, tok)
+				checkRenewed(t, f, w.header, defaultRenewHeader, tok)
 			}
 		})
 	}
@@ -350,7 +359,7 @@ func TestRenewFlushNotSupported(t *testing.T) {
 	tok := f.issue(t, "123")
 	f.clock.Advance(nearExpiryAge)
 	var flushErr error
-	h := authRenew(t, f, f.m, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		flushErr = http.NewResponseController(w).Flush()
 		io.WriteString(w, "ok")
 	}))
@@ -362,7 +371,7 @@ func TestRenewFlushNotSupported(t *testing.T) {
 	if len(w.events) == 0 {
 		t.Fatal("got no writes, want the body")
 	}
-	checkRenewed(t, f, w.events[0].header, middleware.DefaultRenewHeader, tok)
+	checkRenewed(t, f, w.events[0].header, defaultRenewHeader, tok)
 }
 
 // TestRenewStreamingServer checks, against a real server, that a handler
@@ -396,7 +405,7 @@ func TestRenewStreamingServer(t *testing.T) {
 			tok := f.issue(t, "123")
 			f.clock.Advance(nearExpiryAge)
 			proceed := make(chan struct{})
-			h := authRenew(t, f, f.m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if err := tt.first(w); err != nil {
 					t.Errorf("got Flush error %v through the wrapper, want none", err)
 					return
@@ -420,7 +429,7 @@ func TestRenewStreamingServer(t *testing.T) {
 				t.Fatalf("got %v before the handler finished, want headers after the first flush", err)
 			}
 			defer res.Body.Close()
-			checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
+			checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
 			br := bufio.NewReader(res.Body)
 			if tt.want != "" {
 				if line, err := br.ReadString('\n'); err != nil || line != tt.want {
@@ -494,7 +503,7 @@ func TestRenewServer(t *testing.T) {
 			f := newFixture(t)
 			tok := f.issue(t, "123")
 			f.clock.Advance(nearExpiryAge)
-			srv := httptest.NewServer(authRenew(t, f, f.m, tt.handler))
+			srv := httptest.NewServer(authRenew(t, mustNew(t, f.m, middleware.Options{}), tt.handler))
 			defer srv.Close()
 			req := bearer(httptest.NewRequest(http.MethodGet, srv.URL, nil), tok.Value)
 			req.RequestURI = ""
@@ -511,9 +520,9 @@ func TestRenewServer(t *testing.T) {
 				t.Fatalf("got %d with %d bytes, want %d with %d bytes", res.StatusCode, len(body), tt.status, len(tt.body))
 			}
 			if tt.want {
-				checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
+				checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
 			} else {
-				checkNotRenewed(t, res.Header, middleware.DefaultRenewHeader)
+				checkNotRenewed(t, res.Header, defaultRenewHeader)
 			}
 		})
 	}
@@ -526,7 +535,7 @@ func TestRenewReadFromRecorder(t *testing.T) {
 	tok := f.issue(t, "123")
 	f.clock.Advance(nearExpiryAge)
 	payload := strings.Repeat("z", 100_000)
-	h := authRenew(t, f, f.m, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		rf, ok := w.(io.ReaderFrom)
 		if !ok {
 			t.Fatal("got a wrapper without io.ReaderFrom, want it kept")
@@ -540,7 +549,7 @@ func TestRenewReadFromRecorder(t *testing.T) {
 	if body != payload {
 		t.Fatalf("got %d bytes, want %d", len(body), len(payload))
 	}
-	checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
+	checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
 }
 
 // TestRenewHijack checks that a handler can still hijack the connection
@@ -569,7 +578,7 @@ func TestRenewHijack(t *testing.T) {
 			tok := f.issue(t, "123")
 			f.clock.Advance(nearExpiryAge)
 			spy := &spyRenewer{inner: f.m}
-			h := authRenew(t, f, spy, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			h := authRenew(t, spy.auth(t, middleware.Options{}), http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				conn, rw, err := tt.hijack(w)
 				if err != nil {
 					t.Errorf("got Hijack error %v, want none", err)
@@ -610,7 +619,7 @@ func TestRenewHijackNotSupported(t *testing.T) {
 	f := newFixture(t)
 	tok := f.issue(t, "123")
 	f.clock.Advance(nearExpiryAge)
-	h := authRenew(t, f, f.m, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if _, _, err := http.NewResponseController(w).Hijack(); !errors.Is(err, http.ErrNotSupported) {
 			t.Errorf("got Hijack error %v over a recorder, want http.ErrNotSupported", err)
 		}
@@ -620,7 +629,7 @@ func TestRenewHijackNotSupported(t *testing.T) {
 	if body != "fallback" {
 		t.Fatalf("got body %q, want %q", body, "fallback")
 	}
-	checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
+	checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
 }
 
 func TestRenewCustomHeader(t *testing.T) {
@@ -637,14 +646,14 @@ func TestRenewCustomHeader(t *testing.T) {
 			f := newFixture(t)
 			tok := f.issue(t, "123")
 			f.clock.Advance(nearExpiryAge)
-			h := authRenew(t, f, f.m, http.HandlerFunc(writeOK), middleware.WithRenewHeader(tt.option))
+			h := authRenew(t, mustNew(t, f.m, middleware.Options{RenewHeader: tt.option}), http.HandlerFunc(writeOK))
 			res, _ := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
 			checkRenewed(t, f, res.Header, tt.want, tok)
 			if got := res.Header.Values("Access-Control-Expose-Headers"); !slices.Equal(got, []string{tt.want}) {
 				t.Errorf("got Access-Control-Expose-Headers %q, want [%q]", got, tt.want)
 			}
-			if got := res.Header.Values(middleware.DefaultRenewHeader); len(got) != 0 {
-				t.Errorf("got %s %q with a custom header name, want none", middleware.DefaultRenewHeader, got)
+			if got := res.Header.Values(defaultRenewHeader); len(got) != 0 {
+				t.Errorf("got %s %q with a custom header name, want none", defaultRenewHeader, got)
 			}
 		})
 	}
@@ -662,9 +671,10 @@ func TestRenewKeepsExposedHeaders(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}
-	h := alice.New(cors, mustAuthenticate(t, f.m), mustRenew(t, f.m)).ThenFunc(writeOK)
+	a := mustNew(t, f.m, middleware.Options{})
+	h := alice.New(cors, a.Authenticate, a.Renew).ThenFunc(writeOK)
 	res, _ := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
-	checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
+	checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
 	if got := strings.Join(res.Header.Values("Access-Control-Expose-Headers"), ","); !strings.Contains(got, "X-Request-Id") {
 		t.Errorf("got Access-Control-Expose-Headers %q, want X-Request-Id kept", got)
 	}
@@ -676,51 +686,24 @@ func TestRenewOverridesCacheControl(t *testing.T) {
 	f := newFixture(t)
 	tok := f.issue(t, "123")
 	f.clock.Advance(nearExpiryAge)
-	h := authRenew(t, f, f.m, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		io.WriteString(w, "cacheable?")
 	}))
 	res, _ := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok.Value))
-	checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
+	checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
 	if got := res.Header.Values("Cache-Control"); !slices.Equal(got, []string{"no-store"}) {
 		t.Fatalf("got Cache-Control %q, want exactly [no-store]", got)
 	}
 }
 
-func TestRenewConstructorErrors(t *testing.T) {
-	f := newFixture(t)
-	tests := []struct {
-		name string
-		r    middleware.Renewer
-		opts []middleware.RenewOption
-	}{
-		{name: "nil renewer", r: nil},
-		{name: "nil manager", r: (*session.Manager)(nil)},
-		{name: "empty header name", r: f.m, opts: []middleware.RenewOption{middleware.WithRenewHeader("")}},
-		{name: "space in header name", r: f.m, opts: []middleware.RenewOption{middleware.WithRenewHeader("X New")}},
-		{name: "colon in header name", r: f.m, opts: []middleware.RenewOption{middleware.WithRenewHeader("X-Token:")}},
-		{name: "CRLF in header name", r: f.m, opts: []middleware.RenewOption{middleware.WithRenewHeader("X-Token\r\nSet-Cookie")}},
-		{name: "non-ASCII header name", r: f.m, opts: []middleware.RenewOption{middleware.WithRenewHeader("X-Tökén")}},
-		{name: "slash in header name", r: f.m, opts: []middleware.RenewOption{middleware.WithRenewHeader("X/Token")}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			renew, err := middleware.Renew(tt.r, tt.opts...)
-			if err == nil {
-				t.Fatal("got no error, want the configuration refused")
-			}
-			if renew != nil {
-				t.Error("got a middleware with the error, want nil")
-			}
-			if !strings.HasPrefix(err.Error(), "middleware: ") {
-				t.Errorf("got error %q, want it prefixed with %q", err, "middleware: ")
-			}
-		})
-	}
-}
-
-// forbiddenRenewer is a Renewer that must never be consulted.
+// forbiddenRenewer stands for a manager that must never be consulted.
 type forbiddenRenewer struct{ t *testing.T }
+
+func (p forbiddenRenewer) Verify(context.Context, string) (*session.Claims, error) {
+	p.t.Error("got Verify called, want anonymous requests passed through")
+	return nil, errors.New("test: unexpected verify")
+}
 
 func (p forbiddenRenewer) ShouldRenew(*session.Claims) bool {
 	p.t.Error("got ShouldRenew called, want anonymous requests passed through")
@@ -739,10 +722,11 @@ func TestRenewAnonymous(t *testing.T) {
 		h    func(t *testing.T, next http.Handler) http.Handler
 	}{
 		{name: "optional authentication", h: func(t *testing.T, next http.Handler) http.Handler {
-			return alice.New(mustAuthenticate(t, f.m, middleware.WithOptional()), mustRenew(t, forbiddenRenewer{t})).Then(next)
+			a := middleware.WithSessionCalls(mustNew(t, f.m, middleware.Options{Optional: true}), forbiddenRenewer{t})
+			return alice.New(a.Authenticate, a.Renew).Then(next)
 		}},
 		{name: "claims cleared with NewContext", h: func(t *testing.T, next http.Handler) http.Handler {
-			renew := mustRenew(t, forbiddenRenewer{t})(next)
+			renew := middleware.WithSessionCalls(mustNew(t, f.m, middleware.Options{}), forbiddenRenewer{t}).Renew(next)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				renew.ServeHTTP(w, r.WithContext(middleware.NewContext(r.Context(), nil)))
 			})
@@ -762,13 +746,13 @@ func TestRenewAnonymous(t *testing.T) {
 			if !called || res.StatusCode != http.StatusOK || body != "anon" {
 				t.Fatalf("got called %v, %d %q, want the handler's 200 %q", called, res.StatusCode, body, "anon")
 			}
-			checkNotRenewed(t, res.Header, middleware.DefaultRenewHeader)
+			checkNotRenewed(t, res.Header, defaultRenewHeader)
 		})
 	}
 }
 
 // TestRenewFailure checks that a failed renewal leaves the response intact,
-// without a token, and is reported to WithRenewErrorFunc.
+// without a token, and is reported to Options.OnRenewError.
 func TestRenewFailure(t *testing.T) {
 	boom := errors.New("test: signer unavailable")
 	tests := []struct {
@@ -785,24 +769,24 @@ func TestRenewFailure(t *testing.T) {
 			f.clock.Advance(nearExpiryAge)
 			spy := &spyRenewer{inner: f.m, renewErr: boom}
 			var reported []error
-			var opts []middleware.RenewOption
+			var opts middleware.Options
 			if tt.withFunc {
-				opts = append(opts, middleware.WithRenewErrorFunc(func(r *http.Request, err error) {
+				opts.OnRenewError = func(r *http.Request, err error) {
 					if r == nil || r.URL.Path != "/me" {
 						t.Errorf("got request %v, want the failing request", r)
 					}
 					reported = append(reported, err)
-				}))
+				}
 			}
-			h := authRenew(t, f, spy, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			h := authRenew(t, spy.auth(t, opts), http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "text/plain")
 				io.WriteString(w, "still fine")
-			}), opts...)
+			}))
 			res, body := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/me", nil), tok.Value))
 			if res.StatusCode != http.StatusOK || body != "still fine" {
 				t.Fatalf("got %d %q, want 200 %q", res.StatusCode, body, "still fine")
 			}
-			checkNotRenewed(t, res.Header, middleware.DefaultRenewHeader)
+			checkNotRenewed(t, res.Header, defaultRenewHeader)
 			if spy.renews.Load() != 1 {
 				t.Errorf("got %d calls to Renew, want 1", spy.renews.Load())
 			}
@@ -849,7 +833,7 @@ func TestRenewNotRenewable(t *testing.T) {
 			f := newFixture(t, tt.opts...)
 			spy := &spyRenewer{inner: f.m}
 			called := false
-			h := authRenew(t, f, spy, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := authRenew(t, spy.auth(t, middleware.Options{}), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				called = true
 				writeOK(w, r)
 			}))
@@ -857,7 +841,7 @@ func TestRenewNotRenewable(t *testing.T) {
 			if !called || res.StatusCode != http.StatusOK {
 				t.Fatalf("got called %v, status %d, want the handler's 200", called, res.StatusCode)
 			}
-			checkNotRenewed(t, res.Header, middleware.DefaultRenewHeader)
+			checkNotRenewed(t, res.Header, defaultRenewHeader)
 			if spy.renews.Load() != 0 {
 				t.Errorf("got %d calls to Renew, want none", spy.renews.Load())
 			}
@@ -872,7 +856,7 @@ func TestRenewSlidesUntilMaxLifetime(t *testing.T) {
 	f := newFixture(t, session.WithMaxLifetime(time.Hour)) // TTL 30m, threshold 10m
 	first := f.issue(t, "123")
 	end := first.Claims.AuthTime.Add(time.Hour)
-	h := authRenew(t, f, f.m, http.HandlerFunc(writeOK))
+	h := authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(writeOK))
 	steps := []struct {
 		advance time.Duration
 		status  int
@@ -890,9 +874,9 @@ func TestRenewSlidesUntilMaxLifetime(t *testing.T) {
 		var res *http.Response
 		var body string
 		if s.status == http.StatusUnauthorized {
-			res, body = serve(alice.New(mustAuthenticate(t, f.m), mustRenew(t, f.m)).Then(mustNotRun(t)),
+			res, body = serve(authRenewChain(t, f.m, middleware.Options{}).Then(mustNotRun(t)),
 				bearer(httptest.NewRequest(http.MethodGet, "/", nil), cur.Value))
-			checkFailure(t, res, body, http.StatusUnauthorized, middleware.DefaultRealm, "invalid_token", descExpired)
+			checkFailure(t, res, body, http.StatusUnauthorized, defaultRealm, "invalid_token", descExpired)
 			continue
 		}
 		res, _ = serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), cur.Value))
@@ -900,17 +884,17 @@ func TestRenewSlidesUntilMaxLifetime(t *testing.T) {
 			t.Fatalf("step %d: got status %d, want %d", i, res.StatusCode, s.status)
 		}
 		if !s.renewed {
-			checkNotRenewed(t, res.Header, middleware.DefaultRenewHeader)
+			checkNotRenewed(t, res.Header, defaultRenewHeader)
 			continue
 		}
-		c := checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, cur)
+		c := checkRenewed(t, f, res.Header, defaultRenewHeader, cur)
 		if !c.ExpiresAt.Equal(s.wantExp) {
 			t.Fatalf("step %d: got exp %v, want %v", i, c.ExpiresAt, s.wantExp)
 		}
 		if !c.AuthTime.Equal(first.Claims.AuthTime) || c.SessionID != first.Claims.SessionID {
 			t.Fatalf("step %d: got auth_time %v sid %q, want the login's %v %q", i, c.AuthTime, c.SessionID, first.Claims.AuthTime, first.Claims.SessionID)
 		}
-		cur = &session.Token{Value: res.Header.Get(middleware.DefaultRenewHeader), Claims: c}
+		cur = &session.Token{Value: res.Header.Get(defaultRenewHeader), Claims: c}
 	}
 }
 
@@ -921,7 +905,7 @@ func TestRenewConcurrent(t *testing.T) {
 	f := newFixture(t)
 	tok := f.issue(t, "123")
 	f.clock.Advance(nearExpiryAge)
-	h := authRenew(t, f, f.m, http.HandlerFunc(writeOK))
+	h := authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(writeOK))
 	results := make([]*http.Response, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -934,13 +918,13 @@ func TestRenewConcurrent(t *testing.T) {
 	wg.Wait()
 	// One token presented by many requests at once is signed once: every
 	// response carries the same renewed token.
-	first := results[0].Header.Get(middleware.DefaultRenewHeader)
+	first := results[0].Header.Get(defaultRenewHeader)
 	for i, res := range results {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("request %d: got status %d, want 200", i, res.StatusCode)
 		}
-		checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, tok)
-		if got := res.Header.Get(middleware.DefaultRenewHeader); got != first {
+		checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
+		if got := res.Header.Get(defaultRenewHeader); got != first {
 			t.Fatalf("request %d: got a renewed token of its own, want the one signed for all", i)
 		}
 	}
@@ -951,17 +935,17 @@ func TestRenewConcurrent(t *testing.T) {
 func TestRenewRevokeKillsRenewedTokens(t *testing.T) {
 	f := newFixture(t)
 	first := f.issue(t, "123")
-	h := authRenew(t, f, f.m, http.HandlerFunc(writeOK))
+	h := authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(writeOK))
 
 	f.clock.Advance(nearExpiryAge)
 	res, _ := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), first.Value))
-	c2 := checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, first)
-	second := &session.Token{Value: res.Header.Get(middleware.DefaultRenewHeader), Claims: c2}
+	c2 := checkRenewed(t, f, res.Header, defaultRenewHeader, first)
+	second := &session.Token{Value: res.Header.Get(defaultRenewHeader), Claims: c2}
 
 	f.clock.Advance(nearExpiryAge)
 	res, _ = serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), second.Value))
-	c3 := checkRenewed(t, f, res.Header, middleware.DefaultRenewHeader, second)
-	third := &session.Token{Value: res.Header.Get(middleware.DefaultRenewHeader), Claims: c3}
+	c3 := checkRenewed(t, f, res.Header, defaultRenewHeader, second)
+	third := &session.Token{Value: res.Header.Get(defaultRenewHeader), Claims: c3}
 
 	// Log out with the claims of the latest token, as POST /logout would.
 	if err := f.m.Revoke(context.Background(), third.Claims); err != nil {
@@ -976,10 +960,10 @@ func TestRenewRevokeKillsRenewedTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			auth := alice.New(mustAuthenticate(t, f.m), mustRenew(t, f.m)).Then(mustNotRun(t))
+			auth := authRenewChain(t, f.m, middleware.Options{}).Then(mustNotRun(t))
 			res, body := serve(auth, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tt.tok))
-			checkFailure(t, res, body, http.StatusUnauthorized, middleware.DefaultRealm, "invalid_token", descRevoked)
-			checkNotRenewed(t, res.Header, middleware.DefaultRenewHeader)
+			checkFailure(t, res, body, http.StatusUnauthorized, defaultRealm, "invalid_token", descRevoked)
+			checkNotRenewed(t, res.Header, defaultRenewHeader)
 		})
 	}
 

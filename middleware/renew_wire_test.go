@@ -136,8 +136,8 @@ func TestRenewHandlerCookieWins(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			cookie := mustCookie(t, "session", middleware.WithInsecureCookie(), middleware.WithExpiryCookie("session_exp"))
-			chain := alice.New(mustAuthenticate(t, f.m, middleware.WithCookie(cookie)), mustRenew(t, f.m))
+			cookie := mustCookie(t, "session", middleware.CookieOptions{Insecure: true, ExpiryCookie: "session_exp"})
+			chain := authRenewChain(t, f.m, middleware.Options{Cookie: cookie})
 			srv := httptest.NewServer(chain.Then(tt.handler(t, f, cookie)))
 			defer srv.Close()
 			old := f.issue(t, "123")
@@ -148,8 +148,8 @@ func TestRenewHandlerCookieWins(t *testing.T) {
 			if res.StatusCode/100 != 2 {
 				t.Fatalf("got status %d, want the handler's 2xx", res.StatusCode)
 			}
-			if got := res.Header.Values(middleware.DefaultRenewHeader); len(got) != 0 {
-				t.Errorf("got %s %q on the cookie transport, want none", middleware.DefaultRenewHeader, got)
+			if got := res.Header.Values(defaultRenewHeader); len(got) != 0 {
+				t.Errorf("got %s %q on the cookie transport, want none", defaultRenewHeader, got)
 			}
 			got := jarValue(jar, u, "session")
 			switch tt.want {
@@ -197,15 +197,15 @@ func TestRenewHandlerHeaderWins(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			name := middleware.DefaultRenewHeader
-			var opts []middleware.RenewOption
+			name := defaultRenewHeader
+			var opts middleware.Options
 			if tt.header != "" {
 				name = tt.header
-				opts = append(opts, middleware.WithRenewHeader(tt.header))
+				opts.RenewHeader = tt.header
 			}
 			spy := &spyRenewer{inner: f.m}
 			var own string
-			srv := httptest.NewServer(authRenew(t, f, spy, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewServer(authRenew(t, spy.auth(t, opts), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				tok, err := f.m.Issue(r.Context(), "456", nil)
 				if err != nil {
 					t.Error(err)
@@ -214,7 +214,7 @@ func TestRenewHandlerHeaderWins(t *testing.T) {
 				own = tok.Value
 				tt.set(w.Header(), name, tok.Value)
 				io.WriteString(w, "switched")
-			}), opts...))
+			})))
 			defer srv.Close()
 			old := f.issue(t, "123")
 			f.clock.Advance(nearExpiryAge)
@@ -263,8 +263,8 @@ func TestRenewNoStoreOnTheWire(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			cookie := mustCookie(t, "session", middleware.WithInsecureCookie())
-			chain := alice.New(mustAuthenticate(t, f.m, middleware.WithCookie(cookie)), mustRenew(t, f.m))
+			cookie := mustCookie(t, "session", middleware.CookieOptions{Insecure: true})
+			chain := authRenewChain(t, f.m, middleware.Options{Cookie: cookie})
 			srv := httptest.NewServer(chain.ThenFunc(func(w http.ResponseWriter, r *http.Request) {
 				for k, v := range cacheHeaders {
 					w.Header().Set(k, v)
@@ -284,7 +284,7 @@ func TestRenewNoStoreOnTheWire(t *testing.T) {
 				client, _, _ := wireClient(t, srv, "")
 				res, _ = wireDo(t, client, http.MethodGet, srv.URL+"/", tok.Value)
 			}
-			gotToken := res.Header.Get(middleware.DefaultRenewHeader) != ""
+			gotToken := res.Header.Get(defaultRenewHeader) != ""
 			for _, c := range res.Cookies() {
 				gotToken = gotToken || c.Name == "session" && c.Value != ""
 			}
@@ -338,9 +338,10 @@ func TestRenewOnly2xxOnTheWire(t *testing.T) {
 		for _, transport := range []string{"header", "cookie"} {
 			t.Run(tt.name+" "+transport, func(t *testing.T) {
 				f := newFixture(t)
-				cookie := mustCookie(t, "session", middleware.WithInsecureCookie())
+				cookie := mustCookie(t, "session", middleware.CookieOptions{Insecure: true})
 				spy := &spyRenewer{inner: f.m}
-				chain := alice.New(mustAuthenticate(t, f.m, middleware.WithCookie(cookie)), mustRenew(t, spy))
+				a := spy.auth(t, middleware.Options{Cookie: cookie})
+				chain := alice.New(a.Authenticate, a.Renew)
 				srv := httptest.NewServer(chain.Then(tt.handler))
 				defer srv.Close()
 				tok := f.issue(t, "123")
@@ -356,7 +357,7 @@ func TestRenewOnly2xxOnTheWire(t *testing.T) {
 				if res.StatusCode != tt.status {
 					t.Fatalf("got status %d, want %d", res.StatusCode, tt.status)
 				}
-				got := res.Header.Get(middleware.DefaultRenewHeader) != "" || len(res.Cookies()) != 0
+				got := res.Header.Get(defaultRenewHeader) != "" || len(res.Cookies()) != 0
 				want := tt.status/100 == 2
 				if got != want {
 					t.Errorf("got a renewed token %v on %d, want %v (Set-Cookie %q)", got, tt.status, want, res.Header.Values("Set-Cookie"))
@@ -377,9 +378,9 @@ func TestRenewWithoutAuthenticatePanics(t *testing.T) {
 	f := newFixture(t)
 	tok := f.issue(t, "123")
 	f.clock.Advance(nearExpiryAge)
-	renew := mustRenew(t, f.m)
-	auth := mustAuthenticate(t, f.m)
-	optional := mustAuthenticate(t, f.m, middleware.WithOptional())
+	a := mustNew(t, f.m, middleware.Options{})
+	renew, auth := a.Renew, a.Authenticate
+	optional := mustAuthenticate(t, f.m, middleware.Options{Optional: true})
 	withClaims := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			next.ServeHTTP(w, r.WithContext(middleware.NewContext(r.Context(), tok.Claims)))
@@ -425,7 +426,7 @@ func TestRenewWithoutAuthenticatePanics(t *testing.T) {
 				if !called || rec.Code != http.StatusOK {
 					t.Fatalf("got called %v, status %d, want the handler's 200", called, rec.Code)
 				}
-				if got := rec.Header().Get(middleware.DefaultRenewHeader) != ""; got != tt.wantToken {
+				if got := rec.Header().Get(defaultRenewHeader) != ""; got != tt.wantToken {
 					t.Errorf("got a renewed token %v, want %v", got, tt.wantToken)
 				}
 				return
@@ -441,14 +442,9 @@ func TestRenewWithoutAuthenticatePanics(t *testing.T) {
 	}
 }
 
-// verifyOnlyRenewer is a Renewer that says it cannot sign.
-type verifyOnlyRenewer struct{ spyRenewer }
-
-func (*verifyOnlyRenewer) CanSign() bool { return false }
-
 // TestRenewRefusesVerifyOnly: a Manager without a signing key can never
-// renew; Renew refuses it at construction instead of failing every
-// renewal.
+// renew; Renew panics when it is mounted, at startup, instead of failing
+// every renewal. Authenticate alone works with it.
 func TestRenewRefusesVerifyOnly(t *testing.T) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -463,28 +459,36 @@ func TestRenewRefusesVerifyOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name    string
-		r       middleware.Renewer
-		wantErr bool
+		name      string
+		m         *session.Manager
+		wantPanic bool
 	}{
-		{name: "signing manager", r: signer},
-		{name: "verify-only manager", r: verifier, wantErr: true},
-		{name: "Renewer reporting CanSign false", r: &verifyOnlyRenewer{spyRenewer{inner: signer}}, wantErr: true},
+		{name: "signing manager", m: signer},
+		{name: "verify-only manager", m: verifier, wantPanic: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			renew, err := middleware.Renew(tt.r)
-			if !tt.wantErr {
-				if err != nil || renew == nil {
-					t.Fatalf("got %v, want the middleware", err)
+			auth := mustNew(t, tt.m, middleware.Options{})
+			if auth.Authenticate(noop) == nil {
+				t.Fatal("got no Authenticate handler, want one")
+			}
+			var h http.Handler
+			recovered := func() (v any) {
+				defer func() { v = recover() }()
+				h = alice.New(auth.Authenticate, auth.Renew).Then(noop)
+				return nil
+			}()
+			if !tt.wantPanic {
+				if recovered != nil || h == nil {
+					t.Fatalf("got panic %v, want the chain", recovered)
 				}
 				return
 			}
-			if err == nil || renew != nil {
-				t.Fatalf("got no error, want the verify-only renewer refused")
+			if recovered == nil {
+				t.Fatal("got no panic, want the verify-only manager refused when Renew is mounted")
 			}
-			if msg := err.Error(); !strings.HasPrefix(msg, "middleware: ") || !strings.Contains(msg, "sign") {
-				t.Errorf("got error %q, want a middleware error that says it cannot sign", msg)
+			if msg := fmt.Sprint(recovered); !strings.HasPrefix(msg, "middleware: ") || !strings.Contains(msg, "sign") {
+				t.Errorf("got panic %q, want a middleware message that says it cannot sign", msg)
 			}
 		})
 	}
@@ -495,7 +499,7 @@ func TestRenewRefusesVerifyOnly(t *testing.T) {
 // must not get a fresh token of the session it just ended.
 func TestRenewAfterRevokeInHandler(t *testing.T) {
 	f := newFixture(t)
-	srv := httptest.NewServer(authRenew(t, f, f.m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := middleware.ClaimsFromContext(r.Context())
 		if err := f.m.Revoke(r.Context(), claims); err != nil {
 			t.Error(err)
@@ -511,7 +515,7 @@ func TestRenewAfterRevokeInHandler(t *testing.T) {
 	if res.StatusCode != http.StatusNoContent {
 		t.Fatalf("got status %d, want 204", res.StatusCode)
 	}
-	if got := res.Header.Values(middleware.DefaultRenewHeader); len(got) != 0 {
-		t.Fatalf("got %s on the response that revoked the session, want none", middleware.DefaultRenewHeader)
+	if got := res.Header.Values(defaultRenewHeader); len(got) != 0 {
+		t.Fatalf("got %s on the response that revoked the session, want none", defaultRenewHeader)
 	}
 }

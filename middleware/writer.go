@@ -14,7 +14,7 @@ import (
 // the handler.
 type renewWriter struct {
 	http.ResponseWriter
-	h       *renewHandler
+	a       *Auth
 	r       *http.Request
 	claims  *session.Claims
 	cookie  *Cookie // the cookie the token came from, or nil
@@ -28,7 +28,7 @@ func (w *renewWriter) decide(status int) {
 	}
 	w.decided = true
 	if status >= 200 && status < 300 {
-		w.h.addRenewedToken(w.ResponseWriter, w.r, w.claims, w.cookie)
+		w.a.addRenewedToken(w.ResponseWriter, w.r, w.claims, w.cookie)
 	}
 }
 

@@ -49,27 +49,26 @@ const (
 // the cookies' Secure attribute, for plain HTTP; run sets it only when
 // the demo listens on a loopback address.
 func newServer(m *session.Manager, logger *log.Logger, insecureCookie bool) (http.Handler, error) {
-	cookieOpts := []middleware.CookieOption{middleware.WithExpiryCookie(expiryCookie)}
-	if insecureCookie {
-		cookieOpts = append(cookieOpts, middleware.WithInsecureCookie())
-	}
-	cookie, err := middleware.NewCookie(sessionCookie, cookieOpts...)
+	cookie, err := middleware.NewCookie(sessionCookie, middleware.CookieOptions{
+		ExpiryCookie: expiryCookie,
+		Insecure:     insecureCookie,
+	})
 	if err != nil {
 		return nil, err
 	}
-	hooks := middleware.SlogHooks(slog.New(slog.NewTextHandler(logger.Writer(), nil)))
-	auth, err := middleware.Authenticate(m, middleware.WithRealm(realm), middleware.WithCookie(cookie), middleware.WithHooks(hooks))
+	auth, err := middleware.New(m, middleware.Options{
+		Realm:  realm,
+		Cookie: cookie,
+		Hooks:  middleware.SlogHooks(slog.New(slog.NewTextHandler(logger.Writer(), nil))),
+		OnRenewError: func(r *http.Request, err error) {
+			logger.Printf("renewal failed: %v", err)
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
-	renew, err := middleware.Renew(m, middleware.WithRenewErrorFunc(func(r *http.Request, err error) {
-		logger.Printf("renewal failed: %v", err)
-	}), middleware.WithRenewHooks(hooks))
-	if err != nil {
-		return nil, err
-	}
-	authenticated := alice.New(auth)
-	api := authenticated.Append(renew)
+	authenticated := alice.New(auth.Authenticate)
+	api := authenticated.Append(auth.Renew)
 
 	s := &server{m: m, logger: logger, cookie: cookie}
 	mux := http.NewServeMux()
@@ -123,16 +122,16 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if creds.Transport == "cookie" {
-		s.setCookie(w, r, tok)
+		setCookie(s.cookie, w, r, tok)
 		return
 	}
 	demo.WriteToken(w, tok)
 }
 
-// setCookie puts tok into the session cookie and answers without the
+// setCookie puts tok into the session cookie c and answers without the
 // token: scripts never see it.
-func (s *server) setCookie(w http.ResponseWriter, r *http.Request, tok *session.Token) {
-	s.cookie.Set(w, r, tok)
+func setCookie(c *middleware.Cookie, w http.ResponseWriter, r *http.Request, tok *session.Token) {
+	c.Set(w, r, tok)
 	demo.WriteJSON(w, http.StatusOK, map[string]any{
 		"token_type": "cookie",
 		"expires_in": int64(tok.ExpiresIn / time.Second),
@@ -162,8 +161,8 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
 		demo.WriteError(w, http.StatusInternalServerError, "server_error", "could not renew the token")
 		return
 	}
-	if t, _ := middleware.TransportFromContext(r.Context()); t == middleware.TransportCookie {
-		s.setCookie(w, r, tok)
+	if c, ok := middleware.CookieFromContext(r.Context()); ok {
+		setCookie(c, w, r, tok)
 		return
 	}
 	demo.WriteToken(w, tok)
@@ -194,8 +193,8 @@ func (s *server) endSessions(w http.ResponseWriter, r *http.Request, what string
 		demo.WriteError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "could not log out; try again")
 		return
 	}
-	if t, _ := middleware.TransportFromContext(r.Context()); t == middleware.TransportCookie {
-		s.cookie.Clear(w, r)
+	if c, ok := middleware.CookieFromContext(r.Context()); ok {
+		c.Clear(w, r)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -72,16 +72,7 @@ func (m *metrics) hooks() middleware.Hooks {
 // renewed near expiry), GET /admin (needs the "admin" scope, which no
 // token here has: a forbidden rejection to count) and GET /debug/vars.
 func newServer(m *session.Manager, met *metrics) (http.Handler, error) {
-	hooks := met.hooks()
-	auth, err := middleware.Authenticate(m, middleware.WithHooks(hooks))
-	if err != nil {
-		return nil, err
-	}
-	renew, err := middleware.Renew(m, middleware.WithRenewHooks(hooks))
-	if err != nil {
-		return nil, err
-	}
-	admin, err := middleware.RequireScope("admin", middleware.WithHooks(hooks))
+	auth, err := middleware.New(m, middleware.Options{Hooks: met.hooks()})
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +93,8 @@ func newServer(m *session.Manager, met *metrics) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"user_id": id})
 	}
-	mux.Handle("GET /me", alice.New(auth, renew).ThenFunc(me))
-	mux.Handle("GET /admin", alice.New(auth, admin).ThenFunc(me))
+	mux.Handle("GET /me", alice.New(auth.Authenticate, auth.Renew).ThenFunc(me))
+	mux.Handle("GET /admin", alice.New(auth.Authenticate, auth.RequireScope("admin")).ThenFunc(me))
 	mux.Handle("GET /debug/vars", expvar.Handler())
 	return mux, nil
 }

@@ -249,7 +249,7 @@ func (is *issuer) stop() {
 //	GET  /.well-known/jwks.json → the public JWK Set
 //	GET  /healthz              → 200, unauthenticated
 func newIssuerServer(is *issuer) (http.Handler, error) {
-	auth, err := middleware.Authenticate(is.m, middleware.WithRealm(realm))
+	auth, err := middleware.New(is.m, middleware.Options{Realm: realm})
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +260,7 @@ func newIssuerServer(is *issuer) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", demo.Healthz)
 	mux.HandleFunc("POST /login", is.login)
-	mux.Handle("POST /refresh", alice.New(auth).ThenFunc(is.refresh))
+	mux.Handle("POST /refresh", alice.New(auth.Authenticate).ThenFunc(is.refresh))
 	mux.Handle("GET /.well-known/jwks.json", jwks)
 	return mux, nil
 }

@@ -66,14 +66,14 @@ func (res *resource) close() {
 //	GET /healthz → 200, unauthenticated
 //	GET /readyz  → 200 once a key set has been fetched, else 503
 func newResourceServer(res *resource) (http.Handler, error) {
-	auth, err := middleware.Authenticate(res.m, middleware.WithRealm(realm))
+	auth, err := middleware.New(res.m, middleware.Options{Realm: realm})
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", demo.Healthz)
 	mux.HandleFunc("GET /readyz", res.readyz)
-	mux.Handle("GET /me", alice.New(auth).ThenFunc(me))
+	mux.Handle("GET /me", alice.New(auth.Authenticate).ThenFunc(me))
 	return mux, nil
 }
 

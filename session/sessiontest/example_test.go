@@ -33,8 +33,11 @@ func Example() {
 	fmt.Println(rec.Code, rec.Body.String())
 
 	// The whole chain, with valid, expired and tampered tokens.
-	auth, _ := middleware.Authenticate(env.Manager)
-	h := auth(http.HandlerFunc(greet))
+	auth, err := middleware.New(env.Manager, middleware.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := auth.Authenticate(http.HandlerFunc(greet))
 	valid := env.Token("123").Value
 	for _, tok := range []string{
 		valid,

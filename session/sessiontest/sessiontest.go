@@ -165,7 +165,7 @@ func (e *Env) Token(userID string, opts ...TokenOption) *session.Token {
 }
 
 // Claims returns the verified claims of a new valid token for userID, as
-// [middleware.Authenticate] would put them into a request's context.
+// [middleware.Auth.Authenticate] would put them into a request's context.
 func (e *Env) Claims(userID string, opts ...TokenOption) *session.Claims {
 	e.t.Helper()
 	tok := e.Token(userID, opts...)

@@ -116,11 +116,11 @@ func TestHandlerAndRequest(t *testing.T) {
 
 func TestThroughMiddleware(t *testing.T) {
 	env := sessiontest.New(t)
-	auth, err := middleware.Authenticate(env.Manager)
+	auth, err := middleware.New(env.Manager, middleware.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := auth(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h := auth.Authenticate(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	tok := env.Token("123").Value
 	tests := []struct {
 		name  string
