@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"time"
 	"unsafe"
+
+	"github.com/jwtsession/jwtsession/internal/strictjson"
 )
 
 // Manager issues, verifies, renews and revokes session tokens. It is safe
@@ -122,8 +124,8 @@ func (m *Manager) encodeExtra(name string, v any) (json.RawMessage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: application claim %q: %w", name, err)
 	}
-	sc := scanner{s: string(raw)}
-	if err := sc.skipValue(1); err != nil || !sc.end() {
+	sc := strictjson.New(string(raw))
+	if err := sc.SkipValue(); err != nil || !sc.End() {
 		return nil, fmt.Errorf("session: application claim %q does not encode as strict JSON", name)
 	}
 	return raw, nil
