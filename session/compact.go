@@ -77,9 +77,8 @@ const maxHeaderSize = 2 << 10
 
 // header is what verification reads from a protected header.
 type header struct {
-	alg    string
-	kid    string
-	hasKid bool
+	alg string
+	kid string // "" when absent: an empty kid is refused
 }
 
 // headerParameters are the registered JWS and JWE header parameter names
@@ -102,7 +101,6 @@ func decodeHeader(js string) (header, error) {
 			hasAlg = true
 			h.alg, err = nonEmptyString(&sc, "alg")
 		case "kid":
-			h.hasKid = true
 			h.kid, err = nonEmptyString(&sc, "kid")
 		case "typ":
 			var typ string

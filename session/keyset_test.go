@@ -153,7 +153,7 @@ func TestKeySetRefusals(t *testing.T) {
 		{"key without id", func() error { _, err := NewKeySet(HS256(secret)); return err }, "needs a key id"},
 		{"duplicate id", func() error { _, err := NewKeySet(a, newES256(t, "a")); return err }, "used twice"},
 		{"verify-only active key", func() error {
-			_, err := NewKeySet(ES256Public(a.public.(*ecdsa.PublicKey)).WithID("p"))
+			_, err := NewKeySet(ES256Public(a.Public().(*ecdsa.PublicKey)).WithID("p"))
 			return err
 		}, "must be able to sign"},
 		{"weak key added", func() error {
@@ -162,7 +162,7 @@ func TestKeySetRefusals(t *testing.T) {
 		}, "at least 32"},
 		{"activate unknown", func() error { ks, _ := NewKeySet(a); return ks.Activate("zzz") }, "no key"},
 		{"activate verify-only", func() error {
-			ks, _ := NewKeySet(a, ES256Public(b.public.(*ecdsa.PublicKey)).WithID("pub"))
+			ks, _ := NewKeySet(a, ES256Public(b.Public().(*ecdsa.PublicKey)).WithID("pub"))
 			return ks.Activate("pub")
 		}, "only verifies"},
 		{"retire active", func() error { ks, _ := NewKeySet(a); return ks.Retire("a") }, "is active"},
@@ -254,7 +254,8 @@ func TestKeySetConcurrentRotation(t *testing.T) {
 		if err := ks.Add(HS256([]byte("rotation-secret-" + id + "-0123456789abcdefgh")).WithID(id)); err != nil {
 			t.Fatal(err)
 		}
-		prev := ks.ActiveID()
+		active, _ := ks.SigningKey()
+		prev := active.ID()
 		if err := ks.Activate(id); err != nil {
 			t.Fatal(err)
 		}
