@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -12,6 +13,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 )
@@ -223,13 +225,106 @@ func TestPooledHMAC(t *testing.T) {
 	}
 }
 
+// TestPS256SaltLength: PS256 signatures use a salt as long as the hash,
+// as RFC 7518 §3.5 requires and PyJWT, jose and jsonwebtoken do; a
+// signature with another salt length is refused (jwx would accept it, as
+// it lets rsa.VerifyPSS detect the length).
+func TestPS256SaltLength(t *testing.T) {
+	rs, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PS256(rs).p
+	const input = "eyJhbGciOiJQUzI1NiJ9.eyJ1c2VyX2lkIjoiMSJ9"
+	ours, err := p.appendSignature(nil, []byte(input))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := sha256.Sum256([]byte(input))
+	if err := rsa.VerifyPSS(&rs.PublicKey, crypto.SHA256, digest[:], ours, &rsa.PSSOptions{SaltLength: sha256.Size}); err != nil {
+		t.Fatalf("our signature with a %d-byte salt: %v", sha256.Size, err)
+	}
+	for _, tc := range []struct {
+		name string
+		salt int
+		ok   bool
+	}{
+		{"salt as long as the hash", rsa.PSSSaltLengthEqualsHash, true},
+		{"longest salt", rsa.PSSSaltLengthAuto, false},
+		{"no salt", 0, false},
+		{"16-byte salt", 16, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sig, err := rsa.SignPSS(rand.Reader, rs, crypto.SHA256, digest[:], &rsa.PSSOptions{SaltLength: tc.salt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.verify(input, base64.RawURLEncoding.EncodeToString(sig)); (err == nil) != tc.ok {
+				t.Errorf("got %v, want valid=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestES256SignatureEncoding: every ES256 signature is R || S with both
+// halves 32 bytes, even when one is a shorter integer (1 in 128 per
+// half); verification refuses any other length, and a signature whose
+// halves are swapped or shifted.
+func TestES256SignatureEncoding(t *testing.T) {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ES256(ec).p
+	short := 0
+	for i := range 600 {
+		input := fmt.Sprintf("input-%d", i)
+		sig, err := p.appendSignature(nil, []byte(input))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sig) != 64 {
+			t.Fatalf("signature %d: got %d bytes, want 64", i, len(sig))
+		}
+		if sig[0] == 0 || sig[32] == 0 {
+			short++
+		}
+		if err := p.verify(input, base64.RawURLEncoding.EncodeToString(sig)); err != nil {
+			t.Fatalf("signature %d: %v", i, err)
+		}
+		if i > 0 {
+			continue
+		}
+		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+		for name, bad := range map[string][]byte{
+			"minimal-length integers": append(r.Bytes()[:len(r.Bytes()):len(r.Bytes())], s.Bytes()...),
+			"halves swapped":          append(append([]byte{}, sig[32:]...), sig[:32]...),
+			"one byte short":          sig[:63],
+			"one byte more":           append(append([]byte{}, sig...), 0),
+			"left-padded to 66 bytes": append(append(append([]byte{0}, sig[:32]...), 0), sig[32:]...),
+		} {
+			if len(bad) == 64 && name == "minimal-length integers" {
+				continue // R and S happen to be full length
+			}
+			if err := p.verify(input, base64.RawURLEncoding.EncodeToString(bad)); err == nil {
+				t.Errorf("%s: got valid, want refused", name)
+			}
+		}
+	}
+	if short == 0 {
+		t.Log("no signature had a short R or S this run")
+	}
+}
+
 // BenchmarkVerifyAlgorithms verifies a valid token per algorithm with the
-// verified-token cache off, and rejects the same token with its signature
-// tampered with: what a forged token costs.
+// verified-token cache off, rejects the same token with its signature
+// tampered with (what a forged token costs), and, for the asymmetric
+// algorithms, checks its signature with crypto/* alone: the raw floor the
+// whole verification is measured against.
 func BenchmarkVerifyAlgorithms(b *testing.B) {
 	ctx := context.Background()
 	keys := testKeys(b)
-	for _, alg := range []string{"HS256", "ES256", "EdDSA", "RS256"} {
+	for _, alg := range []string{"HS256", "ES256", "EdDSA", "RS256", "PS256"} {
 		m, err := New(keys[alg], WithVerifiedTokenCache(0))
 		if err != nil {
 			b.Fatal(err)
@@ -238,8 +333,14 @@ func BenchmarkVerifyAlgorithms(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		// A different letter inside the signature: still canonical
+		// base64url, so the forgery reaches the signature check.
 		forged := []byte(tok.Value)
-		forged[len(forged)-3] ^= 1
+		if i := len(forged) - 10; forged[i] == 'A' {
+			forged[i] = 'B'
+		} else {
+			forged[i] = 'A'
+		}
 		for _, tc := range []struct {
 			name, token string
 			valid       bool
@@ -253,5 +354,46 @@ func BenchmarkVerifyAlgorithms(b *testing.B) {
 				}
 			})
 		}
+		if alg == "HS256" {
+			continue // its raw floor is middleware's BenchmarkRawFloor
+		}
+		check := rawCheck(b, keys[alg], tok.Value)
+		b.Run(alg+"/raw_signature_check", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !check() {
+					b.Fatal("the raw check failed")
+				}
+			}
+		})
+	}
+}
+
+// rawCheck returns a function that checks the signature of tok with k's
+// public key and crypto/* alone: base64url decoding, SHA-256 and the
+// algorithm's verification, nothing else.
+func rawCheck(b *testing.B, k Key, tok string) func() bool {
+	b.Helper()
+	i := strings.LastIndexByte(tok, '.')
+	in, sigPart := tok[:i], tok[i+1:]
+	return func() bool {
+		sig, err := base64.RawURLEncoding.DecodeString(sigPart)
+		if err != nil {
+			return false
+		}
+		switch pub := k.Public().(type) {
+		case *ecdsa.PublicKey:
+			d := sha256.Sum256([]byte(in))
+			return ecdsa.Verify(pub, d[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
+		case ed25519.PublicKey:
+			return ed25519.Verify(pub, []byte(in), sig)
+		case *rsa.PublicKey:
+			d := sha256.Sum256([]byte(in))
+			if k.Algorithm() == "PS256" {
+				return rsa.VerifyPSS(pub, crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
+			}
+			return rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sig) == nil
+		}
+		return false
 	}
 }

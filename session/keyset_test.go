@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -213,6 +214,41 @@ func TestKeySetSelection(t *testing.T) {
 	unknown, _ := signer(newES256(t, "other")).Issue(ctx, "1", nil)
 	if _, err := m.Verify(ctx, unknown.Value); !errors.Is(err, ErrInvalid) {
 		t.Errorf("token with an unknown kid: got %v, want ErrInvalid", err)
+	}
+}
+
+// TestKeySetPublicKeys: the asymmetric keys, the active one first, each
+// the very Key the set verifies with; HS256 keys never.
+func TestKeySetPublicKeys(t *testing.T) {
+	ctx := context.Background()
+	hs := HS256([]byte("key-set-public-keys-test-secret-0123456789")).WithID("hs")
+	a, b := newES256(t, "a"), newES256(t, "b")
+	ks, err := NewKeySet(hs, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(keys []Key) []string {
+		var out []string
+		for _, k := range keys {
+			out = append(out, k.ID())
+		}
+		return out
+	}
+	if got := ids(ks.PublicKeys()); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("HS256 active: got %v, want [a b]", got)
+	}
+	if err := ks.Activate("b"); err != nil {
+		t.Fatal(err)
+	}
+	keys := ks.PublicKeys()
+	if got := ids(keys); !slices.Equal(got, []string{"b", "a"}) {
+		t.Errorf("b active: got %v, want [b a]", got)
+	}
+	if got, _ := ks.VerificationKey(ctx, "a"); len(keys) == 2 && got != keys[1] {
+		t.Error("PublicKeys returned another Key than the set verifies with")
+	}
+	if got := ks.IDs(); !slices.Equal(got, []string{"b", "hs", "a"}) {
+		t.Errorf("IDs: got %v, want [b hs a]", got)
 	}
 }
 

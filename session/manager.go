@@ -41,9 +41,10 @@ type Token struct {
 
 // New returns a [Manager] that signs and verifies with keys: a single
 // [Key] (such as [HS256]), a verification-only key for a service that only
-// checks tokens, or a [*KeySet] for rotation. Each option documents its
-// default. New refuses a weak key or an inconsistent configuration with an
-// error that says what to fix.
+// checks tokens, a [*KeySet] for rotation, or any other [Keys], such as
+// another service's published key set (package jwks). Each option
+// documents its default. New refuses a weak key or an inconsistent
+// configuration with an error that says what to fix.
 func New(keys Keys, opts ...Option) (*Manager, error) {
 	if err := checkKeys(keys); err != nil {
 		return nil, err
