@@ -130,39 +130,46 @@ func nonEmptyString(sc *strictjson.Scanner, what string) (string, error) {
 // the sessions it covers), else to the second (exp, iat and nbf, so that
 // exp never moves later).
 func numericDate(sc *strictjson.Scanner, ms bool) (time.Time, error) {
-	if c := sc.Next(); c < '0' || c > '9' {
-		return time.Time{}, invalid("time claim is not a non-negative number")
-	}
-	n, err := sc.Number()
-	if err != nil {
-		return time.Time{}, err
-	}
-	var v int64
+	s := sc.Rest()
 	i := 0
-	for ; i < len(n) && n[i] >= '0' && n[i] <= '9'; i++ {
-		v = v*10 + int64(n[i]-'0')
+	var v int64
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		v = v*10 + int64(s[i]-'0')
 		if v > maxNumericDate {
 			return time.Time{}, invalid("time claim out of range")
 		}
+		i++
+	}
+	switch {
+	case i == 0:
+		return time.Time{}, invalid("time claim is not a non-negative number")
+	case s[0] == '0' && i > 1:
+		return time.Time{}, invalid("malformed JSON number")
 	}
 	var milli int64
-	if i < len(n) && n[i] == '.' {
-		d := 0
-		for i++; i < len(n) && n[i] >= '0' && n[i] <= '9'; i, d = i+1, d+1 {
-			if d < 3 {
-				milli = milli*10 + int64(n[i]-'0')
+	if i < len(s) && s[i] == '.' {
+		i++
+		frac := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if i-frac < 3 {
+				milli = milli*10 + int64(s[i]-'0')
 			}
+			i++
 		}
-		for ; d < 3; d++ {
+		if i == frac {
+			return time.Time{}, invalid("malformed JSON number")
+		}
+		for d := i - frac; d < 3; d++ {
 			milli *= 10
 		}
 		if !ms {
 			milli = 0
 		}
 	}
-	if i < len(n) { // what Number accepts after the fraction: an exponent
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		return time.Time{}, invalid("time claim uses an exponent")
 	}
+	sc.Skip(i)
 	return time.Unix(v, milli*int64(time.Millisecond)), nil
 }
 

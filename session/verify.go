@@ -19,8 +19,9 @@ import (
 // store. The maximum lifetime bounds renewal, not verification: a token
 // whose exp is still ahead verifies however old its auth_time. A token
 // found in the verified-token cache (see [WithVerifiedTokenCache]) skips
-// the checks up to the claims' decoding; the time checks and the
-// revocation store still run. Errors match
+// the checks up to the claims' decoding while the keys still give, for its
+// kid, the Key that verified it; the time checks and the revocation store
+// still run. Errors match
 // [ErrInvalid], [ErrExpired], [ErrNotYetValid], [ErrRevoked] or
 // [ErrUnavailable] with [errors.Is].
 func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {

@@ -46,6 +46,18 @@ func (sc *Scanner) Next() byte {
 	return 0
 }
 
+// Rest skips white space and returns the unread input, for a caller that
+// reads a value with a grammar of its own (a stricter number, say) and
+// then calls [Scanner.Skip] past it. The caller must consume a whole JSON
+// value: the Scanner does not check what is skipped.
+func (sc *Scanner) Rest() string {
+	sc.skipSpace()
+	return sc.s[sc.pos:]
+}
+
+// Skip consumes the next n bytes of what [Scanner.Rest] returned.
+func (sc *Scanner) Skip(n int) { sc.pos += n }
+
 // End reports whether only white space remains.
 func (sc *Scanner) End() bool {
 	sc.skipSpace()

@@ -133,6 +133,24 @@ func TestNumberAndRawValue(t *testing.T) {
 	}
 }
 
+func TestRestAndSkip(t *testing.T) {
+	sc := strictjson.New(`{"a": 12x, "b": true}`)
+	err := sc.Object(func(name string) error {
+		if name != "a" {
+			return sc.SkipValue()
+		}
+		rest := sc.Rest()
+		if !strings.HasPrefix(rest, "12x") {
+			t.Errorf("Rest: got %q, want the input after the white space", rest)
+		}
+		sc.Skip(3) // a value with a grammar of its own: "12x"
+		return nil
+	})
+	if err != nil || !sc.End() {
+		t.Fatalf("got %v (end %v), want the object read", err, sc.End())
+	}
+}
+
 func TestObjectAndMembers(t *testing.T) {
 	var names []string
 	sc := strictjson.New(`{"b":1,"a":"x"}`)
