@@ -14,7 +14,7 @@ import (
 	"github.com/jwtsession/jwtsession/session"
 )
 
-// allKeysSet returns a session.KeySet with a key of every algorithm, the HS256
+// allKeysSet returns a KeySet with a key of every algorithm, the HS256
 // one active.
 func allKeysSet(t testing.TB) *session.KeySet {
 	t.Helper()

@@ -93,7 +93,7 @@ func (l *errorLog) text() string {
 	return fmt.Sprint(l.errs)
 }
 
-// remoteFixture is an issuer publishing its session.KeySet at an endpoint, and a
+// remoteFixture is an issuer publishing its KeySet at an endpoint, and a
 // verify-only manager on a Remote of that endpoint, sharing a clock.
 type remoteFixture struct {
 	t        *testing.T
@@ -935,10 +935,11 @@ func TestRemoteRedirects(t *testing.T) {
 	}
 }
 
-// BenchmarkVerifyRemote compares a verification through a Remote
-// with one through a session.KeySet holding the same session.ES256 key, without the
-// verified-token cache: both select the key by the token's encoded
-// header.
+// BenchmarkVerifyRemote compares a verification through a Remote with
+// one through a KeySet holding the same ES256 key, without the
+// verified-token cache: the KeySet matches the token's header against its
+// signing key's own, the Remote, which never signs, decodes the header and
+// looks its kid up.
 func BenchmarkVerifyRemote(b *testing.B) {
 	ctx := context.Background()
 	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
