@@ -3,72 +3,81 @@ package session
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultVerifiedCacheEntries is the default bound of the verified-token
-// cache for asymmetric keys (see [WithVerifiedTokenCache]).
+// cache (see [WithVerifiedTokenCache]).
 const DefaultVerifiedCacheEntries = 4096
 
 // verifiedCache remembers the claims of tokens whose signature and claims
 // verified, so that a repeated token skips the signature check. It is keyed
 // by the whole token, so no other string can hit an entry; the expiry times
-// and the revocation store are still checked on every hit; and it holds at
-// most max entries, evicting an arbitrary one when full.
+// and the revocation store are still checked on every hit, and so is the
+// key (see [Manager.cached]); and it holds at most max entries, evicting
+// an arbitrary one when full.
 type verifiedCache struct {
 	max int
+	// used is set by the first put: until then a lookup costs nothing,
+	// which keeps the cache free for keys whose tokens it never holds.
+	used atomic.Bool
 
 	mu      sync.RWMutex
 	entries map[string]verifiedEntry
 }
 
-// verifiedEntry is verified claims and the key-set generation that verified
-// them; an entry of an older generation may rest on a retired key.
+// verifiedEntry is verified claims, the key that verified them and the
+// kid of the token's header, under which the Manager's keys gave it.
 type verifiedEntry struct {
 	claims *Claims
-	gen    uint64
+	key    *pinnedKey
+	kid    string
 }
 
 func newVerifiedCache(max int) *verifiedCache {
 	if max <= 0 {
 		return nil
 	}
-	return &verifiedCache{max: max, entries: make(map[string]verifiedEntry, min(max, 1024))}
+	return &verifiedCache{max: max}
 }
 
-// get returns a copy of the cached claims of token, if they were verified
-// in key-set generation gen.
-func (vc *verifiedCache) get(token string, gen uint64) (*Claims, bool) {
+// get returns the entry of token with a copy of its claims.
+func (vc *verifiedCache) get(token string) (verifiedEntry, bool) {
+	if !vc.used.Load() {
+		return verifiedEntry{}, false
+	}
 	vc.mu.RLock()
 	e, ok := vc.entries[token]
 	vc.mu.RUnlock()
-	if !ok {
-		return nil, false
+	if ok {
+		copied := *e.claims
+		e.claims = &copied
 	}
-	if e.gen != gen {
-		vc.forget(token)
-		return nil, false
-	}
-	copied := *e.claims
-	return &copied, true
+	return e, ok
 }
 
-// put remembers claims verified in key-set generation gen; the cache keeps
-// its own copy.
-func (vc *verifiedCache) put(token string, c *Claims, gen uint64) {
+// put remembers claims verified by key for a token whose header names
+// kid; the cache keeps its own copy.
+func (vc *verifiedCache) put(token string, c *Claims, key *pinnedKey, kid string) {
 	copied := *c
 	token = strings.Clone(token) // do not pin the request's buffers
 	vc.mu.Lock()
 	defer vc.mu.Unlock()
+	if vc.entries == nil {
+		vc.entries = make(map[string]verifiedEntry, min(vc.max, 1024))
+		vc.used.Store(true)
+	}
 	if len(vc.entries) >= vc.max {
 		for k := range vc.entries {
 			delete(vc.entries, k)
 			break
 		}
 	}
-	vc.entries[token] = verifiedEntry{&copied, gen}
+	vc.entries[token] = verifiedEntry{&copied, key, strings.Clone(kid)}
 }
 
-// forget drops token, once it is known to have expired.
+// forget drops token, once it is known to have expired or its key is no
+// longer the one its kid gives.
 func (vc *verifiedCache) forget(token string) {
 	vc.mu.Lock()
 	delete(vc.entries, token)

@@ -21,25 +21,68 @@ func cacheFixture(t *testing.T, entries int) (*Manager, *time.Time) {
 	return m, &now
 }
 
+// TestVerifiedCacheDefaults: by default the cache holds the tokens of
+// asymmetric keys only, whatever the Keys (a single key, or a KeySet that
+// rotates from HS256 to ES256); an explicit bound caches every token.
 func TestVerifiedCacheDefaults(t *testing.T) {
-	for alg, key := range testKeys(t) {
-		m, err := New(key)
+	ctx := context.Background()
+	keys := testKeys(t)
+	cachedAfterVerify := func(t *testing.T, m *Manager, tok string) int {
+		t.Helper()
+		if _, err := m.Verify(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if m.cache == nil {
+			return -1
+		}
+		return m.cache.len()
+	}
+	for alg, key := range keys {
+		t.Run(alg, func(t *testing.T) {
+			m, err := New(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, _ := m.Issue(ctx, "123", nil)
+			want := 1
+			if alg == "HS256" {
+				want = 0
+			}
+			if got := cachedAfterVerify(t, m, tok.Value); got != want {
+				t.Errorf("default: got %d cached tokens, want %d", got, want)
+			}
+			m, _ = New(key, WithVerifiedTokenCache(16))
+			tok, _ = m.Issue(ctx, "123", nil)
+			if got := cachedAfterVerify(t, m, tok.Value); got != 1 {
+				t.Errorf("WithVerifiedTokenCache(16): got %d cached tokens, want 1", got)
+			}
+			m, _ = New(key, WithVerifiedTokenCache(0))
+			tok, _ = m.Issue(ctx, "123", nil)
+			if got := cachedAfterVerify(t, m, tok.Value); got != -1 {
+				t.Errorf("WithVerifiedTokenCache(0): got a cache of %d tokens, want none", got)
+			}
+		})
+	}
+	t.Run("KeySet rotating from HS256 to ES256", func(t *testing.T) {
+		ks, err := NewKeySet(keys["HS256"].WithID("hs"), keys["ES256"].WithID("es"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := 0
-		if m.cache != nil {
-			got = m.cache.max
+		m, err := New(ks)
+		if err != nil {
+			t.Fatal(err)
 		}
-		want := DefaultVerifiedCacheEntries
-		if alg == "HS256" {
-			want = 0
+		hs, _ := m.Issue(ctx, "123", nil)
+		if got := cachedAfterVerify(t, m, hs.Value); got != 0 {
+			t.Errorf("HS256 token: got %d cached tokens, want 0", got)
 		}
-		if got != want {
-			t.Errorf("%s: got cache size %d, want %d", alg, got, want)
+		ks.Activate("es")
+		es, _ := m.Issue(ctx, "123", nil)
+		if got := cachedAfterVerify(t, m, es.Value); got != 1 {
+			t.Errorf("ES256 token: got %d cached tokens, want 1", got)
 		}
-	}
-	if _, err := New(testKeys(t)["HS256"], WithVerifiedTokenCache(-1)); err == nil {
+	})
+	if _, err := New(keys["HS256"], WithVerifiedTokenCache(-1)); err == nil {
 		t.Error("got no error for a negative cache size")
 	}
 }
@@ -99,7 +142,7 @@ func TestVerifiedCacheKeepsEveryCheck(t *testing.T) {
 		if _, err := m.Verify(ctx, tok.Value); !errors.Is(err, ErrExpired) {
 			t.Errorf("got %v, want ErrExpired from a cached token", err)
 		}
-		if _, ok := m.cache.get(tok.Value, 0); ok {
+		if _, ok := m.cache.get(tok.Value); ok {
 			t.Error("an expired token stayed in the cache")
 		}
 	})

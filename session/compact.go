@@ -3,6 +3,8 @@ package session
 import (
 	"strings"
 	"unsafe"
+
+	"github.com/jwtsession/jwtsession/internal/strictjson"
 )
 
 // bytesView returns the bytes of s without copying. The result must only
@@ -75,22 +77,13 @@ const maxHeaderSize = 2 << 10
 
 // header is what verification reads from a protected header.
 type header struct {
-	alg    string
-	kid    string
-	hasKid bool
+	alg string
+	kid string // "" when absent: an empty kid is refused
 }
 
 // headerParameters are the registered JWS and JWE header parameter names
 // (RFC 7515 §4.1, RFC 7516 §4.1, RFC 7797), all ASCII.
 var headerParameters = [...]string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "b64", "enc", "zip"}
-
-// confusableHeaderName reports whether name differs from a registered header
-// parameter only in letter case, under Unicode case folding as in
-// confusable: "\u212aid" (KELVIN SIGN) reads as "kid" to encoding/json.
-func confusableHeaderName(name string) bool {
-	runes, ascii := runeCount(name)
-	return foldsToOther(name, runes, ascii, headerParameters[:])
-}
 
 // decodeHeader decodes a protected header strictly. Members that could make
 // a verifier fetch keys or change how the payload is read are rejected
@@ -100,19 +93,18 @@ func confusableHeaderName(name string) bool {
 func decodeHeader(js string) (header, error) {
 	var h header
 	var hasAlg bool
-	sc := scanner{s: js}
-	err := sc.object(func(name string) error {
+	sc := strictjson.New(js)
+	err := sc.Object(func(name string) error {
 		var err error
 		switch name {
 		case "alg":
 			hasAlg = true
-			h.alg, err = sc.nonEmptyString("alg")
+			h.alg, err = nonEmptyString(&sc, "alg")
 		case "kid":
-			h.hasKid = true
-			h.kid, err = sc.nonEmptyString("kid")
+			h.kid, err = nonEmptyString(&sc, "kid")
 		case "typ":
 			var typ string
-			typ, err = sc.nonEmptyString("typ")
+			typ, err = nonEmptyString(&sc, "typ")
 			if err == nil && !(len(typ) == 3 && equalFoldASCII(typ, "JWT")) {
 				err = invalid("header typ is not JWT")
 			}
@@ -126,14 +118,14 @@ func decodeHeader(js string) (header, error) {
 			if confusableHeaderName(name) { // "ALG", "Crit", "JKU", ...
 				return invalid("header member name differs from a registered one only in letter case or Unicode folding")
 			}
-			err = sc.skipValue(1)
+			err = sc.SkipValue()
 		}
 		return err
 	})
 	switch {
 	case err != nil:
-		return h, err
-	case !sc.end():
+		return h, jsonInvalid(err)
+	case !sc.End():
 		return h, invalid("trailing data after the header object")
 	case !hasAlg:
 		return h, invalid("header alg missing")

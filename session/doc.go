@@ -23,13 +23,16 @@
 //
 // A [Key] is pinned to one algorithm: [HS256], [ES256], [EdDSA], [RS256] or
 // [PS256], or their Public variants for services that only verify; keys
-// also load from PEM ([ParsePEM]) and JWK ([ParseJWK], [ParseJWKSet]). A
-// [KeySet] rotates keys without logging anyone out ([KeySet.Add],
-// [KeySet.Activate], [KeySet.Retire]) and publishes its public keys
-// ([JWKSHandler]). A [RemoteKeySet] verifies against another service's
-// published JWK Set, refetching on an unknown kid at most once per
-// cooldown; when it has no usable key, verification fails with
-// [ErrUnavailable], never as the client's fault.
+// also load from PEM ([ParsePEM]) and from crypto keys of any supported
+// type ([NewKey]). Signatures are made and checked with the standard
+// library's crypto packages. A [KeySet] rotates keys without logging
+// anyone out ([KeySet.Add], [KeySet.Activate], [KeySet.Retire]).
+//
+// A Manager takes its keys through [Keys], which Key and KeySet implement:
+// a signing key, and the verification key for a token's kid. Package jwks
+// implements it for another service's published JWK Set, and reads and
+// publishes JWKs; an unknown kid is [ErrInvalid], keys that cannot be had
+// right now are [ErrUnavailable], never the client's fault.
 //
 // # Revocation
 //

@@ -1,6 +1,10 @@
 package session
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/jwtsession/jwtsession/internal/strictjson"
+)
 
 // Sentinel errors returned by [Manager.Verify], [Manager.Refresh] and
 // [Manager.Renew]. Match them with [errors.Is]; the wrapped message says what
@@ -62,3 +66,21 @@ var (
 	errLifetime           = invalid("token lifetime exceeds the maximum lifetime")
 	errAuthTimeFuture     = invalid("auth_time is in the future")
 )
+
+// jsonError reports a syntax error of the strict JSON reader as
+// [ErrInvalid]. It holds a single pointer, so that wrapping one of the
+// reader's prebuilt errors allocates nothing.
+type jsonError struct{ err *strictjson.Error }
+
+func (e jsonError) Error() string        { return ErrInvalid.Error() + ": " + e.err.Detail }
+func (e jsonError) Is(target error) bool { return target == ErrInvalid }
+func (e jsonError) Unwrap() error        { return e.err }
+
+// jsonInvalid returns err, a syntax error of the JSON reader reported as
+// [ErrInvalid], or any other error unchanged.
+func jsonInvalid(err error) error {
+	if se, ok := err.(*strictjson.Error); ok {
+		return jsonError{se}
+	}
+	return err
+}

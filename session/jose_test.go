@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -12,11 +13,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
-
-	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jws"
 )
 
 // testKeys returns one signing key per supported algorithm, generated here.
@@ -47,13 +46,13 @@ func testKeys(t testing.TB) map[string]Key {
 
 // publicOf returns the verification-only counterpart of a signing key.
 func publicOf(k Key) Key {
-	switch pub := k.public.(type) {
+	switch pub := k.Public().(type) {
 	case *ecdsa.PublicKey:
 		return ES256Public(pub)
 	case ed25519.PublicKey:
 		return EdDSAPublic(pub)
 	case *rsa.PublicKey:
-		if k.alg == "PS256" {
+		if k.Algorithm() == "PS256" {
 			return PS256Public(pub)
 		}
 		return RS256Public(pub)
@@ -161,8 +160,8 @@ func TestKeyValidation(t *testing.T) {
 		{"RS256 with 1024 bits", RS256(small), "at least 2048"},
 		{"PS256 with 1024 bits", PS256Public(&small.PublicKey), "at least 2048"},
 		{"short Ed25519 public key", EdDSAPublic(make(ed25519.PublicKey, 16)), "want 32"},
-		{"ECDSA key for EdDSA", Key{alg: "EdDSA", public: &p384.PublicKey}, "cannot be used for EdDSA"},
-		{"RSA key for ES256", Key{alg: "ES256", public: &small.PublicKey}, "cannot be used for ES256"},
+		{"ECDSA key for EdDSA", verifyingKey("EdDSA", &p384.PublicKey), "cannot be used for EdDSA"},
+		{"RSA key for ES256", verifyingKey("ES256", &small.PublicKey), "cannot be used for ES256"},
 		{"invalid kid", HS256(make([]byte, 32)).WithID("a\x00b"), "key id"},
 	}
 	for _, tt := range tests {
@@ -175,35 +174,31 @@ func TestKeyValidation(t *testing.T) {
 	}
 }
 
-// TestPooledHMACMatchesJWX holds the pooled HS256 verifier to jwx's own
-// HMAC signer and verifier on many inputs, and checks that concurrent use
-// of the pool never mixes states.
-func TestPooledHMACMatchesJWX(t *testing.T) {
+// TestPooledHMAC holds the pooled HS256 signer and verifier to a fresh
+// crypto/hmac state on many inputs, and checks that concurrent use of the
+// pool never mixes states.
+func TestPooledHMAC(t *testing.T) {
 	secret := []byte("pooled-hmac-cross-check-secret-0123456789")
-	p, err := newPinnedKey(HS256(secret))
-	if err != nil {
-		t.Fatal(err)
+	p := HS256(secret).p
+	mac := func(in []byte) []byte {
+		h := hmac.New(sha256.New, secret)
+		h.Write(in)
+		return h.Sum(nil)
 	}
-	signer, _ := jws.NewSigner(jwa.HS256)
-	verifier, _ := jws.NewVerifier(jwa.HS256)
 	for i := 0; i < 200; i++ {
 		input := make([]byte, i*7)
 		rand.Read(input)
 		s := base64.RawURLEncoding.EncodeToString(input)
-		sig, err := signer.Sign([]byte(s), secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		enc := base64.RawURLEncoding.EncodeToString(sig)
-		if err := p.verify(s, enc); err != nil {
-			t.Fatalf("input %d: pooled verifier rejected jwx's signature: %v", i, err)
+		sig := mac([]byte(s))
+		if err := p.verify(s, base64.RawURLEncoding.EncodeToString(sig)); err != nil {
+			t.Fatalf("input %d: pooled verifier rejected a crypto/hmac signature: %v", i, err)
 		}
 		ours, err := p.appendSignature(nil, []byte(s))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := verifier.Verify([]byte(s), ours, secret); err != nil {
-			t.Fatalf("input %d: jwx rejected our signature: %v", i, err)
+		if !hmac.Equal(ours, sig) {
+			t.Fatalf("input %d: pooled signer: got %x, want %x", i, ours, sig)
 		}
 		sig[i%len(sig)] ^= 0x80
 		if err := p.verify(s, base64.RawURLEncoding.EncodeToString(sig)); err == nil {
@@ -215,9 +210,7 @@ func TestPooledHMACMatchesJWX(t *testing.T) {
 		go func(g int) {
 			for i := 0; i < 200; i++ {
 				in := fmt.Sprintf("goroutine-%d-input-%d", g, i)
-				mac := hmac.New(sha256.New, secret)
-				mac.Write([]byte(in))
-				if err := p.verify(in, base64.RawURLEncoding.EncodeToString(mac.Sum(nil))); err != nil {
+				if err := p.verify(in, base64.RawURLEncoding.EncodeToString(mac([]byte(in)))); err != nil {
 					done <- fmt.Errorf("goroutine %d input %d: %v", g, i, err)
 					return
 				}
@@ -232,13 +225,106 @@ func TestPooledHMACMatchesJWX(t *testing.T) {
 	}
 }
 
+// TestPS256SaltLength: PS256 signatures use a salt as long as the hash,
+// as RFC 7518 §3.5 requires and PyJWT, jose and jsonwebtoken do; a
+// signature with another salt length is refused (jwx would accept it, as
+// it lets rsa.VerifyPSS detect the length).
+func TestPS256SaltLength(t *testing.T) {
+	rs, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PS256(rs).p
+	const input = "eyJhbGciOiJQUzI1NiJ9.eyJ1c2VyX2lkIjoiMSJ9"
+	ours, err := p.appendSignature(nil, []byte(input))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := sha256.Sum256([]byte(input))
+	if err := rsa.VerifyPSS(&rs.PublicKey, crypto.SHA256, digest[:], ours, &rsa.PSSOptions{SaltLength: sha256.Size}); err != nil {
+		t.Fatalf("our signature with a %d-byte salt: %v", sha256.Size, err)
+	}
+	for _, tc := range []struct {
+		name string
+		salt int
+		ok   bool
+	}{
+		{"salt as long as the hash", rsa.PSSSaltLengthEqualsHash, true},
+		{"longest salt", rsa.PSSSaltLengthAuto, false},
+		{"no salt", 0, false},
+		{"16-byte salt", 16, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sig, err := rsa.SignPSS(rand.Reader, rs, crypto.SHA256, digest[:], &rsa.PSSOptions{SaltLength: tc.salt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.verify(input, base64.RawURLEncoding.EncodeToString(sig)); (err == nil) != tc.ok {
+				t.Errorf("got %v, want valid=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestES256SignatureEncoding: every ES256 signature is R || S with both
+// halves 32 bytes, even when one is a shorter integer (1 in 128 per
+// half); verification refuses any other length, and a signature whose
+// halves are swapped or shifted.
+func TestES256SignatureEncoding(t *testing.T) {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ES256(ec).p
+	short := 0
+	for i := range 600 {
+		input := fmt.Sprintf("input-%d", i)
+		sig, err := p.appendSignature(nil, []byte(input))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sig) != 64 {
+			t.Fatalf("signature %d: got %d bytes, want 64", i, len(sig))
+		}
+		if sig[0] == 0 || sig[32] == 0 {
+			short++
+		}
+		if err := p.verify(input, base64.RawURLEncoding.EncodeToString(sig)); err != nil {
+			t.Fatalf("signature %d: %v", i, err)
+		}
+		if i > 0 {
+			continue
+		}
+		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+		for name, bad := range map[string][]byte{
+			"minimal-length integers": append(r.Bytes()[:len(r.Bytes()):len(r.Bytes())], s.Bytes()...),
+			"halves swapped":          append(append([]byte{}, sig[32:]...), sig[:32]...),
+			"one byte short":          sig[:63],
+			"one byte more":           append(append([]byte{}, sig...), 0),
+			"left-padded to 66 bytes": append(append(append([]byte{0}, sig[:32]...), 0), sig[32:]...),
+		} {
+			if len(bad) == 64 && name == "minimal-length integers" {
+				continue // R and S happen to be full length
+			}
+			if err := p.verify(input, base64.RawURLEncoding.EncodeToString(bad)); err == nil {
+				t.Errorf("%s: got valid, want refused", name)
+			}
+		}
+	}
+	if short == 0 {
+		t.Log("no signature had a short R or S this run")
+	}
+}
+
 // BenchmarkVerifyAlgorithms verifies a valid token per algorithm with the
-// verified-token cache off, and rejects the same token with its signature
-// tampered with: what a forged token costs.
+// verified-token cache off, rejects the same token with its signature
+// tampered with (what a forged token costs), and, for the asymmetric
+// algorithms, checks its signature with crypto/* alone: the raw floor the
+// whole verification is measured against.
 func BenchmarkVerifyAlgorithms(b *testing.B) {
 	ctx := context.Background()
 	keys := testKeys(b)
-	for _, alg := range []string{"HS256", "ES256", "EdDSA", "RS256"} {
+	for _, alg := range []string{"HS256", "ES256", "EdDSA", "RS256", "PS256"} {
 		m, err := New(keys[alg], WithVerifiedTokenCache(0))
 		if err != nil {
 			b.Fatal(err)
@@ -247,8 +333,14 @@ func BenchmarkVerifyAlgorithms(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		// A different letter inside the signature: still canonical
+		// base64url, so the forgery reaches the signature check.
 		forged := []byte(tok.Value)
-		forged[len(forged)-3] ^= 1
+		if i := len(forged) - 10; forged[i] == 'A' {
+			forged[i] = 'B'
+		} else {
+			forged[i] = 'A'
+		}
 		for _, tc := range []struct {
 			name, token string
 			valid       bool
@@ -262,5 +354,46 @@ func BenchmarkVerifyAlgorithms(b *testing.B) {
 				}
 			})
 		}
+		if alg == "HS256" {
+			continue // its raw floor is middleware's BenchmarkRawFloor
+		}
+		check := rawCheck(b, keys[alg], tok.Value)
+		b.Run(alg+"/raw_signature_check", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !check() {
+					b.Fatal("the raw check failed")
+				}
+			}
+		})
+	}
+}
+
+// rawCheck returns a function that checks the signature of tok with k's
+// public key and crypto/* alone: base64url decoding, SHA-256 and the
+// algorithm's verification, nothing else.
+func rawCheck(b *testing.B, k Key, tok string) func() bool {
+	b.Helper()
+	i := strings.LastIndexByte(tok, '.')
+	in, sigPart := tok[:i], tok[i+1:]
+	return func() bool {
+		sig, err := base64.RawURLEncoding.DecodeString(sigPart)
+		if err != nil {
+			return false
+		}
+		switch pub := k.Public().(type) {
+		case *ecdsa.PublicKey:
+			d := sha256.Sum256([]byte(in))
+			return ecdsa.Verify(pub, d[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
+		case ed25519.PublicKey:
+			return ed25519.Verify(pub, []byte(in), sig)
+		case *rsa.PublicKey:
+			d := sha256.Sum256([]byte(in))
+			if k.Algorithm() == "PS256" {
+				return rsa.VerifyPSS(pub, crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
+			}
+			return rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sig) == nil
+		}
+		return false
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -153,7 +154,7 @@ func TestKeySetRefusals(t *testing.T) {
 		{"key without id", func() error { _, err := NewKeySet(HS256(secret)); return err }, "needs a key id"},
 		{"duplicate id", func() error { _, err := NewKeySet(a, newES256(t, "a")); return err }, "used twice"},
 		{"verify-only active key", func() error {
-			_, err := NewKeySet(ES256Public(a.public.(*ecdsa.PublicKey)).WithID("p"))
+			_, err := NewKeySet(ES256Public(a.Public().(*ecdsa.PublicKey)).WithID("p"))
 			return err
 		}, "must be able to sign"},
 		{"weak key added", func() error {
@@ -162,7 +163,7 @@ func TestKeySetRefusals(t *testing.T) {
 		}, "at least 32"},
 		{"activate unknown", func() error { ks, _ := NewKeySet(a); return ks.Activate("zzz") }, "no key"},
 		{"activate verify-only", func() error {
-			ks, _ := NewKeySet(a, ES256Public(b.public.(*ecdsa.PublicKey)).WithID("pub"))
+			ks, _ := NewKeySet(a, ES256Public(b.Public().(*ecdsa.PublicKey)).WithID("pub"))
 			return ks.Activate("pub")
 		}, "only verifies"},
 		{"retire active", func() error { ks, _ := NewKeySet(a); return ks.Retire("a") }, "is active"},
@@ -216,6 +217,41 @@ func TestKeySetSelection(t *testing.T) {
 	}
 }
 
+// TestKeySetPublicKeys: the asymmetric keys, the active one first, each
+// the very Key the set verifies with; HS256 keys never.
+func TestKeySetPublicKeys(t *testing.T) {
+	ctx := context.Background()
+	hs := HS256([]byte("key-set-public-keys-test-secret-0123456789")).WithID("hs")
+	a, b := newES256(t, "a"), newES256(t, "b")
+	ks, err := NewKeySet(hs, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(keys []Key) []string {
+		var out []string
+		for _, k := range keys {
+			out = append(out, k.ID())
+		}
+		return out
+	}
+	if got := ids(ks.PublicKeys()); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("HS256 active: got %v, want [a b]", got)
+	}
+	if err := ks.Activate("b"); err != nil {
+		t.Fatal(err)
+	}
+	keys := ks.PublicKeys()
+	if got := ids(keys); !slices.Equal(got, []string{"b", "a"}) {
+		t.Errorf("b active: got %v, want [b a]", got)
+	}
+	if got, _ := ks.VerificationKey(ctx, "a"); len(keys) == 2 && got != keys[1] {
+		t.Error("PublicKeys returned another Key than the set verifies with")
+	}
+	if got := ks.IDs(); !slices.Equal(got, []string{"b", "hs", "a"}) {
+		t.Errorf("IDs: got %v, want [b hs a]", got)
+	}
+}
+
 // TestKeySetConcurrentRotation rotates while requests verify and renew,
 // under -race: every token issued is verifiable until its key is retired.
 func TestKeySetConcurrentRotation(t *testing.T) {
@@ -254,7 +290,8 @@ func TestKeySetConcurrentRotation(t *testing.T) {
 		if err := ks.Add(HS256([]byte("rotation-secret-" + id + "-0123456789abcdefgh")).WithID(id)); err != nil {
 			t.Fatal(err)
 		}
-		prev := ks.ActiveID()
+		active, _ := ks.SigningKey()
+		prev := active.ID()
 		if err := ks.Activate(id); err != nil {
 			t.Fatal(err)
 		}

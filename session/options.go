@@ -83,12 +83,15 @@ func WithMaxTokenSize(n int) Option { return func(c *config) { c.maxTokenSize = 
 
 // WithVerifiedTokenCache bounds the verified-token cache: a repeated token
 // that already verified skips the signature check (its exp, nbf and the
-// revocation store are still checked on every use). Entries are keyed by
-// the whole token, so no forged token can hit one. 0 turns the cache off.
-// Default: [DefaultVerifiedCacheEntries] for asymmetric keys, whose
-// signature checks cost tens of microseconds, and off for HS256, whose
-// check is cheap enough that holding thousands of tokens in memory is
-// rarely worth it.
+// revocation store are still checked on every use, and so is its key: a
+// token stays only while the Manager's [Keys] give, for its kid, the Key
+// that verified it). Entries are keyed by the whole token, so no forged
+// token can hit one. 0 turns the cache off; any other bound caches the
+// tokens of every key. Default: [DefaultVerifiedCacheEntries] entries,
+// holding only tokens verified by ES256, EdDSA, RS256 or PS256 keys, whose
+// signature checks cost tens of microseconds: an HS256 check is cheap
+// enough that holding thousands of tokens in memory is rarely worth it,
+// and a cache that never held a token costs nothing.
 func WithVerifiedTokenCache(entries int) Option {
 	return func(c *config) { c.cacheEntries, c.cacheSet = entries, true }
 }
@@ -102,6 +105,7 @@ func newConfig(opts []Option) (config, error) {
 		userIDClaim:  DefaultUserIDClaim,
 		now:          time.Now,
 		maxTokenSize: DefaultMaxTokenSize,
+		cacheEntries: DefaultVerifiedCacheEntries,
 	}
 	for _, opt := range opts {
 		if opt != nil {

@@ -20,8 +20,8 @@ import (
 // alg is "RS256", "PS256", "ES256" or "EdDSA". When alg is "", it is taken
 // from the key where the key allows one algorithm only: ES256 for a P-256
 // key, EdDSA for an Ed25519 key. An RSA key signs with RS256 or PS256 alike,
-// so it needs alg. When kid is "", the key id is the key's RFC 7638 JWK
-// thumbprint (SHA-256, base64url), so every key carries one.
+// so it needs alg. When kid is "", the key has no key id (package jwks
+// computes a key's RFC 7638 thumbprint, a common choice of key id).
 //
 // ParsePEM refuses, with an error that says what to fix, weak or
 // mismatched keys (RSA below [MinRSABits], a curve other than P-256,
@@ -54,14 +54,7 @@ func ParsePEM(data []byte, alg, kid string) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("session: PEM %s: %w", strings.ToLower(block.Type), err)
 	}
-	k, err := keyFromCrypto(raw, alg, kid)
-	if err != nil || kid != "" {
-		return k, err
-	}
-	if k.id, err = thumbprint(k.public); err != nil {
-		return Key{}, err
-	}
-	return k, nil
+	return NewKey(raw, alg, kid)
 }
 
 // pemKeyBlock returns the one key block of data, skipping "EC PARAMETERS".
@@ -90,15 +83,27 @@ func pemKeyBlock(data []byte) (*pem.Block, error) {
 	return key, nil
 }
 
-// keyFromCrypto returns the Key of a parsed private or public key, pinned
-// to alg (or to the one algorithm the key allows, when alg is ""), with
-// key id kid, validated.
-func keyFromCrypto(raw any, alg, kid string) (Key, error) {
+// NewKey returns the key of crypto key material of any supported type,
+// pinned to alg and carrying the key id kid ("" for none), for keys that
+// come from elsewhere (a parser, a KMS client) as an any: an
+// *ecdsa.PrivateKey or *ecdsa.PublicKey on P-256, an ed25519.PrivateKey or
+// ed25519.PublicKey, an *rsa.PrivateKey or *rsa.PublicKey, or an HS256
+// secret as a []byte. When alg is "", it is taken from the key where the
+// key allows one algorithm only: ES256 for an ECDSA key, EdDSA for an
+// Ed25519 key, HS256 for a secret; an RSA key needs alg. NewKey refuses,
+// with an error that says what to fix, what [New] would refuse, and
+// material of another type than alg.
+func NewKey(material any, alg, kid string) (Key, error) {
 	var (
 		k   Key
 		err error
 	)
-	switch v := raw.(type) {
+	switch v := material.(type) {
+	case []byte:
+		if alg != "" && alg != "HS256" {
+			return Key{}, fmt.Errorf("session: a secret is an HMAC key and cannot be used for %s; HMAC keys sign HS256 only", alg)
+		}
+		k = HS256(v)
 	case *rsa.PrivateKey:
 		if alg, err = algFor("RSA", alg); err == nil {
 			k = signingKey(alg, v)
@@ -124,13 +129,15 @@ func keyFromCrypto(raw any, alg, kid string) (Key, error) {
 			k = verifyingKey(alg, v)
 		}
 	default:
-		return Key{}, fmt.Errorf("session: unsupported key type %T; keys are RSA, ECDSA P-256 or Ed25519", raw)
+		return Key{}, fmt.Errorf("session: unsupported key type %T; keys are RSA, ECDSA P-256, Ed25519 or HMAC secrets", material)
 	}
 	if err != nil {
 		return Key{}, err
 	}
-	k.id = kid
-	if err := k.validate(); err != nil {
+	if kid != "" {
+		k = k.WithID(kid)
+	}
+	if err := k.check(); err != nil {
 		return Key{}, err
 	}
 	return k, nil

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -100,4 +102,92 @@ func (t *Token) clone() *Token {
 	claims := *t.Claims
 	c.Claims = &claims
 	return &c
+}
+
+// ShouldRenew reports whether the sliding refresh should renew c now: the
+// token is renewable, has less than the renewal threshold left, its
+// session is younger than the maximum lifetime, and a renewed token would
+// expire later than c.
+func (m *Manager) ShouldRenew(c *Claims) bool {
+	if !c.Renewable() || m.signingKey() == nil {
+		return false
+	}
+	now := m.now()
+	if c.ExpiresAt.Sub(now) >= m.cfg.renewWithin {
+		return false
+	}
+	exp, ok := m.renewedExpiry(c, now)
+	return ok && exp.Unix() > c.ExpiresAt.Unix()
+}
+
+// renewedExpiry returns min(now+TTL, auth_time+MaxLifetime) and whether
+// the session may still be renewed at now.
+func (m *Manager) renewedExpiry(c *Claims, now time.Time) (time.Time, bool) {
+	end := c.AuthTime.Add(m.cfg.maxLifetime)
+	if !now.Before(end) {
+		return time.Time{}, false
+	}
+	exp := now.Add(m.cfg.ttl)
+	if end.Before(exp) {
+		exp = end
+	}
+	return exp, true
+}
+
+// Renew issues the successor of verified claims c: same user id, session
+// id, auth_time and application claims; a new jti and iat; and
+// exp = min(now+TTL, auth_time+MaxLifetime). It returns [ErrNotRenewable]
+// for tokens without sid or auth_time and for sessions past their maximum
+// lifetime, [ErrExpired] for an expired c, and [ErrRevoked] when the
+// session or user has been revoked since c was verified: it asks the
+// revocation store again, so that a logout made while a request was being
+// served is never undone by the renewal at its end. c must come from
+// [Manager.Verify]; use [Manager.Refresh] for a token string.
+//
+// A token is signed at most once per 30 seconds per presented token:
+// renewing the same c again within that time returns the same successor
+// (after the same checks), so that a client polling inside the renewal
+// window costs no signature per request.
+func (m *Manager) Renew(ctx context.Context, c *Claims) (*Token, error) {
+	if !c.Renewable() {
+		return nil, errNoSession
+	}
+	now := m.now()
+	if !now.Before(c.ExpiresAt.Add(m.cfg.leeway)) {
+		return nil, errExpired
+	}
+	exp, ok := m.renewedExpiry(c, now)
+	if !ok {
+		return nil, errLifetimeReached
+	}
+	if m.signingKey() == nil {
+		return nil, fmt.Errorf("session: renew: %w", errVerifyOnly)
+	}
+	if err := m.checkRevoked(ctx, c); err != nil {
+		return nil, err
+	}
+	sign := func() (*Token, error) {
+		next := &Claims{
+			UserID:    c.UserID,
+			SessionID: c.SessionID,
+			AuthTime:  c.AuthTime,
+			extra:     c.extra,
+		}
+		return m.sign(next, now, exp)
+	}
+	if c.TokenID == "" {
+		return sign()
+	}
+	return m.renewals.do(c.TokenID, now, sign)
+}
+
+// Refresh verifies token and returns its successor, as [Manager.Renew].
+// Expired, revoked and invalid tokens are refused with the error of
+// [Manager.Verify].
+func (m *Manager) Refresh(ctx context.Context, token string) (*Token, error) {
+	c, err := m.Verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return m.Renew(ctx, c)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/jwtsession/jwtsession/internal/demo"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
+	"github.com/jwtsession/jwtsession/session/jwks"
 )
 
 // realm names the demo in WWW-Authenticate challenges.
@@ -94,14 +95,18 @@ func (is *issuer) firstKey(getenv func(string) string) (session.Key, error) {
 	if err != nil {
 		return session.Key{}, err
 	}
-	k, err := session.ParsePEM(data, is.alg, "") // kid: the key's thumbprint
+	k, err := session.ParsePEM(data, is.alg, "")
 	if err != nil {
 		return session.Key{}, fmt.Errorf("JWT_SIGNING_KEY_FILE: %w", err)
 	}
 	if !k.CanSign() {
 		return session.Key{}, errors.New("JWT_SIGNING_KEY_FILE: the issuer needs a private key")
 	}
-	return k, nil
+	kid, err := jwks.Thumbprint(k) // the key id anyone can compute from the key
+	if err != nil {
+		return session.Key{}, fmt.Errorf("JWT_SIGNING_KEY_FILE: %w", err)
+	}
+	return k.WithID(kid), nil
 }
 
 // newKey generates a signing key for the issuer's algorithm, with a key
@@ -180,7 +185,8 @@ func (is *issuer) rotate() error {
 // activate makes the published key kid the signing key and schedules the
 // retirement of the previous one. The caller holds is.mu.
 func (is *issuer) activate(kid string) error {
-	prev := is.ks.ActiveID()
+	active, _ := is.ks.SigningKey()
+	prev := active.ID()
 	if err := is.ks.Activate(kid); err != nil {
 		return err
 	}
@@ -253,7 +259,7 @@ func newIssuerServer(is *issuer) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	jwks, err := session.JWKSHandler(is.ks)
+	publish, err := jwks.Handler(is.ks, jwks.HandlerOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +267,7 @@ func newIssuerServer(is *issuer) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", demo.Healthz)
 	mux.HandleFunc("POST /login", is.login)
 	mux.Handle("POST /refresh", alice.New(auth.Authenticate).ThenFunc(is.refresh))
-	mux.Handle("GET /.well-known/jwks.json", jwks)
+	mux.Handle("GET /.well-known/jwks.json", publish)
 	return mux, nil
 }
 

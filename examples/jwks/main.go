@@ -134,6 +134,10 @@ func parseFlags(args []string) (options, error) {
 		err = fmt.Errorf("-rotate-every must not be negative; got %v", o.rotateEvery)
 	case o.activateAfter < 0:
 		err = fmt.Errorf("-activate-after must not be negative; got %v", o.activateAfter)
+	case o.refreshEvery <= 0:
+		err = fmt.Errorf("-refresh-every must be positive; got %v", o.refreshEvery)
+	case o.refetchCooldown <= 0:
+		err = fmt.Errorf("-refetch-cooldown must be positive; got %v", o.refetchCooldown)
 	case o.rotateEvery > 0 && o.rotateEvery <= o.activateAfter:
 		err = fmt.Errorf("-rotate-every (%v) must be longer than -activate-after (%v): a key must sign before the next one is published", o.rotateEvery, o.activateAfter)
 	}

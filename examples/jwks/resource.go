@@ -12,6 +12,7 @@ import (
 	"github.com/jwtsession/jwtsession/internal/demo"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
+	"github.com/jwtsession/jwtsession/session/jwks"
 )
 
 // readyTimeout bounds the fetch a readiness probe may wait for.
@@ -19,7 +20,7 @@ const readyTimeout = 2 * time.Second
 
 // resource verifies tokens with the keys the issuer publishes.
 type resource struct {
-	remote *session.RemoteKeySet
+	remote *jwks.Remote
 	m      *session.Manager
 	logger *log.Logger
 	wg     sync.WaitGroup
@@ -29,11 +30,11 @@ type resource struct {
 // set in the background, so that the server answers /healthz at once and
 // /readyz as soon as the keys are in.
 func newResource(opts options, logger *log.Logger) (*resource, error) {
-	remote, err := session.NewRemoteKeySet(opts.jwksURL,
-		session.WithRefreshEvery(opts.refreshEvery),
-		session.WithRefetchCooldown(opts.refetchCooldown),
-		session.WithFetchErrorFunc(func(err error) { logger.Printf("key set: %v", err) }),
-	)
+	remote, err := jwks.NewRemote(opts.jwksURL, jwks.RemoteOptions{
+		RefreshEvery:    opts.refreshEvery,
+		RefetchCooldown: opts.refetchCooldown,
+		OnFetchError:    func(err error) { logger.Printf("key set: %v", err) },
+	})
 	if err != nil {
 		return nil, err
 	}

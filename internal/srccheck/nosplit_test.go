@@ -12,7 +12,7 @@ import (
 
 // libraryDirs are the packages that handle untrusted input, relative to
 // this one.
-var libraryDirs = []string{"../../session", "../../session/redisstore", "../../middleware"}
+var libraryDirs = []string{"../../session", "../../session/jwks", "../../session/redisstore", "../../middleware", "../strictjson"}
 
 // TestNoSplitOnUntrustedInput fails if the library's code splits strings
 // with the functions that allocate a slice per separator found

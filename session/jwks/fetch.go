@@ -1,4 +1,4 @@
-package session
+package jwks
 
 import (
 	"bytes"
@@ -14,13 +14,13 @@ import (
 	"time"
 )
 
-// jwksClient is the HTTP client the JWK cache fetches with. Every fetch is
+// fetchClient is the HTTP client the JWK cache fetches with. Every fetch is
 // bounded in time (timeout, through the request's context, whatever the
 // underlying client does) and in size (maxSize: a longer body fails the
 // fetch and is not read further). The body is read here, in full, and the
 // connection released, so the cache parses a body already in memory.
-type jwksClient struct {
-	ctx     context.Context // canceled by RemoteKeySet.Close
+type fetchClient struct {
+	ctx     context.Context // canceled by Remote.Close
 	client  *http.Client
 	timeout time.Duration
 	maxSize int64
@@ -31,15 +31,15 @@ type jwksClient struct {
 
 // Get fetches u. Only 200 with a body that is a JSON object within the
 // size cap succeeds.
-func (c *jwksClient) Get(u string) (*http.Response, error) {
+func (c *fetchClient) Get(u string) (*http.Response, error) {
 	res, err := c.get(u)
 	if err != nil {
-		return nil, &fetchError{fmt.Errorf("session: JWKS fetch from %s: %w", u, err)}
+		return nil, &fetchError{fmt.Errorf("jwks: fetch from %s: %w", u, err)}
 	}
 	return res, nil
 }
 
-func (c *jwksClient) get(u string) (*http.Response, error) {
+func (c *fetchClient) get(u string) (*http.Response, error) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -102,10 +102,10 @@ func ownError(err error) error {
 	return err
 }
 
-// newJWKSHTTPClient returns the default client of a RemoteKeySet: the
+// newHTTPClient returns the default client of a Remote: the
 // default transport's proxy and connection settings, each phase bounded by
 // timeout, at most 3 redirects and never from https to http.
-func newJWKSHTTPClient(timeout time.Duration) *http.Client {
+func newHTTPClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSHandshakeTimeout = timeout
 	t.ResponseHeaderTimeout = timeout
@@ -125,24 +125,24 @@ func newJWKSHTTPClient(timeout time.Duration) *http.Client {
 	}
 }
 
-// checkJWKSURL accepts an absolute https URL, or http on a loopback host
+// checkURL accepts an absolute https URL, or http on a loopback host
 // (or anywhere with insecure).
-func checkJWKSURL(raw string, insecure bool) error {
+func checkURL(raw string, insecure bool) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("session: JWKS URL: %w", err)
+		return fmt.Errorf("jwks: URL: %w", err)
 	}
 	switch {
 	case u.Host == "":
-		return fmt.Errorf("session: JWKS URL %q is not absolute", raw)
+		return fmt.Errorf("jwks: URL %q is not absolute", raw)
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme != "http":
-		return fmt.Errorf("session: JWKS URL %q: scheme must be https", raw)
+		return fmt.Errorf("jwks: URL %q: scheme must be https", raw)
 	case insecure || isLoopback(u.Hostname()):
 		return nil
 	}
-	return fmt.Errorf("session: JWKS URL %q uses plain http: anyone on the path could substitute keys; use https (or WithInsecureHTTP, for a trusted network)", raw)
+	return fmt.Errorf("jwks: URL %q uses plain http: anyone on the path could substitute keys; use https (or RemoteOptions.InsecureHTTP, for a trusted network)", raw)
 }
 
 // isLoopback reports whether host is "localhost" or a loopback address.

@@ -1,4 +1,4 @@
-package session
+package jwks
 
 import (
 	"context"
@@ -10,27 +10,29 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jwtsession/jwtsession/session"
 )
 
 // allKeysSet returns a KeySet with a key of every algorithm, the HS256
 // one active.
-func allKeysSet(t testing.TB) *KeySet {
+func allKeysSet(t testing.TB) *session.KeySet {
 	t.Helper()
-	k := newPEMKeys(t)
+	k := newTestKeys(t)
 	secret := make([]byte, 32)
-	ks, err := NewKeySet(HS256(secret).WithID("hs"),
-		ES256(k.ec).WithID("es"), EdDSA(k.ed).WithID("ed"), RS256(k.rsa).WithID("rs"), PS256(k.rsa).WithID("ps"))
+	ks, err := session.NewKeySet(session.HS256(secret).WithID("hs"),
+		session.ES256(k.ec).WithID("es"), session.EdDSA(k.ed).WithID("ed"), session.RS256(k.rsa).WithID("rs"), session.PS256(k.rsa).WithID("ps"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ks
 }
 
-// TestPublicJWKSOnlyPublicMembers: every member of every published key is
+// TestMarshalOnlyPublicMembers: every member of every published key is
 // public; HMAC keys are not published at all.
-func TestPublicJWKSOnlyPublicMembers(t *testing.T) {
+func TestMarshalOnlyPublicMembers(t *testing.T) {
 	ks := allKeysSet(t)
-	data, err := ks.PublicJWKS()
+	data, err := Marshal(ks.PublicKeys())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,23 +74,23 @@ func TestPublicJWKSOnlyPublicMembers(t *testing.T) {
 	}
 }
 
-// TestPublicJWKSVerifies: the published set, read back, verifies the
-// tokens of the KeySet, active key first.
-func TestPublicJWKSVerifies(t *testing.T) {
+// TestMarshalVerifies: the published set, read back, verifies the
+// tokens of the session.KeySet, active key first.
+func TestMarshalVerifies(t *testing.T) {
 	ctx := context.Background()
-	k := newPEMKeys(t)
-	ks, err := NewKeySet(ES256(k.ec).WithID("a"), RS256(k.rsa).WithID("b"))
+	k := newTestKeys(t)
+	ks, err := session.NewKeySet(session.ES256(k.ec).WithID("a"), session.RS256(k.rsa).WithID("b"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuer, _ := New(ks)
+	issuer, _ := session.New(ks)
 	tokA, _ := issuer.Issue(ctx, "123", nil)
 	if err := ks.Activate("b"); err != nil {
 		t.Fatal(err)
 	}
 	tokB, _ := issuer.Issue(ctx, "456", nil)
-	data, _ := ks.PublicJWKS()
-	keys, err := ParseJWKSet(data)
+	data, _ := Marshal(ks.PublicKeys())
+	keys, err := ParseSet(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,33 +98,33 @@ func TestPublicJWKSVerifies(t *testing.T) {
 		t.Fatalf("got %v, want [b a] (the active key first)", keys)
 	}
 	for _, tc := range []struct {
-		key Key
+		key session.Key
 		tok string
 	}{{keys[0], tokB.Value}, {keys[1], tokA.Value}} {
 		if tc.key.CanSign() {
 			t.Errorf("%v: a published key can sign", tc.key)
 		}
-		m, _ := New(tc.key)
+		m, _ := session.New(tc.key)
 		if _, err := m.Verify(ctx, tc.tok); err != nil {
 			t.Errorf("%v: got %v, want the token valid", tc.key, err)
 		}
 	}
 }
 
-func TestPublicJWKSHMACOnly(t *testing.T) {
-	ks, err := NewKeySet(HS256(make([]byte, 32)).WithID("hs"))
+func TestMarshalHMACOnly(t *testing.T) {
+	ks, err := session.NewKeySet(session.HS256(make([]byte, 32)).WithID("hs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := ks.PublicJWKS()
+	data, err := Marshal(ks.PublicKeys())
 	if err != nil || string(data) != `{"keys":[]}` {
 		t.Fatalf("got %s, %v; want an empty set", data, err)
 	}
 }
 
-func TestJWKSHandler(t *testing.T) {
+func TestHandler(t *testing.T) {
 	ks := allKeysSet(t)
-	h, err := JWKSHandler(ks, WithJWKSMaxAge(time.Minute))
+	h, err := Handler(ks, HandlerOptions{MaxAge: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +146,7 @@ func TestJWKSHandler(t *testing.T) {
 	}
 
 	res, body := do(http.MethodGet, "")
-	want, _ := ks.PublicJWKS()
+	want, _ := Marshal(ks.PublicKeys())
 	if res.StatusCode != http.StatusOK || body != string(want) {
 		t.Fatalf("GET: got %d %s, want 200 and the public set", res.StatusCode, body)
 	}
@@ -202,9 +204,9 @@ func TestJWKSHandler(t *testing.T) {
 	})
 }
 
-func TestJWKSHandlerDefaultsAndRefusals(t *testing.T) {
+func TestHandlerDefaultsAndRefusals(t *testing.T) {
 	ks := allKeysSet(t)
-	h, err := JWKSHandler(ks)
+	h, err := Handler(ks, HandlerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,16 +217,17 @@ func TestJWKSHandlerDefaultsAndRefusals(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		ks   *KeySet
-		opts []JWKSOption
+		ks   *session.KeySet
+		opts HandlerOptions
 		want string
 	}{
-		{"nil key set", nil, nil, "needs a *KeySet"},
-		{"negative max-age", ks, []JWKSOption{WithJWKSMaxAge(-time.Second)}, "between 0 and 24h"},
-		{"day-long max-age", ks, []JWKSOption{WithJWKSMaxAge(25 * time.Hour)}, "between 0 and 24h"},
+		{"nil key set", nil, HandlerOptions{}, "needs a *session.KeySet"},
+		{"negative max-age", ks, HandlerOptions{MaxAge: -time.Second}, "between 1s and 24h"},
+		{"sub-second max-age", ks, HandlerOptions{MaxAge: time.Millisecond}, "between 1s and 24h"},
+		{"day-long max-age", ks, HandlerOptions{MaxAge: 25 * time.Hour}, "between 1s and 24h"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := JWKSHandler(tc.ks, tc.opts...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if _, err := Handler(tc.ks, tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want an error containing %q", err, tc.want)
 			}
 		})

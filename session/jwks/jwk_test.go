@@ -1,4 +1,4 @@
-package session
+package jwks
 
 import (
 	"context"
@@ -13,6 +13,9 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+
+	"github.com/jwtsession/jwtsession/session"
+	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
 var enc64 = base64.RawURLEncoding.EncodeToString
@@ -94,8 +97,22 @@ func jwkSetJSON(t testing.TB, keys ...map[string]any) []byte {
 	return mustJSON(t, map[string]any{"keys": keys})
 }
 
-func TestParseJWK(t *testing.T) {
-	k := newPEMKeys(t)
+// parseWith parses a JWK as Parse does or, with rsaAlg, as a Remote with
+// that RSAAlgorithm reads the keys of its set.
+func parseWith(t *testing.T, data []byte, rsaAlg string) (session.Key, error) {
+	t.Helper()
+	if rsaAlg == "" {
+		return Parse(data)
+	}
+	jk, err := jwk.ParseKey(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keyFromJWK(jk, parseConfig{rsaAlg: rsaAlg})
+}
+
+func TestParse(t *testing.T) {
+	k := newTestKeys(t)
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	kid := map[string]any{"kid": "k1"}
@@ -109,26 +126,26 @@ func TestParseJWK(t *testing.T) {
 	tests := []struct {
 		name     string
 		jwk      map[string]any
-		opts     []JWKOption
+		rsaAlg   string // as RemoteOptions.RSAAlgorithm sets it
 		wantAlg  string
 		wantSign bool
 	}{
-		{"RSA public RS256", jwkOf(t, &k.rsa.PublicKey, with("alg", "RS256")), nil, "RS256", false},
-		{"RSA private PS256", jwkOf(t, k.rsa, with("alg", "PS256", "use", "sig")), nil, "PS256", true},
-		{"RSA without alg, default RS256", jwkOf(t, &k.rsa.PublicKey, kid), []JWKOption{WithRSAAlgorithm("RS256")}, "RS256", false},
-		{"RSA alg wins over the default", jwkOf(t, &k.rsa.PublicKey, with("alg", "PS256")), []JWKOption{WithRSAAlgorithm("RS256")}, "PS256", false},
-		{"EC public ES256", jwkOf(t, &k.ec.PublicKey, with("alg", "ES256")), nil, "ES256", false},
-		{"EC without alg is ES256", jwkOf(t, &k.ec.PublicKey, kid), nil, "ES256", false},
-		{"EC private", jwkOf(t, k.ec, with("key_ops", []string{"sign", "verify"})), nil, "ES256", true},
-		{"Ed25519 public", jwkOf(t, k.ed.Public(), with("alg", "EdDSA")), nil, "EdDSA", false},
-		{"Ed25519 without alg is EdDSA", jwkOf(t, k.ed.Public(), kid), nil, "EdDSA", false},
-		{"Ed25519 private", jwkOf(t, k.ed, kid), nil, "EdDSA", true},
-		{"oct HS256", jwkOf(t, secret, with("alg", "HS256")), nil, "HS256", true},
-		{"oct without alg is HS256", jwkOf(t, secret, kid), nil, "HS256", true},
+		{"RSA public RS256", jwkOf(t, &k.rsa.PublicKey, with("alg", "RS256")), "", "RS256", false},
+		{"RSA private PS256", jwkOf(t, k.rsa, with("alg", "PS256", "use", "sig")), "", "PS256", true},
+		{"RSA without alg, default RS256", jwkOf(t, &k.rsa.PublicKey, kid), "RS256", "RS256", false},
+		{"RSA alg wins over the default", jwkOf(t, &k.rsa.PublicKey, with("alg", "PS256")), "RS256", "PS256", false},
+		{"EC public ES256", jwkOf(t, &k.ec.PublicKey, with("alg", "ES256")), "", "ES256", false},
+		{"EC without alg is ES256", jwkOf(t, &k.ec.PublicKey, kid), "", "ES256", false},
+		{"EC private", jwkOf(t, k.ec, with("key_ops", []string{"sign", "verify"})), "", "ES256", true},
+		{"Ed25519 public", jwkOf(t, k.ed.Public(), with("alg", "EdDSA")), "", "EdDSA", false},
+		{"Ed25519 without alg is EdDSA", jwkOf(t, k.ed.Public(), kid), "", "EdDSA", false},
+		{"Ed25519 private", jwkOf(t, k.ed, kid), "", "EdDSA", true},
+		{"oct HS256", jwkOf(t, secret, with("alg", "HS256")), "", "HS256", true},
+		{"oct without alg is HS256", jwkOf(t, secret, kid), "", "HS256", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			key, err := ParseJWK(mustJSON(t, tt.jwk), tt.opts...)
+			key, err := parseWith(t, mustJSON(t, tt.jwk), tt.rsaAlg)
 			if err != nil {
 				t.Fatalf("got %v, want the key", err)
 			}
@@ -139,10 +156,10 @@ func TestParseJWK(t *testing.T) {
 	}
 }
 
-// TestParseJWKRoundTrip: a private JWK signs what its public JWK verifies.
-func TestParseJWKRoundTrip(t *testing.T) {
+// TestParseRoundTrip: a private JWK signs what its public JWK verifies.
+func TestParseRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	k := newPEMKeys(t)
+	k := newTestKeys(t)
 	for _, pair := range []struct {
 		alg          string
 		private, pub any
@@ -154,16 +171,16 @@ func TestParseJWKRoundTrip(t *testing.T) {
 	} {
 		t.Run(pair.alg, func(t *testing.T) {
 			members := map[string]any{"kid": "rt", "alg": pair.alg}
-			signKey, err := ParseJWK(mustJSON(t, jwkOf(t, pair.private, members)))
+			signKey, err := Parse(mustJSON(t, jwkOf(t, pair.private, members)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			verifyKey, err := ParseJWK(mustJSON(t, jwkOf(t, pair.pub, members)))
+			verifyKey, err := Parse(mustJSON(t, jwkOf(t, pair.pub, members)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			issuer, _ := New(signKey)
-			verifier, _ := New(verifyKey)
+			issuer, _ := session.New(signKey)
+			verifier, _ := session.New(verifyKey)
 			tok, err := issuer.Issue(ctx, "123", nil)
 			if err != nil {
 				t.Fatal(err)
@@ -175,8 +192,8 @@ func TestParseJWKRoundTrip(t *testing.T) {
 	}
 }
 
-func TestParseJWKRefusals(t *testing.T) {
-	k := newPEMKeys(t)
+func TestParseRefusals(t *testing.T) {
+	k := newTestKeys(t)
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	x25519, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	secret := make([]byte, 32)
@@ -188,30 +205,28 @@ func TestParseJWKRefusals(t *testing.T) {
 	tests := []struct {
 		name string
 		jwk  any
-		opts []JWKOption
 		want string
 	}{
-		{"no kid", jwkOf(t, &k.ec.PublicKey, nil), nil, `no "kid"`},
-		{"use enc", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "use": "enc"}), nil, `"use": "enc"`},
-		{"key_ops encrypt only", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "key_ops": []string{"encrypt"}}), nil, "key_ops"},
-		{"RSA without alg", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k"}), nil, `has no "alg"`},
-		{"RSA for HS256", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "HS256"}), nil, "HMAC algorithm"},
-		{"RSA for RS384", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "RS384"}), nil, `"RS384" is not supported`},
-		{"RSA for ES256", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "ES256"}), nil, "RSA key cannot be used for ES256"},
-		{"short RSA", jwkOf(t, &k.rsa1024.PublicKey, map[string]any{"kid": "k", "alg": "RS256"}), nil, "at least 2048"},
-		{"P-384", jwkOf(t, &k.ec384.PublicKey, map[string]any{"kid": "k"}), nil, "needs a P-256 key; got P-384"},
-		{"P-384 for ES384", jwkOf(t, &k.ec384.PublicKey, map[string]any{"kid": "k", "alg": "ES384"}), nil, `"ES384" is not supported`},
-		{"EC point off the curve", offCurve, nil, "not valid on its curve"},
-		{"EC d of another key", mismatched, nil, "does not match"},
-		{"Ed25519 for ES256", jwkOf(t, k.ed.Public(), map[string]any{"kid": "k", "alg": "ES256"}), nil, "Ed25519 key cannot be used for ES256"},
-		{"X25519", jwkOf(t, x25519.PublicKey(), map[string]any{"kid": "k"}), nil, "unsupported key type"},
-		{"oct for RS256", jwkOf(t, secret, map[string]any{"kid": "k", "alg": "RS256"}), nil, "oct (HMAC) key and cannot be used for RS256"},
-		{"short oct", jwkOf(t, secret[:16], map[string]any{"kid": "k"}), nil, "at least 32"},
-		{"alg none", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "alg": "none"}), nil, `"none" is not supported`},
-		{"unknown kty", map[string]any{"kty": "XYZ", "kid": "k"}, nil, "XYZ"},
-		{"bad option", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k"}), []JWKOption{WithRSAAlgorithm("HS256")}, "want RS256 or PS256"},
-		{"not JSON", "eyJhbGciOi", nil, "session: JWK"},
-		{"a set", map[string]any{"keys": []any{ecPublic}}, nil, "session: JWK"},
+		{"no kid", jwkOf(t, &k.ec.PublicKey, nil), `no "kid"`},
+		{"use enc", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "use": "enc"}), `"use": "enc"`},
+		{"key_ops encrypt only", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "key_ops": []string{"encrypt"}}), "key_ops"},
+		{"RSA without alg", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k"}), `has no "alg"`},
+		{"RSA for HS256", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "HS256"}), "HMAC algorithm"},
+		{"RSA for RS384", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "RS384"}), `"RS384" is not supported`},
+		{"RSA for ES256", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "ES256"}), "RSA key cannot be used for ES256"},
+		{"short RSA", jwkOf(t, &k.rsa1024.PublicKey, map[string]any{"kid": "k", "alg": "RS256"}), "at least 2048"},
+		{"P-384", jwkOf(t, &k.ec384.PublicKey, map[string]any{"kid": "k"}), "needs a P-256 key; got P-384"},
+		{"P-384 for ES384", jwkOf(t, &k.ec384.PublicKey, map[string]any{"kid": "k", "alg": "ES384"}), `"ES384" is not supported`},
+		{"EC point off the curve", offCurve, "not valid on its curve"},
+		{"EC d of another key", mismatched, "does not match"},
+		{"Ed25519 for ES256", jwkOf(t, k.ed.Public(), map[string]any{"kid": "k", "alg": "ES256"}), "Ed25519 key cannot be used for ES256"},
+		{"X25519", jwkOf(t, x25519.PublicKey(), map[string]any{"kid": "k"}), "unsupported key type"},
+		{"oct for RS256", jwkOf(t, secret, map[string]any{"kid": "k", "alg": "RS256"}), "oct (HMAC) key and cannot be used for RS256"},
+		{"short oct", jwkOf(t, secret[:16], map[string]any{"kid": "k"}), "at least 32"},
+		{"alg none", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "alg": "none"}), `"none" is not supported`},
+		{"unknown kty", map[string]any{"kty": "XYZ", "kid": "k"}, "XYZ"},
+		{"not JSON", "eyJhbGciOi", "jwks: JWK"},
+		{"a set", map[string]any{"keys": []any{ecPublic}}, "jwks: JWK"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,7 +234,7 @@ func TestParseJWKRefusals(t *testing.T) {
 			if s, ok := tt.jwk.(string); ok {
 				data = []byte(s)
 			}
-			key, err := ParseJWK(data, tt.opts...)
+			key, err := Parse(data)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, %v; want an error containing %q", key, err, tt.want)
 			}
@@ -227,14 +242,14 @@ func TestParseJWKRefusals(t *testing.T) {
 	}
 }
 
-func TestParseJWKSet(t *testing.T) {
-	k := newPEMKeys(t)
+func TestParseSet(t *testing.T) {
+	k := newTestKeys(t)
 	data := jwkSetJSON(t,
 		jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "ec", "alg": "ES256", "use": "sig"}),
-		jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "rsa"}),
+		jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "rsa", "alg": "PS256"}),
 		jwkOf(t, k.ed, map[string]any{"kid": "ed"}),
 	)
-	keys, err := ParseJWKSet(data, WithRSAAlgorithm("PS256"))
+	keys, err := ParseSet(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,32 +265,32 @@ func TestParseJWKSet(t *testing.T) {
 			t.Errorf("key %d: got %v (signs: %v), want %s key %q (signs: %v)", i, keys[i], keys[i].CanSign(), w.alg, w.kid, w.sign)
 		}
 	}
-	// A private set makes a KeySet.
-	if _, err := NewKeySet(keys[2], keys[0], keys[1]); err != nil {
-		t.Errorf("NewKeySet of parsed keys: got %v", err)
+	// A private set makes a session.KeySet.
+	if _, err := session.NewKeySet(keys[2], keys[0], keys[1]); err != nil {
+		t.Errorf("session.NewKeySet of parsed keys: got %v", err)
 	}
 }
 
-func TestParseJWKSetRefusals(t *testing.T) {
-	k := newPEMKeys(t)
+func TestParseSetRefusals(t *testing.T) {
+	k := newTestKeys(t)
 	good := jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "good"})
 	tests := []struct {
 		name string
 		data []byte
 		want string
 	}{
-		{"oct key", jwkSetJSON(t, good, jwkOf(t, make([]byte, 32), map[string]any{"kid": "hs", "alg": "HS256"})), `key #1: session: JWK "hs" is an oct`},
+		{"oct key", jwkSetJSON(t, good, jwkOf(t, make([]byte, 32), map[string]any{"kid": "hs", "alg": "HS256"})), `key #1: jwks: JWK "hs" is an oct`},
 		{"bad key next to a good one", jwkSetJSON(t, good, jwkOf(t, &k.rsa1024.PublicKey, map[string]any{"kid": "weak", "alg": "RS256"})), "key #1"},
 		{"unparsable key", jwkSetJSON(t, good, map[string]any{"kty": "EC", "kid": "x", "crv": "P-256", "x": 5}), "key #1"},
 		{"duplicate kid", jwkSetJSON(t, good, jwkOf(t, k.ed.Public(), map[string]any{"kid": "good"})), `kid "good" is used twice`},
 		{"empty set", []byte(`{"keys":[]}`), `no "keys"`},
 		{"a single JWK", mustJSON(t, good), `no "keys"`},
-		{"HTML", []byte("<html>nope</html>"), "session: JWK Set"},
-		{"keys not an array", []byte(`{"keys":{}}`), "session: JWK Set"},
+		{"HTML", []byte("<html>nope</html>"), "jwks: JWK Set"},
+		{"keys not an array", []byte(`{"keys":{}}`), "jwks: JWK Set"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			keys, err := ParseJWKSet(tt.data)
+			keys, err := ParseSet(tt.data)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, %v; want an error containing %q", keys, err, tt.want)
 			}

@@ -1,0 +1,88 @@
+package jwks_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jwtsession/jwtsession/session"
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jws"
+)
+
+// TestSignaturesInteroperateWithJWX holds package session's signatures,
+// made and checked with crypto/* alone, to jwx's: each library verifies
+// what the other signs, for every algorithm.
+func TestSignaturesInteroperateWithJWX(t *testing.T) {
+	ctx := context.Background()
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edPub, ed, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	for _, tc := range []struct {
+		alg             jwa.SignatureAlgorithm
+		sign, verify    session.Key
+		private, public any
+	}{
+		{jwa.HS256, session.HS256(secret), session.HS256(secret), secret, secret},
+		{jwa.ES256, session.ES256(ec), session.ES256Public(&ec.PublicKey), ec, &ec.PublicKey},
+		{jwa.EdDSA, session.EdDSA(ed), session.EdDSAPublic(edPub), ed, edPub},
+		{jwa.RS256, session.RS256(rs), session.RS256Public(&rs.PublicKey), rs, &rs.PublicKey},
+		{jwa.PS256, session.PS256(rs), session.PS256Public(&rs.PublicKey), rs, &rs.PublicKey},
+	} {
+		t.Run(tc.alg.String(), func(t *testing.T) {
+			issuer, err := session.New(tc.sign)
+			if err != nil {
+				t.Fatal(err)
+			}
+			verifier, err := session.New(tc.verify)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Several tokens, and for ES256 enough that signatures whose R
+			// or S has a leading zero byte (1 in 64) are all but certain
+			// to be among them: both halves must keep their 32 bytes.
+			n := 8
+			if tc.alg == jwa.ES256 {
+				n = 300
+			}
+			for i := range n {
+				tok, err := issuer.Issue(ctx, fmt.Sprint(i), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := jws.Verify([]byte(tok.Value), jws.WithKey(tc.alg, tc.public)); err != nil {
+					t.Fatalf("token %d: jwx rejected our %s signature: %v", i, tc.alg, err)
+				}
+			}
+			hdr := jws.NewHeaders()
+			hdr.Set(jws.TypeKey, "JWT")
+			payload := fmt.Sprintf(`{"user_id":"jwx","exp":%d}`, time.Now().Add(time.Hour).Unix())
+			for i := range n {
+				signed, err := jws.Sign([]byte(payload), jws.WithKey(tc.alg, tc.private, jws.WithProtectedHeaders(hdr)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c, err := verifier.Verify(ctx, string(signed)); err != nil || c.UserID != "jwx" {
+					t.Fatalf("token %d: got %v, %v; want jwx's %s signature verified", i, c, err, tc.alg)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,187 @@
+package session
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"unsafe"
+)
+
+// Verify checks token and returns its claims. It checks, in order: the
+// size cap, the compact form, the header (alg must be the key's own), the
+// signature, strict claims decoding, exp / nbf / iat / auth_time against
+// the clock and leeway, the token's lifetime (exp - iat, or for a token
+// without iat the time left, at most the maximum lifetime: a revocation
+// must outlive every token it covers), iss when configured, aud (with an
+// audience configured it must list it; without one, a token that carries
+// aud is refused, as RFC 7519 §4.1.3 requires), and the revocation
+// store. The maximum lifetime bounds renewal, not verification: a token
+// whose exp is still ahead verifies however old its auth_time. A token
+// found in the verified-token cache (see [WithVerifiedTokenCache]) skips
+// the checks up to the claims' decoding while the keys still give, for its
+// kid, the Key that verified it; the time checks and the revocation store
+// still run. Errors match
+// [ErrInvalid], [ErrExpired], [ErrNotYetValid], [ErrRevoked] or
+// [ErrUnavailable] with [errors.Is].
+func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
+	if len(token) > m.cfg.maxTokenSize {
+		return nil, errTooLong
+	}
+	if m.cache != nil {
+		if c, ok := m.cached(ctx, token); ok {
+			if err := m.checkTimes(c); err != nil {
+				m.cache.forget(token)
+				return nil, err
+			}
+			if err := m.checkRevoked(ctx, c); err != nil {
+				return nil, err
+			}
+			return c, nil
+		}
+	}
+	c, key, kid, err := m.verifySignedToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkRevoked(ctx, c); err != nil {
+		return nil, err
+	}
+	if m.cache != nil && (m.cfg.cacheSet || key.alg != "HS256") {
+		m.cache.put(token, c, key, kid)
+	}
+	return c, nil
+}
+
+// cached returns the claims of token from the verified-token cache while
+// m's keys still give, for the token's kid, the key that verified it: a
+// token of a retired or replaced key is dropped, and verified again.
+func (m *Manager) cached(ctx context.Context, token string) (*Claims, bool) {
+	e, ok := m.cache.get(token)
+	if !ok {
+		return nil, false
+	}
+	if k, err := m.keys.VerificationKey(ctx, e.kid); err != nil || k.p != e.key {
+		m.cache.forget(token)
+		return nil, false
+	}
+	return e.claims, true
+}
+
+// verifySignedToken runs every check of [Manager.Verify] but the
+// revocation store's, and returns the claims with the key that verified
+// them and the kid of the token's header.
+func (m *Manager) verifySignedToken(ctx context.Context, token string) (*Claims, *pinnedKey, string, error) {
+	parts, err := splitCompact(token)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	key, kid, err := m.keyFor(ctx, parts.header)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if err := key.verify(parts.signingInput, parts.signature); err != nil {
+		return nil, nil, "", err
+	}
+	c, err := m.checkClaims(parts)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return c, key, kid, nil
+}
+
+// checkClaims decodes and checks the claims of a token whose signature
+// verified.
+func (m *Manager) checkClaims(parts compact) (*Claims, error) {
+	payload, err := decodePart(parts.payload)
+	if err != nil {
+		return nil, err
+	}
+	// payload is never written again, so the claims can share its bytes.
+	c, err := decodeClaims(unsafe.String(unsafe.SliceData(payload), len(payload)), m.cfg.userIDClaim)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkTimes(c); err != nil {
+		return nil, err
+	}
+	if m.cfg.issuer != "" && c.Issuer != m.cfg.issuer {
+		return nil, errIssuerMismatch
+	}
+	switch {
+	case m.cfg.audience != "" && !c.hasAudience(m.cfg.audience):
+		return nil, errAudienceMismatch
+	case m.cfg.audience == "" && len(c.aud) > 0:
+		return nil, errAudienceUnexpected
+	}
+	if c.SessionID == "" && c.TokenID == "" {
+		// The signed part, not the signature: an ECDSA signature has
+		// several valid encodings ((r, s) and (r, n-s)), the signed
+		// part only one.
+		sum := sha256.Sum256([]byte(parts.signingInput))
+		c.tokenHash = base64.RawURLEncoding.EncodeToString(sum[:16])
+	}
+	return c, nil
+}
+
+// keyFor selects the key for a token by its encoded header, and returns
+// it with the header's kid. The header of tokens signed by the signing
+// key matches its own byte for byte; any other header is decoded
+// strictly, the key is asked of m's keys by its kid, and its alg must
+// equal the key's own.
+func (m *Manager) keyFor(ctx context.Context, encoded string) (*pinnedKey, string, error) {
+	if key := m.signingKey(); key != nil && encoded == key.header {
+		return key, key.id, nil
+	}
+	if len(encoded) > maxHeaderSize {
+		return nil, "", errHeaderTooLong
+	}
+	raw, err := decodePart(encoded)
+	if err != nil {
+		return nil, "", err
+	}
+	h, err := decodeHeader(string(raw))
+	if err != nil {
+		return nil, "", err
+	}
+	key, err := m.verificationKey(ctx, h.kid)
+	if err != nil {
+		return nil, "", err
+	}
+	if h.alg != key.alg {
+		return nil, "", errAlgorithm
+	}
+	return key, h.kid, nil
+}
+
+// checkTimes applies exp, nbf, iat and auth_time with the leeway, and
+// the lifetime bound.
+func (m *Manager) checkTimes(c *Claims) error {
+	now := m.now()
+	leeway := m.cfg.leeway
+	switch {
+	case !now.Before(c.ExpiresAt.Add(leeway)):
+		return errExpired
+	case !c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore):
+		return errNotBefore
+	case !c.IssuedAt.IsZero() && now.Add(leeway).Before(c.IssuedAt):
+		return errIssuedInFuture
+	case !c.AuthTime.IsZero() && now.Add(leeway).Before(c.AuthTime):
+		return errAuthTimeFuture
+	case !c.IssuedAt.IsZero() && c.ExpiresAt.Sub(c.IssuedAt) > m.maxLife,
+		c.IssuedAt.IsZero() && c.ExpiresAt.Sub(now) > m.maxLife:
+		return errLifetime
+	}
+	return nil
+}
+
+func (m *Manager) checkRevoked(ctx context.Context, c *Claims) error {
+	revoked, err := m.cfg.store.Revoked(ctx, c)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: revocation store: %w", ErrUnavailable, err)
+	case revoked:
+		return errSessionRevoked
+	}
+	return nil
+}
