@@ -42,6 +42,8 @@
 // observe every outcome (authenticated, rejected, renewed) and cost
 // nothing when unset; [SlogHooks] logs them with log/slog, naming tokens
 // by their [Fingerprint] only. Package
-// github.com/jwtsession/jwtsession/session/sessiontest helps applications
-// test their own handlers.
+// github.com/jwtsession/jwtsession/middleware/sessiontest helps
+// applications test their own handlers: it signs tokens with keys made in
+// the test, publishes them as a JWK Set on loopback, and moves a clock
+// that issuer and verifier share.
 package middleware

@@ -8,20 +8,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtsession/jwtsession/middleware/sessiontest"
 	"github.com/jwtsession/jwtsession/session"
-	"github.com/jwtsession/jwtsession/session/sessiontest"
 )
 
 func TestCountersByReason(t *testing.T) {
-	env := sessiontest.New(t, session.WithTTL(30*time.Minute), session.WithRenewWithin(10*time.Minute))
+	iss := sessiontest.NewIssuer(t, "HS256", session.WithTTL(30*time.Minute), session.WithRenewWithin(10*time.Minute))
 	met := newMetrics()
-	h, err := newServer(env.Manager, met)
+	h, err := newServer(iss.Manager, met)
 	if err != nil {
 		t.Fatal(err)
 	}
-	valid := env.Token("123", sessiontest.WithClaims(map[string]any{"scope": "profile"})).Value
-	revoked := env.Token("123")
-	if err := env.Manager.Revoke(t.Context(), revoked.Claims); err != nil {
+	valid := iss.Token("123", sessiontest.WithClaims(map[string]any{"scope": "profile"})).Value
+	revoked := iss.Token("123")
+	if err := iss.Manager.Revoke(t.Context(), revoked.Claims); err != nil {
 		t.Fatal(err)
 	}
 	requests := []struct {
@@ -33,10 +33,10 @@ func TestCountersByReason(t *testing.T) {
 		{"missing", "/me", "", 401},
 		{"malformed", "/me", "Bearer a b", 400},
 		{"invalid", "/me", "Bearer " + sessiontest.Tamper(valid), 401},
-		{"expired", "/me", "Bearer " + env.Token("123", sessiontest.ExpiresIn(-time.Minute)).Value, 401},
+		{"expired", "/me", "Bearer " + iss.Token("123", sessiontest.ExpiresIn(-time.Minute)).Value, 401},
 		{"revoked", "/me", "Bearer " + revoked.Value, 401},
 		{"forbidden", "/admin", "Bearer " + valid, 403},
-		{"renewed", "/me", "Bearer " + env.Token("123", sessiontest.ExpiresIn(5*time.Minute)).Value, 200},
+		{"renewed", "/me", "Bearer " + iss.Token("123", sessiontest.ExpiresIn(5*time.Minute)).Value, 200},
 	}
 	for _, rq := range requests {
 		r := httptest.NewRequest("GET", rq.path, nil)
@@ -76,10 +76,10 @@ func TestCountersByReason(t *testing.T) {
 // TestDebugVars publishes the counters (once per process, as main does)
 // and reads them back from /debug/vars.
 func TestDebugVars(t *testing.T) {
-	env := sessiontest.New(t)
+	iss := sessiontest.NewIssuer(t, "HS256")
 	met := newMetrics()
 	expvar.Publish("jwtsession", met.vars)
-	h, err := newServer(env.Manager, met)
+	h, err := newServer(iss.Manager, met)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +100,8 @@ func TestDebugVars(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
-	env := sessiontest.New(t)
-	h, err := newServer(env.Manager, newMetrics())
+	iss := sessiontest.NewIssuer(t, "HS256")
+	h, err := newServer(iss.Manager, newMetrics())
 	if err != nil {
 		t.Fatal(err)
 	}

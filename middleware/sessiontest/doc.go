@@ -1,0 +1,26 @@
+// Package sessiontest helps applications test their own handlers with
+// session tokens, in a few lines and on loopback only.
+//
+// An [Issuer] stands in for the service that signs tokens: a key made for
+// the test, a [session.Manager] that signs with it, a clock that moves
+// only when the test says so, and the public key set it publishes:
+//
+//	iss := sessiontest.NewIssuer(t, "ES256")                           // also EdDSA, RS256, PS256, HS256
+//	tok := iss.Token("123").Value                                      // a valid token
+//	old := iss.Token("123", sessiontest.ExpiresIn(-time.Minute)).Value // an expired one
+//	bad := sessiontest.Tamper(tok)                                     // a tampered one
+//	iss.Advance(31 * time.Minute)                                      // move time instead of sleeping
+//
+// A resource server under test builds its verifier as it does in
+// production, on the issuer's JWK Set URL, and shares the issuer's clock:
+//
+//	remote, err := jwks.NewRemote(iss.JWKSURL(), jwks.RemoteOptions{})
+//	m, err := session.New(remote, session.WithClock(iss.Now))
+//
+// then hands m to [middleware.New] and sends the tokens in Authorization
+// headers. [Issuer.Handler] tests a handler alone instead, as if
+// Authenticate had let the user in.
+//
+// HS256 issuers sign with [Secret], which everybody knows: never use this
+// package outside tests.
+package sessiontest
