@@ -53,7 +53,7 @@ func newKeys(b *testing.B) *keys {
 	// The tokens are issued by jwtsession; all contenders read standard
 	// JWTs, and these carry user_id, exp, iat, iss, aud, sid, auth_time, jti.
 	for alg, key := range map[string]session.Key{"HS256": session.HS256(k.secret), "ES256": session.ES256(k.ec)} {
-		m := mustManager(b, key, 0)
+		m := mustManager(b, key, -1)
 		tok, err := m.Issue(context.Background(), userID, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -63,9 +63,11 @@ func newKeys(b *testing.B) *keys {
 	return k
 }
 
+// mustManager returns a Manager on key whose verified-token cache holds
+// cache tokens (-1: no cache).
 func mustManager(tb testing.TB, key session.Key, cache int) *session.Manager {
 	tb.Helper()
-	m, err := session.New(key, session.WithIssuer(issuer), session.WithAudience(audience), session.WithVerifiedTokenCache(cache))
+	m, err := session.New(key, session.Options{Issuer: issuer, Audience: audience, VerifiedTokenCache: cache})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -87,10 +89,10 @@ func checkUser(w http.ResponseWriter, got string) {
 
 var contenders = []contender{
 	{"jwtsession", func(tb testing.TB, k *keys, alg string) http.Handler {
-		return jwtsessionChain(tb, k, alg, 0)
+		return jwtsessionChain(tb, k, alg, -1)
 	}},
 	{"jwtsession-cached", func(tb testing.TB, k *keys, alg string) http.Handler {
-		return jwtsessionChain(tb, k, alg, session.DefaultVerifiedCacheEntries)
+		return jwtsessionChain(tb, k, alg, 4096)
 	}},
 	{"go-chi-jwtauth", func(tb testing.TB, k *keys, alg string) http.Handler {
 		var ja *jwtauth.JWTAuth
@@ -311,7 +313,7 @@ func newKeysT(t *testing.T) *testKeys {
 			aud   string
 		}{{k.tokens, time.Now(), audience}, {k.expired, past, audience}, {k.otherAud, time.Now(), "other"}} {
 			at := v.clock
-			m, err := session.New(key, session.WithIssuer(issuer), session.WithAudience(v.aud), session.WithClock(func() time.Time { return at }))
+			m, err := session.New(key, session.Options{Issuer: issuer, Audience: v.aud, Clock: func() time.Time { return at }})
 			if err != nil {
 				t.Fatal(err)
 			}

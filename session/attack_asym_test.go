@@ -74,12 +74,12 @@ func TestAttackAsymmetricConfusion(t *testing.T) {
 			if mode == "signing" {
 				key = k.sign
 			}
-			m, err := session.New(key, session.WithClock(clock.Now))
+			m, err := session.New(key, session.Options{Clock: clock.Now})
 			if err != nil {
 				t.Fatalf("New(%s): %v", k.alg, err)
 			}
 			t.Run(k.alg+"/"+mode+"/control", func(t *testing.T) {
-				issuer, err := session.New(k.sign, session.WithClock(clock.Now))
+				issuer, err := session.New(k.sign, session.Options{Clock: clock.Now})
 				if err != nil {
 					t.Fatalf("New: %v", err)
 				}
@@ -220,7 +220,7 @@ func TestAttackMalformedVerificationKey(t *testing.T) {
 						t.Fatalf("New panicked: %v", r)
 					}
 				}()
-				m, err = session.New(tt.key)
+				m, err = session.New(tt.key, session.Options{})
 			}()
 			if err == nil {
 				defer func() {

@@ -1,9 +1,10 @@
 // Package session issues, verifies, renews and revokes JWT session tokens.
 //
-// A [Manager] is built once from a [Key] pinned to one algorithm and a few
-// options, each with a documented default:
+// A [Manager] is built once from a [Key] pinned to one algorithm and
+// [Options], whose zero value is ready to use and whose every field
+// documents its default:
 //
-//	m, err := session.New(session.HS256(secret)) // secret: 32+ random bytes
+//	m, err := session.New(session.HS256(secret), session.Options{}) // secret: 32+ random bytes
 //
 // At login, [Manager.Issue] starts a session and returns its first token:
 //

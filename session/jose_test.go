@@ -64,7 +64,7 @@ func TestKeysRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	for alg, key := range testKeys(t) {
 		t.Run(alg, func(t *testing.T) {
-			issuer, err := New(key)
+			issuer, err := New(key, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +83,7 @@ func TestKeysRoundTrip(t *testing.T) {
 			if alg == "HS256" {
 				return
 			}
-			resource, err := New(publicOf(key))
+			resource, err := New(publicOf(key), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func TestAlgorithmConfusion(t *testing.T) {
 	keys := testKeys(t)
 	tokens := map[string]string{}
 	for alg, key := range keys {
-		m, err := New(key)
+		m, err := New(key, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestAlgorithmConfusion(t *testing.T) {
 		tokens[alg] = tok.Value
 	}
 	for verifyAlg, key := range keys {
-		m, err := New(publicOf(key))
+		m, err := New(publicOf(key), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestKeyValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(tt.key)
+			_, err := New(tt.key, Options{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
@@ -325,7 +325,7 @@ func BenchmarkVerifyAlgorithms(b *testing.B) {
 	ctx := context.Background()
 	keys := testKeys(b)
 	for _, alg := range []string{"HS256", "ES256", "EdDSA", "RS256", "PS256"} {
-		m, err := New(keys[alg], WithVerifiedTokenCache(0))
+		m, err := New(keys[alg], Options{VerifiedTokenCache: -1})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -34,7 +34,7 @@ func tryKey(build func() session.Key) (err error) {
 	}()
 	k := build()
 	stage = "session.New"
-	m, err := session.New(k)
+	m, err := session.New(k, session.Options{})
 	if err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ func TestKeyMalformed(t *testing.T) {
 		session.RS256(rsaKey), session.PS256Public(&rsaKey.PublicKey),
 		session.ES256(ecPriv(func(*ecdsa.PrivateKey) {})), session.RS256(rsaPriv(func(*rsa.PrivateKey) {})),
 	} {
-		if _, err := session.New(k); err != nil {
+		if _, err := session.New(k, session.Options{}); err != nil {
 			t.Errorf("New(%v) of a well-formed key: got error %v, want none", k, err)
 		}
 	}

@@ -62,7 +62,7 @@ func TestCustomKeys(t *testing.T) {
 	clock := newClock(t0)
 	ecKey := newECKey(t)
 	signer := session.ES256(ecKey).WithID("k")
-	issuer, err := session.New(signer, session.WithClock(clock.Now))
+	issuer, err := session.New(signer, session.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestCustomKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := session.New(&funcKeys{verify: tt.verify}, session.WithClock(clock.Now))
+			m, err := session.New(&funcKeys{verify: tt.verify}, session.Options{Clock: clock.Now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,11 +122,11 @@ var (
 func TestCustomKeysCache(t *testing.T) {
 	clock := newClock(t0)
 	ecKey := newECKey(t)
-	issuer, _ := session.New(session.ES256(ecKey).WithID("k"), session.WithClock(clock.Now))
+	issuer, _ := session.New(session.ES256(ecKey).WithID("k"), session.Options{Clock: clock.Now})
 	tok := issue(t, issuer, "123", nil).Value
 	public := session.ES256Public(&ecKey.PublicKey).WithID("k")
 	keys := &funcKeys{verify: func(string) (session.Key, error) { return public, nil }}
-	m, err := session.New(keys, session.WithClock(clock.Now), session.WithVerifiedTokenCache(16))
+	m, err := session.New(keys, session.Options{Clock: clock.Now, VerifiedTokenCache: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestNewRefusesKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := session.New(tt.keys); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := session.New(tt.keys, session.Options{}); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
@@ -272,7 +272,7 @@ func TestNewKey(t *testing.T) {
 			if k.Algorithm() != tt.wantAlg || k.ID() != tt.kid || k.CanSign() != tt.wantSign {
 				t.Errorf("got %v (signs: %v), want %s key %q (signs: %v)", k, k.CanSign(), tt.wantAlg, tt.kid, tt.wantSign)
 			}
-			if _, err := session.New(k); err != nil {
+			if _, err := session.New(k, session.Options{}); err != nil {
 				t.Errorf("New: %v", err)
 			}
 		})

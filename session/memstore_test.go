@@ -163,7 +163,7 @@ func TestMemoryStoreBound(t *testing.T) {
 func TestMemoryStoreFullThroughManager(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
-	m := newManager(t, newSecret(t), clock, session.WithStore(newStore(clock, 1)))
+	m := newManager(t, newSecret(t), clock, session.Options{Store: newStore(clock, 1)})
 	a := issue(t, m, "u", nil)
 	b := issue(t, m, "u", nil)
 	if err := m.Revoke(ctx, a.Claims); err != nil {

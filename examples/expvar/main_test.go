@@ -13,7 +13,7 @@ import (
 )
 
 func TestCountersByReason(t *testing.T) {
-	env := sessiontest.New(t, session.WithTTL(30*time.Minute), session.WithRenewWithin(10*time.Minute))
+	env := sessiontest.New(t, session.Options{TTL: 30 * time.Minute, RenewWithin: 10 * time.Minute})
 	met := newMetrics()
 	h, err := newServer(env.Manager, met)
 	if err != nil {

@@ -70,12 +70,12 @@ func newIssuer(opts options, getenv func(string) string, logger *log.Logger) (*i
 	if is.ks, err = session.NewKeySet(first); err != nil {
 		return nil, err
 	}
-	is.m, err = session.New(is.ks,
-		session.WithTTL(opts.ttl),
-		session.WithRenewWithin(opts.renewWithin),
-		session.WithMaxLifetime(opts.maxLifetime),
-		session.WithLeeway(leeway),
-	)
+	is.m, err = session.New(is.ks, session.Options{
+		TTL:         opts.ttl,
+		RenewWithin: opts.renewWithin,
+		MaxLifetime: opts.maxLifetime,
+		Leeway:      leeway,
+	})
 	if err != nil {
 		return nil, err
 	}

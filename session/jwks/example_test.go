@@ -77,7 +77,7 @@ func ExampleNewRemote() {
 	// The issuer signs with its KeySet and publishes the public keys.
 	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	ks, _ := session.NewKeySet(session.ES256(priv).WithID("2026-11"))
-	issuer, _ := session.New(ks)
+	issuer, _ := session.New(ks, session.Options{})
 	publish, _ := jwks.Handler(ks, jwks.HandlerOptions{})
 	srv := httptest.NewServer(publish)
 	defer srv.Close()
@@ -96,7 +96,7 @@ func ExampleNewRemote() {
 		fmt.Println(err)
 		return
 	}
-	verifier, _ := session.New(remote)
+	verifier, _ := session.New(remote, session.Options{})
 
 	tok, _ := issuer.Issue(ctx, "123", nil)
 	claims, err := verifier.Verify(ctx, tok.Value)

@@ -83,7 +83,7 @@ func TestMarshalVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuer, _ := session.New(ks)
+	issuer, _ := session.New(ks, session.Options{})
 	tokA, _ := issuer.Issue(ctx, "123", nil)
 	if err := ks.Activate("b"); err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func TestMarshalVerifies(t *testing.T) {
 		if tc.key.CanSign() {
 			t.Errorf("%v: a published key can sign", tc.key)
 		}
-		m, _ := session.New(tc.key)
+		m, _ := session.New(tc.key, session.Options{})
 		if _, err := m.Verify(ctx, tc.tok); err != nil {
 			t.Errorf("%v: got %v, want the token valid", tc.key, err)
 		}

@@ -47,11 +47,11 @@ func TestSignaturesInteroperateWithJWX(t *testing.T) {
 		{jwa.PS256, session.PS256(rs), session.PS256Public(&rs.PublicKey), rs, &rs.PublicKey},
 	} {
 		t.Run(tc.alg.String(), func(t *testing.T) {
-			issuer, err := session.New(tc.sign)
+			issuer, err := session.New(tc.sign, session.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			verifier, err := session.New(tc.verify)
+			verifier, err := session.New(tc.verify, session.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

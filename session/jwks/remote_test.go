@@ -116,7 +116,7 @@ func newRemoteFixture(t *testing.T, first session.Key, opts ...RemoteOptions) *r
 	if f.ks, err = session.NewKeySet(first); err != nil {
 		t.Fatal(err)
 	}
-	if f.issuer, err = session.New(f.ks, session.WithClock(f.clock.Now)); err != nil {
+	if f.issuer, err = session.New(f.ks, session.Options{Clock: f.clock.Now}); err != nil {
 		t.Fatal(err)
 	}
 	if f.publish, err = Handler(f.ks, HandlerOptions{}); err != nil {
@@ -124,7 +124,7 @@ func newRemoteFixture(t *testing.T, first session.Key, opts ...RemoteOptions) *r
 	}
 	f.ep = newJWKSEndpoint(t, f.publish)
 	f.remote = f.newRemote(opts...)
-	if f.verifier, err = session.New(f.remote, session.WithClock(f.clock.Now)); err != nil {
+	if f.verifier, err = session.New(f.remote, session.Options{Clock: f.clock.Now}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -322,7 +322,7 @@ func TestRemoteRotationRightAfterStart(t *testing.T) {
 func TestRemoteKeyRemovalDropsCachedTokens(t *testing.T) {
 	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("a"))
 	var err error
-	if f.verifier, err = session.New(f.remote, session.WithClock(f.clock.Now), session.WithVerifiedTokenCache(16)); err != nil {
+	if f.verifier, err = session.New(f.remote, session.Options{Clock: f.clock.Now, VerifiedTokenCache: 16}); err != nil {
 		t.Fatal(err)
 	}
 	tok := f.issue("123")
@@ -362,7 +362,7 @@ func TestRemoteKeyReplacedUnderSameKid(t *testing.T) {
 	if err := f.verify(tok); !errors.Is(err, session.ErrInvalid) {
 		t.Errorf("cached token of the replaced key: got %v, want ErrInvalid", err)
 	}
-	replaced, _ := session.New(session.ES256(newKey).WithID("k"), session.WithClock(f.clock.Now))
+	replaced, _ := session.New(session.ES256(newKey).WithID("k"), session.Options{Clock: f.clock.Now})
 	tok2, _ := replaced.Issue(context.Background(), "1", nil)
 	if err := f.verify(tok2.Value); err != nil {
 		t.Errorf("token of the new key: got %v, want valid", err)
@@ -789,7 +789,7 @@ func TestRemoteTokenWithoutKid(t *testing.T) {
 	ctx := context.Background()
 	priv := newESKey(t)
 	f := newRemoteFixture(t, session.ES256(priv).WithID("k1"))
-	plain, _ := session.New(session.ES256(priv), session.WithClock(f.clock.Now)) // writes no kid
+	plain, _ := session.New(session.ES256(priv), session.Options{Clock: f.clock.Now}) // writes no kid
 	tok, err := plain.Issue(ctx, "1", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -799,8 +799,8 @@ func TestRemoteTokenWithoutKid(t *testing.T) {
 	}
 	f.ks.Add(session.ES256(newESKey(t)).WithID("k2"))
 	f.clock.Advance(time.Minute)
-	f.verify(randomKidToken(t, f.clock.Now()))                        // refetch: two keys now
-	fresh, _ := session.New(f.remote, session.WithClock(f.clock.Now)) // no cached verification
+	f.verify(randomKidToken(t, f.clock.Now()))                             // refetch: two keys now
+	fresh, _ := session.New(f.remote, session.Options{Clock: f.clock.Now}) // no cached verification
 	if _, err := fresh.Verify(ctx, tok.Value); !errors.Is(err, session.ErrInvalid) {
 		t.Errorf("two-key set: got %v, want ErrInvalid", err)
 	}
@@ -890,7 +890,7 @@ func TestNewRemoteRefusals(t *testing.T) {
 		r.Close()
 	}
 	var nilRemote *Remote
-	if _, err := session.New(nilRemote); err == nil {
+	if _, err := session.New(nilRemote, session.Options{}); err == nil {
 		t.Error("session.New with a nil *Remote: got a manager, want an error")
 	}
 }
@@ -955,13 +955,13 @@ func BenchmarkVerifyRemote(b *testing.B) {
 	if err := remote.Ready(ctx); err != nil {
 		b.Fatal(err)
 	}
-	issuer, _ := session.New(ks)
+	issuer, _ := session.New(ks, session.Options{})
 	tok, _ := issuer.Issue(ctx, "123", nil)
 	for _, bc := range []struct {
 		name string
 		keys session.Keys
 	}{{"KeySet", ks}, {"Remote", remote}} {
-		m, err := session.New(bc.keys, session.WithVerifiedTokenCache(0))
+		m, err := session.New(bc.keys, session.Options{VerifiedTokenCache: -1})
 		if err != nil {
 			b.Fatal(err)
 		}

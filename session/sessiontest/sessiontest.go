@@ -41,7 +41,7 @@ func Key() session.Key { return session.HS256([]byte(Secret)) }
 // 2030-01-01 00:00:00 UTC.
 func Start() time.Time { return time.Date(2030, time.January, 1, 0, 0, 0, 0, time.UTC) }
 
-// Clock is a settable clock for [session.WithClock], safe for concurrent
+// Clock is a settable clock for [session.Options.Clock], safe for concurrent
 // use. It moves only when told to.
 type Clock struct {
 	mu  sync.Mutex
@@ -83,21 +83,28 @@ type Env struct {
 	Clock *Clock
 
 	t    testing.TB
-	opts []session.Option
+	opts session.Options
 }
 
-// New returns an Env. opts configure the Manager as in [session.New]
-// (TTL, issuer, store, …); the key and the clock are the Env's own, so do
-// not pass [session.WithClock].
-func New(t testing.TB, opts ...session.Option) *Env {
+// New returns an Env. opts, at most one, configure the Manager as in
+// [session.New] (TTL, issuer, store, …); the key and the clock are the
+// Env's own, so opts.Clock is ignored.
+func New(t testing.TB, opts ...session.Options) *Env {
 	t.Helper()
+	if len(opts) > 1 {
+		t.Fatalf("sessiontest: New takes at most one session.Options; got %d", len(opts))
+	}
+	var o session.Options
+	if len(opts) == 1 {
+		o = opts[0]
+	}
 	clock := NewClock(Start())
-	opts = append(opts[:len(opts):len(opts)], session.WithClock(clock.Now))
-	m, err := session.New(Key(), opts...)
+	o.Clock = clock.Now
+	m, err := session.New(Key(), o)
 	if err != nil {
 		t.Fatalf("sessiontest: %v", err)
 	}
-	return &Env{Manager: m, Clock: clock, t: t, opts: opts}
+	return &Env{Manager: m, Clock: clock, t: t, opts: o}
 }
 
 // TokenOption configures [Env.Token].
@@ -146,14 +153,12 @@ func (e *Env) Token(userID string, opts ...TokenOption) *session.Token {
 		if ttl < time.Second {
 			ttl, issued = time.Second, now.Add(cfg.expiresIn-time.Second)
 		}
-		opts := append(e.opts[:len(e.opts):len(e.opts)],
-			session.WithClock(func() time.Time { return issued }),
-			session.WithTTL(ttl),
-			session.WithRenewWithin(ttl),
-			session.WithMaxLifetime(max(ttl, e.Manager.MaxLifetime())),
-		)
+		opts := e.opts
+		opts.Clock = func() time.Time { return issued }
+		opts.TTL, opts.RenewWithin = ttl, ttl
+		opts.MaxLifetime = max(ttl, e.Manager.MaxLifetime())
 		var err error
-		if m, err = session.New(Key(), opts...); err != nil {
+		if m, err = session.New(Key(), opts); err != nil {
 			e.t.Fatalf("sessiontest: %v", err)
 		}
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 func TestToken(t *testing.T) {
-	env := sessiontest.New(t, session.WithTTL(10*time.Minute))
+	env := sessiontest.New(t, session.Options{TTL: 10 * time.Minute})
 	start := sessiontest.Start()
 	tests := []struct {
 		name    string
@@ -77,7 +77,7 @@ func TestTamper(t *testing.T) {
 }
 
 func TestClockAndRenewal(t *testing.T) {
-	env := sessiontest.New(t, session.WithTTL(30*time.Minute), session.WithRenewWithin(10*time.Minute))
+	env := sessiontest.New(t, session.Options{TTL: 30 * time.Minute, RenewWithin: 10 * time.Minute})
 	c := env.Claims("123")
 	if env.Manager.ShouldRenew(c) {
 		t.Fatal("got a fresh token due for renewal, want not")
@@ -145,7 +145,7 @@ func TestThroughMiddleware(t *testing.T) {
 }
 
 func TestOptionsKept(t *testing.T) {
-	env := sessiontest.New(t, session.WithIssuer("https://issuer.example"), session.WithUserIDClaim("sub"))
+	env := sessiontest.New(t, session.Options{Issuer: "https://issuer.example", UserIDClaim: "sub"})
 	c := env.Claims("alice", sessiontest.ExpiresIn(time.Minute))
 	if c.Issuer != "https://issuer.example" || c.UserID != "alice" {
 		t.Errorf("got %+v, want the Env's issuer and user id claim", c)
@@ -171,7 +171,7 @@ func TestFailsTheTest(t *testing.T) {
 		name string
 		run  func(tb testing.TB)
 	}{
-		{"bad option", func(tb testing.TB) { sessiontest.New(tb, session.WithTTL(0)) }},
+		{"bad option", func(tb testing.TB) { sessiontest.New(tb, session.Options{TTL: -time.Second}) }},
 		{"bad user id", func(tb testing.TB) { sessiontest.New(tb).Token("") }},
 		{"claims of an expired token", func(tb testing.TB) { sessiontest.New(tb).Claims("1", sessiontest.ExpiresIn(-time.Second)) }},
 	}
