@@ -52,7 +52,7 @@ func newKeys(b *testing.B) *keys {
 	}
 	// The tokens are issued by jwtsession; all contenders read standard
 	// JWTs, and these carry user_id, exp, iat, iss, aud, sid, auth_time, jti.
-	for alg, key := range map[string]session.Key{"HS256": session.HS256(k.secret), "ES256": session.ES256(k.ec)} {
+	for alg, key := range map[string]session.Key{"HS256": session.HS256(k.secret), "ES256": mustKey(b, k.ec, "ES256", "")} {
 		m := mustManager(b, key, -1)
 		tok, err := m.Issue(context.Background(), userID, nil)
 		if err != nil {
@@ -140,7 +140,7 @@ var contenders = []contender{
 func jwtsessionChain(tb testing.TB, k *keys, alg string, cache int) http.Handler {
 	key := session.HS256(k.secret)
 	if alg == "ES256" {
-		key = session.ES256(k.ec)
+		key = mustKey(tb, k.ec, "ES256", "")
 	}
 	auth, err := middleware.New(mustManager(tb, key, cache), middleware.Options{})
 	if err != nil {
@@ -306,7 +306,7 @@ func newKeysT(t *testing.T) *testKeys {
 		t.Fatal(err)
 	}
 	past := time.Now().Add(-2 * time.Hour)
-	for alg, key := range map[string]session.Key{"HS256": session.HS256(k.secret), "ES256": session.ES256(k.ec)} {
+	for alg, key := range map[string]session.Key{"HS256": session.HS256(k.secret), "ES256": mustKey(t, k.ec, "ES256", "")} {
 		for _, v := range []struct {
 			into  map[string]string
 			clock time.Time
@@ -323,6 +323,16 @@ func newKeysT(t *testing.T) *testKeys {
 			}
 			v.into[alg] = tok.Value
 		}
+	}
+	return k
+}
+
+// mustKey returns session.NewKey(material, alg, kid) or fails the test.
+func mustKey(t testing.TB, material any, alg, kid string) session.Key {
+	t.Helper()
+	k, err := session.NewKey(material, alg, kid)
+	if err != nil {
+		t.Fatalf("session.NewKey(%T, %q, %q): %v", material, alg, kid, err)
 	}
 	return k
 }

@@ -79,17 +79,17 @@ func benchAlgs(b *testing.B) []benchAlg {
 			mac.Write([]byte(tok[:dot2]))
 			return hmac.Equal(mac.Sum(sum[:0]), buf[:n])
 		}},
-		{"ES256", session.ES256(ec), func(tok string) bool {
+		{"ES256", mustKey(b, ec, "ES256", ""), func(tok string) bool {
 			input, sig := split(tok)
 			h := sha256.Sum256([]byte(input))
 			r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
 			return ecdsa.Verify(&ec.PublicKey, h[:], r, s)
 		}},
-		{"EdDSA", session.EdDSA(ed), func(tok string) bool {
+		{"EdDSA", mustKey(b, ed, "EdDSA", ""), func(tok string) bool {
 			input, sig := split(tok)
 			return ed25519.Verify(ed.Public().(ed25519.PublicKey), []byte(input), sig)
 		}},
-		{"RS256", session.RS256(rs), func(tok string) bool {
+		{"RS256", mustKey(b, rs, "RS256", ""), func(tok string) bool {
 			input, sig := split(tok)
 			h := sha256.Sum256([]byte(input))
 			return rsa.VerifyPKCS1v15(&rs.PublicKey, crypto.SHA256, h[:], sig) == nil
@@ -233,4 +233,14 @@ func BenchmarkAuthenticateRejectGarbage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// mustKey returns session.NewKey(material, alg, kid) or fails the test.
+func mustKey(t testing.TB, material any, alg, kid string) session.Key {
+	t.Helper()
+	k, err := session.NewKey(material, alg, kid)
+	if err != nil {
+		t.Fatalf("session.NewKey(%T, %q, %q): %v", material, alg, kid, err)
+	}
+	return k
 }

@@ -78,7 +78,7 @@ func BenchmarkVerifyCachedES256(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := session.New(session.ES256(priv), session.Options{Clock: func() time.Time { return t0 }})
+	m, err := session.New(mustKey(b, priv, "ES256", ""), session.Options{Clock: func() time.Time { return t0 }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,10 +22,10 @@
 //
 // # Keys
 //
-// A [Key] is pinned to one algorithm: [HS256], [ES256], [EdDSA], [RS256] or
-// [PS256], or their Public variants for services that only verify; keys
-// also load from PEM ([ParsePEM]) and from crypto keys of any supported
-// type ([NewKey]). Signatures are made and checked with the standard
+// A [Key] is pinned to one algorithm: [HS256] from a secret, or [NewKey]
+// from crypto key material for ES256, EdDSA, RS256 and PS256 (a private key
+// signs, a public key only verifies, for services that only check tokens);
+// keys also load from PEM ([ParsePEM]). Signatures are made and checked with the standard
 // library's crypto packages. A [KeySet] rotates keys without logging
 // anyone out ([KeySet.Add], [KeySet.Activate], [KeySet.Retire]).
 //

@@ -209,3 +209,13 @@ func tamperLastChar(token string) string {
 	}
 	return token[:len(token)-1] + "A"
 }
+
+// mustKey returns session.NewKey(material, alg, kid) or fails the test.
+func mustKey(t testing.TB, material any, alg, kid string) session.Key {
+	t.Helper()
+	k, err := session.NewKey(material, alg, kid)
+	if err != nil {
+		t.Fatalf("session.NewKey(%T, %q, %q): %v", material, alg, kid, err)
+	}
+	return k
+}

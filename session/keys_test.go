@@ -61,14 +61,14 @@ func TestCustomKeys(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
 	ecKey := newECKey(t)
-	signer := session.ES256(ecKey).WithID("k")
+	signer := mustKey(t, ecKey, "ES256", "k")
 	issuer, err := session.New(signer, session.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := issue(t, issuer, "123", nil).Value
 	edPub, _, _ := ed25519.GenerateKey(rand.Reader)
-	public := session.ES256Public(&ecKey.PublicKey).WithID("k")
+	public := mustKey(t, &ecKey.PublicKey, "ES256", "k")
 	tests := []struct {
 		name   string
 		verify func(kid string) (session.Key, error)
@@ -86,9 +86,9 @@ func TestCustomKeys(t *testing.T) {
 		{"any other error", func(string) (session.Key, error) { return session.Key{}, errors.New("kms: throttled") }, session.ErrUnavailable},
 		{"zero Key", func(string) (session.Key, error) { return session.Key{}, nil }, session.ErrUnavailable},
 		{"invalid Key", func(string) (session.Key, error) { return session.HS256([]byte("short")), nil }, session.ErrUnavailable},
-		{"key of another algorithm", func(string) (session.Key, error) { return session.EdDSAPublic(edPub), nil }, session.ErrInvalid},
+		{"key of another algorithm", func(string) (session.Key, error) { return mustKey(t, edPub, "EdDSA", ""), nil }, session.ErrInvalid},
 		{"another key of the algorithm", func(string) (session.Key, error) {
-			return session.ES256Public(&newECKey(t).PublicKey), nil
+			return mustKey(t, &newECKey(t).PublicKey, "ES256", ""), nil
 		}, session.ErrInvalid},
 	}
 	for _, tt := range tests {
@@ -122,9 +122,9 @@ var (
 func TestCustomKeysCache(t *testing.T) {
 	clock := newClock(t0)
 	ecKey := newECKey(t)
-	issuer, _ := session.New(session.ES256(ecKey).WithID("k"), session.Options{Clock: clock.Now})
+	issuer, _ := session.New(mustKey(t, ecKey, "ES256", "k"), session.Options{Clock: clock.Now})
 	tok := issue(t, issuer, "123", nil).Value
-	public := session.ES256Public(&ecKey.PublicKey).WithID("k")
+	public := mustKey(t, &ecKey.PublicKey, "ES256", "k")
 	keys := &funcKeys{verify: func(string) (session.Key, error) { return public, nil }}
 	m, err := session.New(keys, session.Options{Clock: clock.Now, VerifiedTokenCache: 16})
 	if err != nil {
@@ -142,7 +142,7 @@ func TestCustomKeysCache(t *testing.T) {
 
 	// Other material under the kid (a replaced key): the cached
 	// verification is dropped and the token fails.
-	other := session.ES256Public(&newECKey(t).PublicKey).WithID("k")
+	other := mustKey(t, &newECKey(t).PublicKey, "ES256", "k")
 	keys.set(func(string) (session.Key, error) { return other, nil })
 	if _, err := verify(m, tok); !errors.Is(err, session.ErrInvalid) {
 		t.Errorf("token of a replaced key: got %v, want ErrInvalid", err)
@@ -166,8 +166,8 @@ func TestNewRefusesKeys(t *testing.T) {
 		{"nil *KeySet", nilSet, "nil *session.KeySet"},
 		{"zero Key", session.Key{}, "zero Key"},
 		{"invalid Key", session.HS256(make([]byte, 8)), "at least 32"},
-		{"signing key that only verifies", &funcKeys{sign: session.ES256Public(&ec.PublicKey), canSig: true}, "only verifies"},
-		{"invalid signing key", &funcKeys{sign: session.ES256(&ecdsa.PrivateKey{}), canSig: true}, "no curve"},
+		{"signing key that only verifies", &funcKeys{sign: mustKey(t, &ec.PublicKey, "ES256", ""), canSig: true}, "only verifies"},
+		{"invalid signing key", &funcKeys{sign: session.HS256(make([]byte, 8)), canSig: true}, "at least 32"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,7 +182,7 @@ func TestNewRefusesKeys(t *testing.T) {
 // makes a new key, and the zero Key answers without panicking.
 func TestKeyHandle(t *testing.T) {
 	ctx := context.Background()
-	k := session.ES256(newECKey(t))
+	k := mustKey(t, newECKey(t), "ES256", "")
 	copied := k
 	if copied != k {
 		t.Error("a copy of a Key is not equal to it")

@@ -21,7 +21,7 @@ func newES256(t testing.TB, kid string) Key {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ES256(k).WithID(kid)
+	return mustKey(t, k, "ES256", kid)
 }
 
 // kidOf returns the kid header of a token.
@@ -154,7 +154,7 @@ func TestKeySetRefusals(t *testing.T) {
 		{"key without id", func() error { _, err := NewKeySet(HS256(secret)); return err }, "needs a key id"},
 		{"duplicate id", func() error { _, err := NewKeySet(a, newES256(t, "a")); return err }, "used twice"},
 		{"verify-only active key", func() error {
-			_, err := NewKeySet(ES256Public(a.Public().(*ecdsa.PublicKey)).WithID("p"))
+			_, err := NewKeySet(mustKey(t, a.Public().(*ecdsa.PublicKey), "ES256", "p"))
 			return err
 		}, "must be able to sign"},
 		{"weak key added", func() error {
@@ -163,7 +163,7 @@ func TestKeySetRefusals(t *testing.T) {
 		}, "at least 32"},
 		{"activate unknown", func() error { ks, _ := NewKeySet(a); return ks.Activate("zzz") }, "no key"},
 		{"activate verify-only", func() error {
-			ks, _ := NewKeySet(a, ES256Public(b.Public().(*ecdsa.PublicKey)).WithID("pub"))
+			ks, _ := NewKeySet(a, mustKey(t, b.Public().(*ecdsa.PublicKey), "ES256", "pub"))
 			return ks.Activate("pub")
 		}, "only verifies"},
 		{"retire active", func() error { ks, _ := NewKeySet(a); return ks.Retire("a") }, "is active"},

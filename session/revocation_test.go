@@ -232,11 +232,11 @@ func TestRenewVerifyOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := newClock(t0)
-	issuer, err := session.New(session.ES256(key), session.Options{Clock: clock.Now})
+	issuer, err := session.New(mustKey(t, key, "ES256", ""), session.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifier, err := session.New(session.ES256Public(&key.PublicKey), session.Options{Clock: clock.Now})
+	verifier, err := session.New(mustKey(t, &key.PublicKey, "ES256", ""), session.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func TestRevocationKeyStableUnderECDSAMalleability(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := newClock(t0)
-	m, err := session.New(session.ES256(key), session.Options{Clock: clock.Now, VerifiedTokenCache: -1})
+	m, err := session.New(mustKey(t, key, "ES256", ""), session.Options{Clock: clock.Now, VerifiedTokenCache: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func allKeysSet(t testing.TB) *session.KeySet {
 	k := newTestKeys(t)
 	secret := make([]byte, 32)
 	ks, err := session.NewKeySet(session.HS256(secret).WithID("hs"),
-		session.ES256(k.ec).WithID("es"), session.EdDSA(k.ed).WithID("ed"), session.RS256(k.rsa).WithID("rs"), session.PS256(k.rsa).WithID("ps"))
+		mustKey(t, k.ec, "ES256", "es"), mustKey(t, k.ed, "EdDSA", "ed"), mustKey(t, k.rsa, "RS256", "rs"), mustKey(t, k.rsa, "PS256", "ps"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestMarshalOnlyPublicMembers(t *testing.T) {
 func TestMarshalVerifies(t *testing.T) {
 	ctx := context.Background()
 	k := newTestKeys(t)
-	ks, err := session.NewKeySet(session.ES256(k.ec).WithID("a"), session.RS256(k.rsa).WithID("b"))
+	ks, err := session.NewKeySet(mustKey(t, k.ec, "ES256", "a"), mustKey(t, k.rsa, "RS256", "b"))
 	if err != nil {
 		t.Fatal(err)
 	}
