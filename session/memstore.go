@@ -156,8 +156,8 @@ func (s *MemoryStore) Revoked(_ context.Context, c *Claims) (bool, error) {
 	return false, nil
 }
 
-// Len returns the number of records held.
-func (s *MemoryStore) Len() int {
+// len returns the number of records held.
+func (s *MemoryStore) len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.keys) + len(s.users)

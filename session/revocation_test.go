@@ -420,7 +420,7 @@ func TestMemoryStoreOneUserCannotFillIt(t *testing.T) {
 		looped = append(looped, tok)
 		clock.Advance(10 * time.Millisecond)
 	}
-	if n := store.Len(); n > 50 {
+	if n := session.StoreLen(store); n > 50 {
 		t.Fatalf("Len: got %d, want at most the bound 50", n)
 	}
 	for i, tok := range looped {
