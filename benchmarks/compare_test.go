@@ -52,8 +52,8 @@ func newKeys(b *testing.B) *keys {
 	}
 	// The tokens are issued by jwtsession; all contenders read standard
 	// JWTs, and these carry user_id, exp, iat, iss, aud, sid, auth_time, jti.
-	for alg, key := range map[string]session.Key{"HS256": session.HS256(k.secret), "ES256": session.ES256(k.ec)} {
-		m := mustManager(b, key, 0)
+	for alg, key := range map[string]session.Key{"HS256": session.HS256(k.secret), "ES256": mustKey(b, k.ec, "ES256", "")} {
+		m := mustManager(b, key, -1)
 		tok, err := m.Issue(context.Background(), userID, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -63,9 +63,11 @@ func newKeys(b *testing.B) *keys {
 	return k
 }
 
+// mustManager returns a Manager on key whose verified-token cache holds
+// cache tokens (-1: no cache).
 func mustManager(tb testing.TB, key session.Key, cache int) *session.Manager {
 	tb.Helper()
-	m, err := session.New(key, session.WithIssuer(issuer), session.WithAudience(audience), session.WithVerifiedTokenCache(cache))
+	m, err := session.New(key, session.Options{Issuer: issuer, Audience: audience, VerifiedTokenCache: cache})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -87,10 +89,10 @@ func checkUser(w http.ResponseWriter, got string) {
 
 var contenders = []contender{
 	{"jwtsession", func(tb testing.TB, k *keys, alg string) http.Handler {
-		return jwtsessionChain(tb, k, alg, 0)
+		return jwtsessionChain(tb, k, alg, -1)
 	}},
 	{"jwtsession-cached", func(tb testing.TB, k *keys, alg string) http.Handler {
-		return jwtsessionChain(tb, k, alg, session.DefaultVerifiedCacheEntries)
+		return jwtsessionChain(tb, k, alg, 4096)
 	}},
 	{"go-chi-jwtauth", func(tb testing.TB, k *keys, alg string) http.Handler {
 		var ja *jwtauth.JWTAuth
@@ -138,7 +140,7 @@ var contenders = []contender{
 func jwtsessionChain(tb testing.TB, k *keys, alg string, cache int) http.Handler {
 	key := session.HS256(k.secret)
 	if alg == "ES256" {
-		key = session.ES256(k.ec)
+		key = mustKey(tb, k.ec, "ES256", "")
 	}
 	auth, err := middleware.New(mustManager(tb, key, cache), middleware.Options{})
 	if err != nil {
@@ -304,14 +306,14 @@ func newKeysT(t *testing.T) *testKeys {
 		t.Fatal(err)
 	}
 	past := time.Now().Add(-2 * time.Hour)
-	for alg, key := range map[string]session.Key{"HS256": session.HS256(k.secret), "ES256": session.ES256(k.ec)} {
+	for alg, key := range map[string]session.Key{"HS256": session.HS256(k.secret), "ES256": mustKey(t, k.ec, "ES256", "")} {
 		for _, v := range []struct {
 			into  map[string]string
 			clock time.Time
 			aud   string
 		}{{k.tokens, time.Now(), audience}, {k.expired, past, audience}, {k.otherAud, time.Now(), "other"}} {
 			at := v.clock
-			m, err := session.New(key, session.WithIssuer(issuer), session.WithAudience(v.aud), session.WithClock(func() time.Time { return at }))
+			m, err := session.New(key, session.Options{Issuer: issuer, Audience: v.aud, Clock: func() time.Time { return at }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -321,6 +323,16 @@ func newKeysT(t *testing.T) *testKeys {
 			}
 			v.into[alg] = tok.Value
 		}
+	}
+	return k
+}
+
+// mustKey returns session.NewKey(material, alg, kid) or fails the test.
+func mustKey(t testing.TB, material any, alg, kid string) session.Key {
+	t.Helper()
+	k, err := session.NewKey(material, alg, kid)
+	if err != nil {
+		t.Fatalf("session.NewKey(%T, %q, %q): %v", material, alg, kid, err)
 	}
 	return k
 }

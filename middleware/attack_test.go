@@ -48,7 +48,7 @@ var (
 func oversizedToken(t testing.TB, f *fixture) string {
 	t.Helper()
 	exp := f.clock.Now().Add(time.Hour).Unix()
-	return f.foreign(t, fmt.Sprintf(`{"user_id":"123","exp":%d,"pad":"%s"}`, exp, strings.Repeat("x", session.DefaultMaxTokenSize)))
+	return f.foreign(t, fmt.Sprintf(`{"user_id":"123","exp":%d,"pad":"%s"}`, exp, strings.Repeat("x", defaultMaxTokenSize)))
 }
 
 // altAlphabetToken returns a valid token whose payload spelling holds '-'
@@ -282,7 +282,7 @@ func TestAttackBoundedWork(t *testing.T) {
 func BenchmarkAuthenticateRejectHostile(b *testing.B) {
 	f := newFixture(b)
 	now := f.clock.Now()
-	m, err := session.New(session.HS256(f.secret), session.WithClock(func() time.Time { return now }))
+	m, err := session.New(session.HS256(f.secret), session.Options{Clock: func() time.Time { return now }})
 	if err != nil {
 		b.Fatalf("session.New: %v", err)
 	}

@@ -20,7 +20,13 @@ import (
 	"github.com/jwtsession/jwtsession/session"
 )
 
-// testClock is a mutable clock for session.WithClock.
+// The defaults of session.Options that the tests rely on, as documented.
+const (
+	defaultTTL          = 30 * time.Minute
+	defaultMaxTokenSize = 8 << 10
+)
+
+// testClock is a mutable clock for session.Options.Clock.
 type testClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -49,15 +55,22 @@ type fixture struct {
 	secret []byte
 }
 
-func newFixture(t testing.TB, opts ...session.Option) *fixture {
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	return newFixtureWith(t, session.Options{})
+}
+
+// newFixtureWith is newFixture with opts for the Manager; the fixture's
+// clock replaces opts.Clock.
+func newFixtureWith(t testing.TB, opts session.Options) *fixture {
 	t.Helper()
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		t.Fatalf("rand.Read: %v", err)
 	}
 	clock := newTestClock()
-	opts = append([]session.Option{session.WithClock(clock.Now)}, opts...)
-	m, err := session.New(session.HS256(secret), opts...)
+	opts.Clock = clock.Now
+	m, err := session.New(session.HS256(secret), opts)
 	if err != nil {
 		t.Fatalf("session.New: %v", err)
 	}
@@ -293,7 +306,7 @@ func TestAuthenticateFailures(t *testing.T) {
 	tests := []struct {
 		name string
 		// opts configure the manager.
-		opts []session.Option
+		opts session.Options
 		// request builds the request; it may move the clock.
 		request func(t *testing.T, f *fixture) *http.Request
 		status  int
@@ -389,7 +402,7 @@ func TestAuthenticateFailures(t *testing.T) {
 			name: "expired token",
 			request: func(t *testing.T, f *fixture) *http.Request {
 				tok := f.issue(t, "123").Value
-				f.clock.Advance(session.DefaultTTL)
+				f.clock.Advance(defaultTTL)
 				return bearer(httptest.NewRequest(http.MethodGet, "/me", nil), tok)
 			},
 			status: http.StatusUnauthorized, code: "invalid_token", desc: descExpired,
@@ -404,7 +417,7 @@ func TestAuthenticateFailures(t *testing.T) {
 		},
 		{
 			name: "session past max lifetime",
-			opts: []session.Option{session.WithTTL(time.Hour), session.WithMaxLifetime(time.Hour)},
+			opts: session.Options{TTL: time.Hour, MaxLifetime: time.Hour},
 			request: func(t *testing.T, f *fixture) *http.Request {
 				tok := f.issue(t, "123").Value
 				f.clock.Advance(time.Hour)
@@ -483,7 +496,7 @@ func TestAuthenticateFailures(t *testing.T) {
 		},
 		{
 			name: "store unavailable",
-			opts: []session.Option{session.WithStore(errorStore{errors.New("test: store is down")})},
+			opts: session.Options{Store: errorStore{errors.New("test: store is down")}},
 			request: func(t *testing.T, f *fixture) *http.Request {
 				return bearer(httptest.NewRequest(http.MethodGet, "/me", nil), f.issue(t, "123").Value)
 			},
@@ -492,7 +505,7 @@ func TestAuthenticateFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, tt.opts...)
+			f := newFixtureWith(t, tt.opts)
 			h := mustAuthenticate(t, f.m, middleware.Options{})(mustNotRun(t))
 			res, body := serve(h, tt.request(t, f))
 			checkFailure(t, res, body, tt.status, defaultRealm, tt.code, tt.desc)
@@ -511,7 +524,7 @@ func TestAuthenticateExpiredDistinctFromInvalid(t *testing.T) {
 	f := newFixture(t)
 	h := mustAuthenticate(t, f.m, middleware.Options{})(mustNotRun(t))
 	tok := f.issue(t, "123").Value
-	f.clock.Advance(session.DefaultTTL + time.Second)
+	f.clock.Advance(defaultTTL + time.Second)
 
 	expired, _ := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok))
 	invalid, _ := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok+"x"))
@@ -540,7 +553,7 @@ func TestAuthenticateStoreErrorIsNot401(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, session.WithStore(errorStore{tt.err}))
+			f := newFixtureWith(t, session.Options{Store: errorStore{tt.err}})
 			h := mustAuthenticate(t, f.m, middleware.Options{})(mustNotRun(t))
 			res, body := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), f.issue(t, "123").Value))
 			if res.StatusCode != http.StatusServiceUnavailable {
@@ -606,7 +619,7 @@ func TestAuthenticateRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, session.WithStore(errorStore{errors.New("test: down")}))
+			f := newFixtureWith(t, session.Options{Store: errorStore{errors.New("test: down")}})
 			h := mustAuthenticate(t, f.m, middleware.Options{RetryAfter: tt.d})(mustNotRun(t))
 			res, _ := serve(h, bearer(httptest.NewRequest(http.MethodGet, "/", nil), f.issue(t, "123").Value))
 			if res.StatusCode != http.StatusServiceUnavailable {
@@ -684,7 +697,7 @@ func TestAuthenticateOptional(t *testing.T) {
 func TestAuthenticateErrorHandler(t *testing.T) {
 	tests := []struct {
 		name       string
-		opts       []session.Option
+		opts       session.Options
 		request    func(t *testing.T, f *fixture) *http.Request
 		status     int
 		code       string
@@ -725,7 +738,7 @@ func TestAuthenticateErrorHandler(t *testing.T) {
 			name: "expired",
 			request: func(t *testing.T, f *fixture) *http.Request {
 				tok := f.issue(t, "123").Value
-				f.clock.Advance(session.DefaultTTL)
+				f.clock.Advance(defaultTTL)
 				return bearer(httptest.NewRequest(http.MethodGet, "/", nil), tok)
 			},
 			status: http.StatusUnauthorized, code: "invalid_token", desc: descExpired, wantErr: session.ErrExpired,
@@ -753,7 +766,7 @@ func TestAuthenticateErrorHandler(t *testing.T) {
 		},
 		{
 			name: "unavailable",
-			opts: []session.Option{session.WithStore(errorStore{errors.New("test: down")})},
+			opts: session.Options{Store: errorStore{errors.New("test: down")}},
 			request: func(t *testing.T, f *fixture) *http.Request {
 				return bearer(httptest.NewRequest(http.MethodGet, "/", nil), f.issue(t, "123").Value)
 			},
@@ -763,7 +776,7 @@ func TestAuthenticateErrorHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, tt.opts...)
+			f := newFixtureWith(t, tt.opts)
 			var got *middleware.Error
 			onError := func(w http.ResponseWriter, r *http.Request, e *middleware.Error) {
 				got = e
@@ -848,7 +861,7 @@ func TestAuthenticateNeverEchoes(t *testing.T) {
 	const secretCause = "test: dial tcp 10.1.2.3:6379: connection refused"
 	tests := []struct {
 		name  string
-		opts  []session.Option
+		opts  session.Options
 		token func(t *testing.T, f *fixture) string
 	}{
 		{name: "garbage", token: func(*testing.T, *fixture) string { return "Zm9v.YmFy.YmF6" }},
@@ -858,13 +871,13 @@ func TestAuthenticateNeverEchoes(t *testing.T) {
 			f.clock.Advance(time.Hour)
 			return tok
 		}},
-		{name: "store down", opts: []session.Option{session.WithStore(errorStore{errors.New(secretCause)})}, token: func(t *testing.T, f *fixture) string {
+		{name: "store down", opts: session.Options{Store: errorStore{errors.New(secretCause)}}, token: func(t *testing.T, f *fixture) string {
 			return f.issue(t, "123").Value
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, tt.opts...)
+			f := newFixtureWith(t, tt.opts)
 			var cause error
 			record := func(w http.ResponseWriter, r *http.Request, e *middleware.Error) {
 				cause = e.Err

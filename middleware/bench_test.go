@@ -79,17 +79,17 @@ func benchAlgs(b *testing.B) []benchAlg {
 			mac.Write([]byte(tok[:dot2]))
 			return hmac.Equal(mac.Sum(sum[:0]), buf[:n])
 		}},
-		{"ES256", session.ES256(ec), func(tok string) bool {
+		{"ES256", mustKey(b, ec, "ES256", ""), func(tok string) bool {
 			input, sig := split(tok)
 			h := sha256.Sum256([]byte(input))
 			r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
 			return ecdsa.Verify(&ec.PublicKey, h[:], r, s)
 		}},
-		{"EdDSA", session.EdDSA(ed), func(tok string) bool {
+		{"EdDSA", mustKey(b, ed, "EdDSA", ""), func(tok string) bool {
 			input, sig := split(tok)
 			return ed25519.Verify(ed.Public().(ed25519.PublicKey), []byte(input), sig)
 		}},
-		{"RS256", session.RS256(rs), func(tok string) bool {
+		{"RS256", mustKey(b, rs, "RS256", ""), func(tok string) bool {
 			input, sig := split(tok)
 			h := sha256.Sum256([]byte(input))
 			return rsa.VerifyPKCS1v15(&rs.PublicKey, crypto.SHA256, h[:], sig) == nil
@@ -97,11 +97,11 @@ func benchAlgs(b *testing.B) []benchAlg {
 	}
 }
 
-// benchManager returns a manager for key on the constant clock.
-func benchManager(b *testing.B, key session.Key, opts ...session.Option) *session.Manager {
+// benchManager returns a manager for key with opts on the constant clock.
+func benchManager(b *testing.B, key session.Key, opts session.Options) *session.Manager {
 	b.Helper()
-	opts = append([]session.Option{session.WithClock(func() time.Time { return benchNow })}, opts...)
-	m, err := session.New(key, opts...)
+	opts.Clock = func() time.Time { return benchNow }
+	m, err := session.New(key, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func benchManager(b *testing.B, key session.Key, opts ...session.Option) *sessio
 // benchToken issues a token at issuedAt for user 123.
 func benchToken(b *testing.B, key session.Key, issuedAt time.Time) string {
 	b.Helper()
-	m, err := session.New(key, session.WithClock(func() time.Time { return issuedAt }))
+	m, err := session.New(key, session.Options{Clock: func() time.Time { return issuedAt }})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func BenchmarkRawFloor(b *testing.B) {
 func BenchmarkAuthenticate(b *testing.B) {
 	for _, alg := range benchAlgs(b) {
 		b.Run(alg.name, func(b *testing.B) {
-			m := benchManager(b, alg.key, session.WithVerifiedTokenCache(0))
+			m := benchManager(b, alg.key, session.Options{VerifiedTokenCache: -1})
 			req := httptest.NewRequest(http.MethodGet, "/me", nil)
 			req.Header.Set("Authorization", "Bearer "+benchToken(b, alg.key, benchNow))
 			serveLoop(b, mustAuthenticate(b, m, middleware.Options{})(noop), req, "")
@@ -174,7 +174,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 func BenchmarkAuthenticateCached(b *testing.B) {
 	for _, alg := range benchAlgs(b) {
 		b.Run(alg.name, func(b *testing.B) {
-			m := benchManager(b, alg.key, session.WithVerifiedTokenCache(session.DefaultVerifiedCacheEntries))
+			m := benchManager(b, alg.key, session.Options{VerifiedTokenCache: 4096})
 			req := httptest.NewRequest(http.MethodGet, "/me", nil)
 			req.Header.Set("Authorization", "Bearer "+benchToken(b, alg.key, benchNow))
 			serveLoop(b, mustAuthenticate(b, m, middleware.Options{})(noop), req, "")
@@ -192,7 +192,7 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 func BenchmarkRenew(b *testing.B) {
 	for _, alg := range benchAlgs(b) {
 		b.Run(alg.name, func(b *testing.B) {
-			m := benchManager(b, alg.key, session.WithVerifiedTokenCache(0))
+			m := benchManager(b, alg.key, session.Options{VerifiedTokenCache: -1})
 			req := httptest.NewRequest(http.MethodGet, "/me", nil)
 			req.Header.Set("Authorization", "Bearer "+benchToken(b, alg.key, benchNow.Add(-25*time.Minute)))
 			serveLoop(b, authRenewChain(b, m, middleware.Options{}).Then(noop), req, defaultRenewHeader)
@@ -212,8 +212,8 @@ func BenchmarkAuthenticateRejectGarbage(b *testing.B) {
 		{name: "short", token: "garbage"},
 		{name: "three parts", token: "Zm9v.YmFy.YmF6"},
 		{name: "bad signature", token: valid[:len(valid)-4] + "AAAA"},
-		{name: "oversized", token: strings.Repeat("a", session.DefaultMaxTokenSize+1)},
-		{name: "max size", token: strings.Repeat("a", session.DefaultMaxTokenSize)},
+		{name: "oversized", token: strings.Repeat("a", defaultMaxTokenSize+1)},
+		{name: "max size", token: strings.Repeat("a", defaultMaxTokenSize)},
 	}
 	for _, tt := range tests {
 		b.Run(tt.name, func(b *testing.B) {
@@ -233,4 +233,14 @@ func BenchmarkAuthenticateRejectGarbage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// mustKey returns session.NewKey(material, alg, kid) or fails the test.
+func mustKey(t testing.TB, material any, alg, kid string) session.Key {
+	t.Helper()
+	k, err := session.NewKey(material, alg, kid)
+	if err != nil {
+		t.Fatalf("session.NewKey(%T, %q, %q): %v", material, alg, kid, err)
+	}
+	return k
 }

@@ -16,11 +16,11 @@ import (
 func ExampleCookie() {
 	// A clock the example can move; servers leave the default time.Now.
 	now := time.Date(2030, time.January, 1, 12, 0, 0, 0, time.UTC)
-	manager, err := session.New(session.HS256(exampleSecret),
-		session.WithTTL(30*time.Minute),
-		session.WithRenewWithin(10*time.Minute),
-		session.WithClock(func() time.Time { return now }),
-	)
+	manager, err := session.New(session.HS256(exampleSecret), session.Options{
+		TTL:         30 * time.Minute,
+		RenewWithin: 10 * time.Minute,
+		Clock:       func() time.Time { return now },
+	})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -171,7 +171,7 @@ func checkSetCookies(t *testing.T, h http.Header, want []string) {
 // token cut short by the session's maximum lifetime gets a cookie that
 // ends with it, and a full renewal a cookie as long as the TTL.
 func TestCookieMaxAgeFollowsToken(t *testing.T) {
-	f := newFixture(t, session.WithTTL(30*time.Minute), session.WithMaxLifetime(time.Hour))
+	f := newFixtureWith(t, session.Options{TTL: 30 * time.Minute, MaxLifetime: time.Hour})
 	c := mustCookie(t, "s", middleware.CookieOptions{})
 	tok := f.issue(t, "123")
 	tests := []struct {
@@ -576,7 +576,7 @@ func TestCookieCheck(t *testing.T) {
 // transport.
 func BenchmarkAuthenticateCookie(b *testing.B) {
 	alg := benchAlgs(b)[0] // HS256
-	m := benchManager(b, alg.key, session.WithVerifiedTokenCache(0))
+	m := benchManager(b, alg.key, session.Options{VerifiedTokenCache: -1})
 	auth := mustAuthenticate(b, m, middleware.Options{Cookie: mustCookie(b, "session", middleware.CookieOptions{})})
 	tok := benchToken(b, alg.key, benchNow)
 	for _, method := range []string{http.MethodGet, http.MethodPost} {

@@ -20,7 +20,7 @@ import (
 var exampleSecret = []byte("example-only-secret-0123456789abcdef")
 
 func ExampleNew() {
-	manager, err := session.New(session.HS256(exampleSecret))
+	manager, err := session.New(session.HS256(exampleSecret), session.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func ExampleNew() {
 }
 
 func ExampleAuth_Authenticate() {
-	manager, err := session.New(session.HS256(exampleSecret))
+	manager, err := session.New(session.HS256(exampleSecret), session.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -99,11 +99,11 @@ func ExampleAuth_Authenticate() {
 func ExampleAuth_Renew() {
 	// A clock the example can move; servers leave the default time.Now.
 	now := time.Date(2030, time.January, 1, 12, 0, 0, 0, time.UTC)
-	manager, err := session.New(session.HS256(exampleSecret),
-		session.WithTTL(30*time.Minute),
-		session.WithRenewWithin(10*time.Minute),
-		session.WithClock(func() time.Time { return now }),
-	)
+	manager, err := session.New(session.HS256(exampleSecret), session.Options{
+		TTL:         30 * time.Minute,
+		RenewWithin: 10 * time.Minute,
+		Clock:       func() time.Time { return now },
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func ExampleUserIDFromContext() {
 }
 
 func ExampleOptions_optional() {
-	manager, err := session.New(session.HS256(exampleSecret))
+	manager, err := session.New(session.HS256(exampleSecret), session.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

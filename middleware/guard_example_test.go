@@ -15,7 +15,7 @@ import (
 )
 
 func ExampleAuth_RequireScope() {
-	manager, err := session.New(session.HS256(exampleSecret))
+	manager, err := session.New(session.HS256(exampleSecret), session.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func ExampleAuth_RequireScope() {
 }
 
 func ExampleAuth_RequireClaim() {
-	manager, err := session.New(session.HS256(exampleSecret))
+	manager, err := session.New(session.HS256(exampleSecret), session.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func ExampleAuth_RequireClaim() {
 }
 
 func ExampleAuth_Require() {
-	manager, err := session.New(session.HS256(exampleSecret))
+	manager, err := session.New(session.HS256(exampleSecret), session.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func (f *fixture) issueExtra(t testing.TB, userID string, extra map[string]any) 
 // the raw JSON texts of extra.
 func claimsWith(t testing.TB, extra map[string]string) *session.Claims {
 	t.Helper()
-	m, err := session.New(session.HS256([]byte("claimsWith secret, 32 bytes long")))
+	m, err := session.New(session.HS256([]byte("claimsWith secret, 32 bytes long")), session.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

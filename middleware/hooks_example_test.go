@@ -31,7 +31,7 @@ func ExampleHooks() {
 		},
 	}
 
-	manager, err := session.New(session.HS256(exampleSecret))
+	manager, err := session.New(session.HS256(exampleSecret), session.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func ExampleSlogHooks() {
 			return a
 		},
 	}))
-	manager, err := session.New(session.HS256(exampleSecret))
+	manager, err := session.New(session.HS256(exampleSecret), session.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

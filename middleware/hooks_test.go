@@ -59,7 +59,7 @@ func TestHooksReasons(t *testing.T) {
 	if err := f.m.Revoke(t.Context(), revoked.Claims); err != nil {
 		t.Fatal(err)
 	}
-	down := newFixture(t, session.WithStore(errorStore{errors.New("test: store down")}))
+	down := newFixtureWith(t, session.Options{Store: errorStore{errors.New("test: store down")}})
 	cookie := mustCookie(t, "session", middleware.CookieOptions{})
 	tests := []struct {
 		name       string
@@ -179,7 +179,7 @@ func TestSlogHooks(t *testing.T) {
 	res, _ := serve(h, bearer(httptest.NewRequest("GET", "/me", nil), tok.Value))
 	renewed := res.Header.Get(defaultRenewHeader)
 	serve(h, bearer(httptest.NewRequest("POST", "/orders", nil), "garbage"))
-	down := newFixture(t, session.WithStore(errorStore{errors.New("test: store down")}))
+	down := newFixtureWith(t, session.Options{Store: errorStore{errors.New("test: store down")}})
 	serve(mustAuthenticate(t, down.m, middleware.Options{Hooks: hooks})(noop), bearer(httptest.NewRequest("GET", "/me", nil), down.issue(t, "9").Value))
 
 	var records []map[string]any
@@ -261,7 +261,7 @@ func TestReasons(t *testing.T) {
 // unset hooks cost nothing, set ones only their own work.
 func BenchmarkHooks(b *testing.B) {
 	alg := benchAlgs(b)[0] // HS256
-	m := benchManager(b, alg.key, session.WithVerifiedTokenCache(0))
+	m := benchManager(b, alg.key, session.Options{VerifiedTokenCache: -1})
 	req := httptest.NewRequest(http.MethodGet, "/me", nil)
 	req.Header.Set("Authorization", "Bearer "+benchToken(b, alg.key, benchNow))
 	var authenticated, rejected atomic.Int64

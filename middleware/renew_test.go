@@ -156,7 +156,7 @@ func TestRenewNearExpiry(t *testing.T) {
 		t.Fatalf("got called %v, %d %q, want the handler's 200 %q", called, res.StatusCode, body, "hello")
 	}
 	c := checkRenewed(t, f, res.Header, defaultRenewHeader, tok)
-	if want := f.clock.Now().Add(session.DefaultTTL).Truncate(time.Second); !c.ExpiresAt.Equal(want) {
+	if want := f.clock.Now().Add(defaultTTL).Truncate(time.Second); !c.ExpiresAt.Equal(want) {
 		t.Errorf("got exp %v, want now+TTL %v", c.ExpiresAt, want)
 	}
 }
@@ -801,7 +801,7 @@ func TestRenewFailure(t *testing.T) {
 func TestRenewNotRenewable(t *testing.T) {
 	tests := []struct {
 		name  string
-		opts  []session.Option
+		opts  session.Options
 		token func(t *testing.T, f *fixture) string
 	}{
 		{
@@ -820,7 +820,7 @@ func TestRenewNotRenewable(t *testing.T) {
 		},
 		{
 			name: "session at its max lifetime",
-			opts: []session.Option{session.WithMaxLifetime(session.DefaultTTL)},
+			opts: session.Options{MaxLifetime: defaultTTL},
 			token: func(t *testing.T, f *fixture) string {
 				tok := f.issue(t, "123").Value
 				f.clock.Advance(nearExpiryAge)
@@ -830,7 +830,7 @@ func TestRenewNotRenewable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, tt.opts...)
+			f := newFixtureWith(t, tt.opts)
 			spy := &spyRenewer{inner: f.m}
 			called := false
 			h := authRenew(t, spy.auth(t, middleware.Options{}), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -853,7 +853,7 @@ func TestRenewNotRenewable(t *testing.T) {
 // is used for the next request, exp never passes auth_time+MaxLifetime,
 // and past it the user must log in again.
 func TestRenewSlidesUntilMaxLifetime(t *testing.T) {
-	f := newFixture(t, session.WithMaxLifetime(time.Hour)) // TTL 30m, threshold 10m
+	f := newFixtureWith(t, session.Options{MaxLifetime: time.Hour}) // TTL 30m, threshold 10m
 	first := f.issue(t, "123")
 	end := first.Claims.AuthTime.Add(time.Hour)
 	h := authRenew(t, mustNew(t, f.m, middleware.Options{}), http.HandlerFunc(writeOK))

@@ -450,11 +450,11 @@ func TestRenewRefusesVerifyOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := session.New(session.EdDSA(priv))
+	signer, err := session.New(mustKey(t, priv, "EdDSA", ""), session.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifier, err := session.New(session.EdDSAPublic(pub))
+	verifier, err := session.New(mustKey(t, pub, "EdDSA", ""), session.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

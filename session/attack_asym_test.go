@@ -43,10 +43,10 @@ func asymKeys(t *testing.T) []asymKey {
 		t.Fatalf("ed25519.GenerateKey: %v", err)
 	}
 	return []asymKey{
-		{"RS256", rsaKey, session.RS256(rsaKey), session.RS256Public(&rsaKey.PublicKey), &rsaKey.PublicKey},
-		{"PS256", rsaKey, session.PS256(rsaKey), session.PS256Public(&rsaKey.PublicKey), &rsaKey.PublicKey},
-		{"ES256", ecKey, session.ES256(ecKey), session.ES256Public(&ecKey.PublicKey), &ecKey.PublicKey},
-		{"EdDSA", edPriv, session.EdDSA(edPriv), session.EdDSAPublic(edPub), edPub},
+		{"RS256", rsaKey, mustKey(t, rsaKey, "RS256", ""), mustKey(t, &rsaKey.PublicKey, "RS256", ""), &rsaKey.PublicKey},
+		{"PS256", rsaKey, mustKey(t, rsaKey, "PS256", ""), mustKey(t, &rsaKey.PublicKey, "PS256", ""), &rsaKey.PublicKey},
+		{"ES256", ecKey, mustKey(t, ecKey, "ES256", ""), mustKey(t, &ecKey.PublicKey, "ES256", ""), &ecKey.PublicKey},
+		{"EdDSA", edPriv, mustKey(t, edPriv, "EdDSA", ""), mustKey(t, edPub, "EdDSA", ""), edPub},
 	}
 }
 
@@ -74,12 +74,12 @@ func TestAttackAsymmetricConfusion(t *testing.T) {
 			if mode == "signing" {
 				key = k.sign
 			}
-			m, err := session.New(key, session.WithClock(clock.Now))
+			m, err := session.New(key, session.Options{Clock: clock.Now})
 			if err != nil {
 				t.Fatalf("New(%s): %v", k.alg, err)
 			}
 			t.Run(k.alg+"/"+mode+"/control", func(t *testing.T) {
-				issuer, err := session.New(k.sign, session.WithClock(clock.Now))
+				issuer, err := session.New(k.sign, session.Options{Clock: clock.Now})
 				if err != nil {
 					t.Fatalf("New: %v", err)
 				}
@@ -189,9 +189,9 @@ func mustSign(t *testing.T, signer crypto.Signer, alg string, in []byte) []byte 
 
 // TestAttackMalformedVerificationKey sends a forged token to a verifier
 // whose public key material is malformed (a zero or off-curve point, a
-// missing modulus): such a key must be refused when the Manager is built,
-// since otherwise every request carrying a token would reach it and could
-// make the signature check panic. The cases for every key kind are in
+// missing modulus): such a key must be refused when the Key or the
+// Manager is built, since otherwise every request carrying a token would
+// reach it and could make the signature check panic. The cases for every key kind are in
 // TestKeyMalformed.
 func TestAttackMalformedVerificationKey(t *testing.T) {
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -199,16 +199,16 @@ func TestAttackMalformedVerificationKey(t *testing.T) {
 		t.Fatalf("ecdsa.GenerateKey: %v", err)
 	}
 	tests := []struct {
-		name string
-		key  session.Key
-		alg  string
+		name     string
+		material any
+		alg      string
 	}{
-		{name: "ES256 point with nil Y", key: session.ES256Public(&ecdsa.PublicKey{Curve: elliptic.P256(), X: ec.X}), alg: "ES256"},
-		{name: "ES256 point with nil X and Y", key: session.ES256Public(&ecdsa.PublicKey{Curve: elliptic.P256()}), alg: "ES256"},
-		{name: "ES256 point at the origin", key: session.ES256Public(&ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int), Y: new(big.Int)}), alg: "ES256"},
-		{name: "RS256 modulus 0", key: session.RS256Public(&rsa.PublicKey{N: new(big.Int), E: 65537}), alg: "RS256"},
-		{name: "PS256 exponent 0", key: session.PS256Public(&rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 2048), E: 0}), alg: "PS256"},
-		{name: "EdDSA key of 0 bytes", key: session.EdDSAPublic(ed25519.PublicKey{}), alg: "EdDSA"},
+		{name: "ES256 point with nil Y", material: &ecdsa.PublicKey{Curve: elliptic.P256(), X: ec.X}, alg: "ES256"},
+		{name: "ES256 point with nil X and Y", material: &ecdsa.PublicKey{Curve: elliptic.P256()}, alg: "ES256"},
+		{name: "ES256 point at the origin", material: &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int), Y: new(big.Int)}, alg: "ES256"},
+		{name: "RS256 modulus 0", material: &rsa.PublicKey{N: new(big.Int), E: 65537}, alg: "RS256"},
+		{name: "PS256 exponent 0", material: &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 2048), E: 0}, alg: "PS256"},
+		{name: "EdDSA key of 0 bytes", material: ed25519.PublicKey{}, alg: "EdDSA"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,10 +217,13 @@ func TestAttackMalformedVerificationKey(t *testing.T) {
 			func() {
 				defer func() {
 					if r := recover(); r != nil {
-						t.Fatalf("New panicked: %v", r)
+						t.Fatalf("NewKey or New panicked: %v", r)
 					}
 				}()
-				m, err = session.New(tt.key)
+				var key session.Key
+				if key, err = session.NewKey(tt.material, tt.alg, ""); err == nil {
+					m, err = session.New(key, session.Options{})
+				}
 			}()
 			if err == nil {
 				defer func() {

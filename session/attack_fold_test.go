@@ -13,12 +13,12 @@ import (
 // struct) would read it as the claim, next to or instead of the value the
 // library checked.
 func TestAttackFoldedClaimNames(t *testing.T) {
-	sub := []session.Option{session.WithUserIDClaim("sub")}
-	userKey := []session.Option{session.WithUserIDClaim("user_key")}
-	strasse := []session.Option{session.WithUserIDClaim("straße")}
+	sub := session.Options{UserIDClaim: "sub"}
+	userKey := session.Options{UserIDClaim: "user_key"}
+	strasse := session.Options{UserIDClaim: "straße"}
 	tests := []struct {
 		name    string
-		opts    []session.Option
+		opts    session.Options
 		payload string
 		want    error
 	}{
@@ -39,13 +39,13 @@ func TestAttackFoldedClaimNames(t *testing.T) {
 		{name: "long s iss", payload: withClaims(`,"iſſ":"https://evil.test"`), want: session.ErrInvalid},
 		{name: "Kelvin sign in a custom user id claim", opts: userKey, payload: `{"user_key":"alice","user_\u212aey":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
 		{name: "Kelvin sign and long s in a custom user id claim", opts: userKey, payload: `{"user_key":"alice","uſer_Key":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
-		{name: "ASCII spelling of a custom user id claim with a long s", opts: []session.Option{session.WithUserIDClaim("ſtatus")}, payload: `{"ſtatus":"alice","status":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
+		{name: "ASCII spelling of a custom user id claim with a long s", opts: session.Options{UserIDClaim: "ſtatus"}, payload: `{"ſtatus":"alice","status":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
 		{name: "capital sharp s in a custom user id claim", opts: strasse, payload: `{"straße":"alice","STRAẞE":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
 		{name: "escaped capital sharp s in a custom user id claim", opts: strasse, payload: `{"straße":"alice","stra\u1e9ee":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := verifyPayload(t, tt.payload, tt.opts...)
+			_, err := verifyPayload(t, tt.payload, tt.opts)
 			checkOnly(t, err, tt.want)
 		})
 	}
@@ -56,7 +56,7 @@ func TestAttackFoldedClaimNames(t *testing.T) {
 // read as that member by a case-insensitive decoder.
 func TestAttackFoldedHeaderNames(t *testing.T) {
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	tests := []struct {
 		name   string
 		header string

@@ -143,7 +143,7 @@ func publicKeyFormsOf(t *testing.T, pub any) map[string][]byte {
 func TestAttackAlgorithmConfusion(t *testing.T) {
 	secret := newSecret(t)
 	clock := newClock(t0)
-	m := newManager(t, secret, clock)
+	m := newManager(t, secret, clock, session.Options{})
 	hashes := map[string]func() hash.Hash{
 		"HS256": sha256.New, "HS384": sha512.New384, "HS512": sha512.New,
 		"RS256": sha256.New, "RS512": sha512.New, "PS256": sha256.New,
@@ -158,8 +158,8 @@ func TestAttackAlgorithmConfusion(t *testing.T) {
 				// Calibration: a Manager whose secret is those very bytes
 				// accepts the HS256 forgery, so the rejection above is the
 				// key's doing, not a malformed token's.
-				if alg == "HS256" && len(key) >= session.MinHMACSecretSize {
-					mustVerify(t, newManager(t, key, clock), tok)
+				if alg == "HS256" && len(key) >= minHMACSecretSize {
+					mustVerify(t, newManager(t, key, clock, session.Options{}), tok)
 				}
 			})
 		}
@@ -179,7 +179,7 @@ type algCase struct {
 // secret, and spellings that differ from the pinned "HS256".
 func TestAttackAlgorithm(t *testing.T) {
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	withSig := func(header, sig string) string { return b64(header) + "." + b64(validPayload) + "." + sig }
 	hs256Sig := func(header string) string {
 		tok := signToken(secret, header, validPayload)
@@ -328,7 +328,7 @@ func TestAttackTokenSuppliedKeys(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	attacker := newSecret(t)
 	enc := base64.RawURLEncoding
 	octJWK := `{"kty":"oct","k":"` + enc.EncodeToString(attacker) + `"}`
@@ -387,12 +387,12 @@ func TestAttackTokenSuppliedKeys(t *testing.T) {
 func TestAttackKid(t *testing.T) {
 	secret := newSecret(t)
 	clock := newClock(t0)
-	plain := newManager(t, secret, clock)
-	withID, err := session.New(session.HS256(secret).WithID("k1"), session.WithClock(clock.Now))
+	plain := newManager(t, secret, clock, session.Options{})
+	withID, err := session.New(session.HS256(secret).WithID("k1"), session.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	big := newManager(t, secret, clock, session.WithMaxTokenSize(1<<20))
+	big := newManager(t, secret, clock, session.Options{MaxTokenSize: 1 << 20})
 	pwned := filepath.Join(t.TempDir(), "pwned")
 
 	quote := func(s string) string { return string(appendQuoted(nil, s)) }
@@ -492,7 +492,7 @@ func appendQuoted(dst []byte, s string) []byte {
 // wherever the form has one.
 func TestAttackSerialization(t *testing.T) {
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	valid := signToken(secret, hs256Header, validPayload)
 	h, p, s := func() (string, string, string) {
 		a, rest, _ := strings.Cut(valid, ".")
@@ -563,7 +563,7 @@ func TestAttackSerialization(t *testing.T) {
 // accept padding or both alphabets, or ignore the trailing bits).
 func TestAttackOneSpelling(t *testing.T) {
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	// A payload whose length leaves spare trailing bits, so that trailing
 	// bit tricks apply to it.
 	payload := validPayload
@@ -615,7 +615,7 @@ func TestAttackOneSpelling(t *testing.T) {
 // that member), and bad strings in the values this library reads.
 func TestAttackHeaderJSON(t *testing.T) {
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	tests := []struct {
 		name   string
 		header string
@@ -699,10 +699,10 @@ func TestAttackClaims(t *testing.T) {
 		{name: "exp 0", payload: `{"user_id":"u","exp":0}`, want: session.ErrExpired},
 		{name: "exp 0.0", payload: `{"user_id":"u","exp":0.0}`, want: session.ErrExpired},
 		{name: "exp at the end of year 9999", payload: `{"user_id":"u","exp":253402300799}`, want: session.ErrInvalid},
-		{name: "lifetime over the maximum", payload: `{"user_id":"u","iat":` + unix(t0) + `,"exp":` + unix(t0.Add(session.DefaultMaxLifetime+time.Second)) + `}`, want: session.ErrInvalid},
-		{name: "lifetime of exactly the maximum", payload: `{"user_id":"u","iat":` + unix(t0) + `,"exp":` + unix(t0.Add(session.DefaultMaxLifetime)) + `}`},
-		{name: "without iat, more than the maximum left", payload: `{"user_id":"u","exp":` + unix(t0.Add(session.DefaultMaxLifetime+time.Second)) + `}`, want: session.ErrInvalid},
-		{name: "without iat, the maximum left", payload: `{"user_id":"u","exp":` + unix(t0.Add(session.DefaultMaxLifetime)) + `}`},
+		{name: "lifetime over the maximum", payload: `{"user_id":"u","iat":` + unix(t0) + `,"exp":` + unix(t0.Add(defaultMaxLifetime+time.Second)) + `}`, want: session.ErrInvalid},
+		{name: "lifetime of exactly the maximum", payload: `{"user_id":"u","iat":` + unix(t0) + `,"exp":` + unix(t0.Add(defaultMaxLifetime)) + `}`},
+		{name: "without iat, more than the maximum left", payload: `{"user_id":"u","exp":` + unix(t0.Add(defaultMaxLifetime+time.Second)) + `}`, want: session.ErrInvalid},
+		{name: "without iat, the maximum left", payload: `{"user_id":"u","exp":` + unix(t0.Add(defaultMaxLifetime)) + `}`},
 		{name: "iat in the far future", payload: claims(`,"iat":253402300799`), want: session.ErrNotYetValid},
 		{name: "nbf in the far future", payload: claims(`,"nbf":253402300799`), want: session.ErrNotYetValid},
 		{name: "iat negative", payload: claims(`,"iat":-1`), want: session.ErrInvalid},
@@ -712,11 +712,11 @@ func TestAttackClaims(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := []session.Option{}
+			var opts session.Options
 			if strings.Contains(tt.payload, `"iss"`) {
-				opts = append(opts, session.WithIssuer(iss), session.WithAudience(aud))
+				opts = session.Options{Issuer: iss, Audience: aud}
 			}
-			_, err := verifyPayload(t, tt.payload, opts...)
+			_, err := verifyPayload(t, tt.payload, opts)
 			checkOnly(t, err, tt.want)
 		})
 	}
@@ -727,7 +727,7 @@ func TestAttackClaims(t *testing.T) {
 		t.Run("renewal keeps integer user_id "+id, func(t *testing.T) {
 			secret := newSecret(t)
 			clock := newClock(t0)
-			m := newManager(t, secret, clock)
+			m := newManager(t, secret, clock, session.Options{})
 			tok := signToken(secret, hs256Header, `{"user_id":`+id+`,"sid":"s1","auth_time":`+unix(t0)+`,"exp":`+exp+`}`)
 			next, err := m.Refresh(context.Background(), tok)
 			if err != nil {
@@ -753,7 +753,7 @@ func TestAttackSessionRaces(t *testing.T) {
 	t.Run("concurrent refresh of one token", func(t *testing.T) {
 		const n = 32
 		clock := newClock(t0)
-		m := newManager(t, newSecret(t), clock)
+		m := newManager(t, newSecret(t), clock, session.Options{})
 		first := issue(t, m, "u", nil)
 		clock.Advance(25 * time.Minute)
 		tokens := make([]*session.Token, n)
@@ -780,7 +780,7 @@ func TestAttackSessionRaces(t *testing.T) {
 	t.Run("logout racing renewals", func(t *testing.T) {
 		const workers, rounds = 8, 20
 		clock := newClock(t0)
-		m := newManager(t, newSecret(t), clock)
+		m := newManager(t, newSecret(t), clock, session.Options{})
 		first := issue(t, m, "u", nil)
 		clock.Advance(25 * time.Minute)
 		var mu sync.Mutex
@@ -822,7 +822,7 @@ func TestAttackSessionRaces(t *testing.T) {
 
 	t.Run("verify racing revoke user", func(t *testing.T) {
 		clock := newClock(t0)
-		m := newManager(t, newSecret(t), clock)
+		m := newManager(t, newSecret(t), clock, session.Options{})
 		toks := make([]string, 16)
 		for i := range toks {
 			toks[i] = issue(t, m, "u", nil).Value
@@ -863,7 +863,7 @@ func TestAttackSessionLifecycle(t *testing.T) {
 	setup := func(t *testing.T) scene {
 		clock := newClock(t0)
 		secret := newSecret(t)
-		m := newManager(t, secret, clock, session.WithTTL(ttl), session.WithMaxLifetime(life), session.WithLeeway(leeway))
+		m := newManager(t, secret, clock, session.Options{TTL: ttl, MaxLifetime: life, Leeway: leeway})
 		return scene{m: m, clock: clock, secret: secret, first: issue(t, m, "u", nil)}
 	}
 	tests := []struct {

@@ -16,7 +16,7 @@ import (
 // expire during a long benchmark and the clock costs nothing.
 func benchManager(b *testing.B) *session.Manager {
 	b.Helper()
-	m, err := session.New(session.HS256(newSecret(b)), session.WithClock(func() time.Time { return t0 }))
+	m, err := session.New(session.HS256(newSecret(b)), session.Options{Clock: func() time.Time { return t0 }})
 	if err != nil {
 		b.Fatalf("New: %v", err)
 	}
@@ -52,7 +52,7 @@ func BenchmarkVerifyRejectHostile(b *testing.B) {
 	}{
 		// Both oversized inputs must be refused by the size cap, before
 		// any scanning or decoding: constant work, no allocation.
-		{name: "8KiB junk", token: strings.Repeat("a", session.DefaultMaxTokenSize+1)},
+		{name: "8KiB junk", token: strings.Repeat("a", defaultMaxTokenSize+1)},
 		{name: "500000 dots", token: strings.Repeat(".", 500_000)},
 		{name: "alg none", token: "eyJhbGciOiJub25lIn0.eyJ1c2VyX2lkIjoiMTIzIiwiZXhwIjo5OTk5OTk5OTk5fQ.AAAA"},
 		{name: "bad signature", token: tamperLastChar(valid)},
@@ -78,7 +78,7 @@ func BenchmarkVerifyCachedES256(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := session.New(session.ES256(priv), session.WithClock(func() time.Time { return t0 }))
+	m, err := session.New(mustKey(b, priv, "ES256", ""), session.Options{Clock: func() time.Time { return t0 }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -60,13 +60,13 @@ func hostileTokens(t testing.TB, secret []byte, n int) []hostileToken {
 // BenchmarkVerifyRejectBounded.
 func TestBoundedRejection(t *testing.T) {
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	small := hostileTokens(t, secret, 1<<10)
-	large := hostileTokens(t, secret, session.DefaultMaxTokenSize)
+	large := hostileTokens(t, secret, defaultMaxTokenSize)
 	for i, tt := range large {
 		t.Run(tt.name, func(t *testing.T) {
-			if len(tt.token) > session.DefaultMaxTokenSize || len(tt.token) < session.DefaultMaxTokenSize*3/4 {
-				t.Fatalf("precondition: token of %d bytes, want one near the %d-byte cap", len(tt.token), session.DefaultMaxTokenSize)
+			if len(tt.token) > defaultMaxTokenSize || len(tt.token) < defaultMaxTokenSize*3/4 {
+				t.Fatalf("precondition: token of %d bytes, want one near the %d-byte cap", len(tt.token), defaultMaxTokenSize)
 			}
 			for _, tok := range []string{small[i].token, tt.token} {
 				if _, err := verify(m, tok); !errorsIsInvalid(err) {
@@ -83,7 +83,7 @@ func TestBoundedRejection(t *testing.T) {
 			}
 		})
 	}
-	for _, tok := range []string{strings.Repeat(".", 500_000), strings.Repeat("a", 1<<20), strings.Repeat("\xff", session.DefaultMaxTokenSize+1)} {
+	for _, tok := range []string{strings.Repeat(".", 500_000), strings.Repeat("a", 1<<20), strings.Repeat("\xff", defaultMaxTokenSize+1)} {
 		if got := testing.AllocsPerRun(20, func() { _, _ = verify(m, tok) }); got != 0 {
 			t.Errorf("%d bytes over the cap: got %v allocations, want 0", len(tok), got)
 		}
@@ -95,8 +95,8 @@ func TestBoundedRejection(t *testing.T) {
 // bounds the per-byte work (compare the two sizes).
 func BenchmarkVerifyRejectBounded(b *testing.B) {
 	secret := newSecret(b)
-	m := newManager(b, secret, newClock(t0))
-	for _, size := range []int{1 << 10, session.DefaultMaxTokenSize} {
+	m := newManager(b, secret, newClock(t0), session.Options{})
+	for _, size := range []int{1 << 10, defaultMaxTokenSize} {
 		for _, tt := range hostileTokens(b, secret, size) {
 			b.Run(fmt.Sprintf("%s/%dB", strings.ReplaceAll(tt.name, " ", "_"), size), func(b *testing.B) {
 				b.ReportAllocs()

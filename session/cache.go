@@ -6,10 +6,6 @@ import (
 	"sync/atomic"
 )
 
-// DefaultVerifiedCacheEntries is the default bound of the verified-token
-// cache (see [WithVerifiedTokenCache]).
-const DefaultVerifiedCacheEntries = 4096
-
 // verifiedCache remembers the claims of tokens whose signature and claims
 // verified, so that a repeated token skips the signature check. It is keyed
 // by the whole token, so no other string can hit an entry; the expiry times

@@ -7,7 +7,8 @@ import (
 
 // Claims is the typed content of a verified token.
 type Claims struct {
-	// UserID is the user id claim (user_id by default, see [WithUserIDClaim]).
+	// UserID is the user id claim (user_id by default, see
+	// [Options.UserIDClaim]).
 	// A JSON integer is kept as its exact decimal text: 123 reads as "123".
 	UserID string
 	// SessionID is the sid claim: created at login and kept across every

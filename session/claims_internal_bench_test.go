@@ -13,12 +13,12 @@ func BenchmarkDecodeClaims(b *testing.B) {
 		{"non-ASCII application names", head + `,"größe":3,"rôle":"admin","ſcope":"read write","ténant":"acme"}`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			if _, err := decodeClaims(bc.payload, DefaultUserIDClaim); err != nil {
+			if _, err := decodeClaims(bc.payload, defaultUserIDClaim); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := decodeClaims(bc.payload, DefaultUserIDClaim); err != nil {
+				if _, err := decodeClaims(bc.payload, defaultUserIDClaim); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -22,7 +22,7 @@ var validPayload = `{"user_id":"u","exp":` + unix(t0.Add(time.Hour)) + `}`
 
 func TestCompactAlgorithm(t *testing.T) {
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	hs512 := func(header string) string {
 		in := b64(header) + "." + b64(validPayload)
 		mac := hmac.New(sha512.New, secret)
@@ -80,7 +80,7 @@ func TestCompactAlgorithm(t *testing.T) {
 
 func TestCompactHeaderMembers(t *testing.T) {
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -142,8 +142,8 @@ func TestCompactHeaderMembers(t *testing.T) {
 func TestCompactKid(t *testing.T) {
 	secret := newSecret(t)
 	clock := newClock(t0)
-	plain := newManager(t, secret, clock)
-	m, err := session.New(session.HS256(secret).WithID("k1"), session.WithClock(clock.Now))
+	plain := newManager(t, secret, clock, session.Options{})
+	m, err := session.New(session.HS256(secret).WithID("k1"), session.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -203,7 +203,7 @@ func TestCompactKid(t *testing.T) {
 
 func TestCompactParts(t *testing.T) {
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	tok := issue(t, m, "u", nil).Value
 	p := strings.Split(tok, ".")
 	h, pl, s := p[0], p[1], p[2]
@@ -261,7 +261,7 @@ func nonCanonical(t *testing.T, part string) string {
 
 func TestCompactEncoding(t *testing.T) {
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 
 	// A payload whose base64url spelling has both '-' and '_': runs of
 	// '>' (0x3e) and '?' (0x3f) always contain an aligned "Pj4-" and "Pz8_".
@@ -364,13 +364,13 @@ func signedOfLength(t *testing.T, secret []byte, n int) string {
 func TestCompactSizeCap(t *testing.T) {
 	secret := newSecret(t)
 	clock := newClock(t0)
-	def := newManager(t, secret, clock)
-	atCap := signedOfLength(t, secret, session.DefaultMaxTokenSize)
-	overCap := signedOfLength(t, secret, session.DefaultMaxTokenSize+1)
+	def := newManager(t, secret, clock, session.Options{})
+	atCap := signedOfLength(t, secret, defaultMaxTokenSize)
+	overCap := signedOfLength(t, secret, defaultMaxTokenSize+1)
 
 	const small = 512
-	capped := newManager(t, secret, clock, session.WithMaxTokenSize(small))
-	big := newManager(t, secret, clock, session.WithMaxTokenSize(1<<20))
+	capped := newManager(t, secret, clock, session.Options{MaxTokenSize: small})
+	big := newManager(t, secret, clock, session.Options{MaxTokenSize: 1 << 20})
 	atSmall := signedOfLength(t, secret, small)
 	overSmall := signedOfLength(t, secret, small+1)
 	dots := strings.Repeat(".", 500_000)
@@ -419,9 +419,9 @@ func TestCompactBitFlips(t *testing.T) {
 		name string
 		m    *session.Manager
 	}{
-		{name: "plain key", m: newManager(t, secret, clock, session.WithIssuer("iss"), session.WithAudience("aud"))},
+		{name: "plain key", m: newManager(t, secret, clock, session.Options{Issuer: "iss", Audience: "aud"})},
 		{name: "key with id", m: func() *session.Manager {
-			m, err := session.New(session.HS256(secret).WithID("k1"), session.WithClock(clock.Now))
+			m, err := session.New(session.HS256(secret).WithID("k1"), session.Options{Clock: clock.Now})
 			if err != nil {
 				t.Fatalf("New: %v", err)
 			}

@@ -79,19 +79,19 @@ func crosslibManager(t *testing.T, config string, at time.Time) *session.Manager
 	t.Helper()
 	clock := func() time.Time { return at }
 	key := session.HS256([]byte(crosslibSecret))
-	opts := []session.Option{session.WithClock(clock)}
+	opts := session.Options{Clock: clock}
 	switch config {
 	case "":
 	case "iss_aud":
-		opts = append(opts, session.WithIssuer(crosslibIssuer), session.WithAudience(crosslibAud))
+		opts.Issuer, opts.Audience = crosslibIssuer, crosslibAud
 	case "sub":
-		opts = append(opts, session.WithUserIDClaim("sub"))
+		opts.UserIDClaim = "sub"
 	case "kid":
 		key = key.WithID("k1")
 	default:
 		t.Fatalf("unknown config %q", config)
 	}
-	m, err := session.New(key, opts...)
+	m, err := session.New(key, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -21,16 +21,16 @@ var (
 
 // verifyPayload signs payload under a plain HS256 header and verifies it
 // with a Manager whose clock stands at t0.
-func verifyPayload(t *testing.T, payload string, opts ...session.Option) (*session.Claims, error) {
+func verifyPayload(t *testing.T, payload string, opts session.Options) (*session.Claims, error) {
 	t.Helper()
-	return verifyParts(t, hs256Header, payload, opts...)
+	return verifyParts(t, hs256Header, payload, opts)
 }
 
 // verifyParts signs header and payload as given and verifies the token.
-func verifyParts(t *testing.T, header, payload string, opts ...session.Option) (*session.Claims, error) {
+func verifyParts(t *testing.T, header, payload string, opts session.Options) (*session.Claims, error) {
 	t.Helper()
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0), opts...)
+	m := newManager(t, secret, newClock(t0), opts)
 	c, err := verify(m, signToken(secret, header, payload))
 	if err == nil && c == nil {
 		t.Fatalf("Verify returned neither claims nor an error")
@@ -76,7 +76,7 @@ func TestDecodeDuplicateMembers(t *testing.T) {
 			if header == "" {
 				header = hs256Header
 			}
-			_, err := verifyParts(t, header, tt.payload)
+			_, err := verifyParts(t, header, tt.payload, session.Options{})
 			checkOnly(t, err, tt.want)
 		})
 	}
@@ -85,7 +85,7 @@ func TestDecodeDuplicateMembers(t *testing.T) {
 func TestDecodeCaseVariantNames(t *testing.T) {
 	tests := []struct {
 		name    string
-		opts    []session.Option
+		opts    session.Options
 		payload string
 		want    error
 	}{
@@ -103,12 +103,12 @@ func TestDecodeCaseVariantNames(t *testing.T) {
 		{name: "AUD", payload: withClaims(`,"AUD":"x"`), want: session.ErrInvalid},
 		{name: "Sub", payload: withClaims(`,"Sub":"x"`), want: session.ErrInvalid},
 		{name: "escaped EXP", payload: withClaims(`,"\u0045XP":1`), want: session.ErrInvalid},
-		{name: "custom claim", opts: []session.Option{session.WithUserIDClaim("uid")}, payload: `{"uid":"u","exp":` + expSoon + `}`},
-		{name: "custom claim case variant", opts: []session.Option{session.WithUserIDClaim("uid")}, payload: `{"uid":"u","UID":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
+		{name: "custom claim", opts: session.Options{UserIDClaim: "uid"}, payload: `{"uid":"u","exp":` + expSoon + `}`},
+		{name: "custom claim case variant", opts: session.Options{UserIDClaim: "uid"}, payload: `{"uid":"u","UID":"admin","exp":` + expSoon + `}`, want: session.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := verifyPayload(t, tt.payload, tt.opts...)
+			_, err := verifyPayload(t, tt.payload, tt.opts)
 			checkOnly(t, err, tt.want)
 		})
 	}
@@ -151,7 +151,7 @@ func TestDecodeUserID(t *testing.T) {
 			if tt.value != "" {
 				payload = `{"user_id":` + tt.value + `,"exp":` + expSoon + `}`
 			}
-			c, err := verifyPayload(t, payload)
+			c, err := verifyPayload(t, payload, session.Options{})
 			if tt.want == "" {
 				checkOnly(t, err, session.ErrInvalid)
 				return
@@ -204,12 +204,12 @@ func TestDecodeTimeClaims(t *testing.T) {
 	}
 	for _, claim := range []string{"exp", "nbf", "iat", "auth_time"} {
 		t.Run(claim+"/valid", func(t *testing.T) {
-			_, err := verifyPayload(t, payloadWith(claim, valid[claim]))
+			_, err := verifyPayload(t, payloadWith(claim, valid[claim]), session.Options{})
 			checkErr(t, err, nil)
 		})
 		for _, tt := range rejected {
 			t.Run(claim+"/"+tt.name, func(t *testing.T) {
-				_, err := verifyPayload(t, payloadWith(claim, tt.value))
+				_, err := verifyPayload(t, payloadWith(claim, tt.value), session.Options{})
 				checkOnly(t, err, session.ErrInvalid)
 			})
 		}
@@ -275,7 +275,7 @@ func TestDecodeFractionalTimes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			secret := newSecret(t)
 			clock := newClock(tt.at)
-			m := newManager(t, secret, clock)
+			m := newManager(t, secret, clock, session.Options{})
 			c, err := verify(m, signToken(secret, hs256Header, tt.payload))
 			checkOnly(t, err, tt.wantErr)
 			if tt.check != nil {
@@ -306,7 +306,7 @@ func TestDecodeRequiredClaims(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := verifyPayload(t, tt.payload)
+			_, err := verifyPayload(t, tt.payload, session.Options{})
 			checkOnly(t, err, tt.want)
 		})
 	}
@@ -337,7 +337,7 @@ func TestDecodeAudience(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := verifyPayload(t, withClaims(`,"aud":`+tt.value), session.WithAudience("api"))
+			c, err := verifyPayload(t, withClaims(`,"aud":`+tt.value), session.Options{Audience: "api"})
 			if tt.want == nil {
 				checkOnly(t, err, session.ErrInvalid)
 				return
@@ -396,25 +396,25 @@ func TestDecodeStrings(t *testing.T) {
 			wantErr = session.ErrInvalid
 		}
 		t.Run(tt.name+"/user_id", func(t *testing.T) {
-			c, err := verifyPayload(t, `{"user_id":`+tt.value+`,"exp":`+expSoon+`}`)
+			c, err := verifyPayload(t, `{"user_id":`+tt.value+`,"exp":`+expSoon+`}`, session.Options{})
 			checkOnly(t, err, wantErr)
 			if err == nil && c.UserID != tt.wantID {
 				t.Fatalf("UserID: got %q, want %q", c.UserID, tt.wantID)
 			}
 		})
 		t.Run(tt.name+"/application claim", func(t *testing.T) {
-			c, err := verifyPayload(t, withClaims(`,"note":`+tt.value))
+			c, err := verifyPayload(t, withClaims(`,"note":`+tt.value), session.Options{})
 			checkOnly(t, err, wantErr)
 			if err == nil && string(session.Extra(c)["note"]) != tt.value {
 				t.Fatalf("Extra[note]: got %s, want the exact text %s", session.Extra(c)["note"], tt.value)
 			}
 		})
 		t.Run(tt.name+"/member name", func(t *testing.T) {
-			_, err := verifyPayload(t, withClaims(`,`+tt.value+`:1`))
+			_, err := verifyPayload(t, withClaims(`,`+tt.value+`:1`), session.Options{})
 			checkOnly(t, err, wantErr)
 		})
 		t.Run(tt.name+"/header member", func(t *testing.T) {
-			_, err := verifyParts(t, `{"alg":"HS256","x":`+tt.value+`}`, withClaims(``))
+			_, err := verifyParts(t, `{"alg":"HS256","x":`+tt.value+`}`, withClaims(``), session.Options{})
 			checkOnly(t, err, wantErr)
 		})
 	}
@@ -431,12 +431,12 @@ func TestDecodeNesting(t *testing.T) {
 	number := func(depth int) string {
 		return strings.Repeat("[", depth-1) + "1" + strings.Repeat("]", depth-1)
 	}
-	big := session.WithMaxTokenSize(1 << 20)
+	big := session.Options{MaxTokenSize: 1 << 20}
 	tests := []struct {
 		name   string
 		header string
 		claim  string
-		opts   []session.Option
+		opts   session.Options
 		ok     bool
 	}{
 		{name: "moderate arrays", claim: arrays(10), ok: true},
@@ -448,11 +448,11 @@ func TestDecodeNesting(t *testing.T) {
 		{name: "number at level 32", claim: number(32), ok: true},
 		{name: "number at level 33", claim: number(33)},
 		{name: "mixed beyond the limit", claim: strings.Repeat(`[{"a":`, 20) + "1" + strings.Repeat("}]", 20)},
-		{name: "100000 arrays", claim: arrays(100_000), opts: []session.Option{big}},
-		{name: "100000 unclosed arrays", claim: strings.Repeat("[", 100_000), opts: []session.Option{big}},
+		{name: "100000 arrays", claim: arrays(100_000), opts: big},
+		{name: "100000 unclosed arrays", claim: strings.Repeat("[", 100_000), opts: big},
 		{name: "header moderate", header: `{"alg":"HS256","x":` + objects(10) + `}`, claim: "1", ok: true},
 		{name: "header beyond the limit", header: `{"alg":"HS256","x":` + arrays(33) + `}`, claim: "1"},
-		{name: "header 100000 arrays", header: `{"alg":"HS256","x":` + arrays(100_000) + `}`, claim: "1", opts: []session.Option{big}},
+		{name: "header 100000 arrays", header: `{"alg":"HS256","x":` + arrays(100_000) + `}`, claim: "1", opts: big},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -460,7 +460,7 @@ func TestDecodeNesting(t *testing.T) {
 			if header == "" {
 				header = hs256Header
 			}
-			c, err := verifyParts(t, header, withClaims(`,"deep":`+tt.claim), tt.opts...)
+			c, err := verifyParts(t, header, withClaims(`,"deep":`+tt.claim), tt.opts)
 			if !tt.ok {
 				checkOnly(t, err, session.ErrInvalid)
 				return
@@ -513,7 +513,7 @@ func TestDecodeNotAnObject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := verifyPayload(t, tt.payload)
+			_, err := verifyPayload(t, tt.payload, session.Options{})
 			if tt.ok {
 				checkErr(t, err, nil)
 				return
@@ -527,7 +527,7 @@ func TestDecodeApplicationClaimsKeptVerbatim(t *testing.T) {
 	values := []string{`1`, `-1.5e-3`, `0`, `"s"`, `true`, `false`, `null`, `[]`, `{}`, `[1,"a",{"b":[null]}]`, `{"a":{"b":{"c":"\u00e9"}}}`}
 	for _, v := range values {
 		t.Run(v, func(t *testing.T) {
-			c, err := verifyPayload(t, withClaims(`,"app":`+v))
+			c, err := verifyPayload(t, withClaims(`,"app":`+v), session.Options{})
 			checkErr(t, err, nil)
 			if got := string(session.Extra(c)["app"]); got != v {
 				t.Fatalf("Extra[app]: got %s, want %s", got, v)

@@ -1,9 +1,10 @@
 // Package session issues, verifies, renews and revokes JWT session tokens.
 //
-// A [Manager] is built once from a [Key] pinned to one algorithm and a few
-// options, each with a documented default:
+// A [Manager] is built once from a [Key] pinned to one algorithm and
+// [Options], whose zero value is ready to use and whose every field
+// documents its default:
 //
-//	m, err := session.New(session.HS256(secret)) // secret: 32+ random bytes
+//	m, err := session.New(session.HS256(secret), session.Options{}) // secret: 32+ random bytes
 //
 // At login, [Manager.Issue] starts a session and returns its first token:
 //
@@ -21,10 +22,10 @@
 //
 // # Keys
 //
-// A [Key] is pinned to one algorithm: [HS256], [ES256], [EdDSA], [RS256] or
-// [PS256], or their Public variants for services that only verify; keys
-// also load from PEM ([ParsePEM]) and from crypto keys of any supported
-// type ([NewKey]). Signatures are made and checked with the standard
+// A [Key] is pinned to one algorithm: [HS256] from a secret, or [NewKey]
+// from crypto key material for ES256, EdDSA, RS256 and PS256 (a private key
+// signs, a public key only verifies, for services that only check tokens);
+// keys also load from PEM ([ParsePEM]). Signatures are made and checked with the standard
 // library's crypto packages. A [KeySet] rotates keys without logging
 // anyone out ([KeySet.Add], [KeySet.Activate], [KeySet.Retire]).
 //

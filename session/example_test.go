@@ -21,17 +21,17 @@ func newExampleSecret() []byte {
 }
 
 func ExampleNew() {
-	m, err := session.New(session.HS256(newExampleSecret()),
-		session.WithTTL(15*time.Minute),
-		session.WithMaxLifetime(8*time.Hour),
-	)
+	m, err := session.New(session.HS256(newExampleSecret()), session.Options{
+		TTL:         15 * time.Minute,
+		MaxLifetime: 8 * time.Hour,
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("ttl:", m.TTL(), "renew within:", m.RenewWithin(), "max lifetime:", m.MaxLifetime())
 
 	// A weak secret is refused at construction, with what to fix.
-	_, err = session.New(session.HS256([]byte("password")))
+	_, err = session.New(session.HS256([]byte("password")), session.Options{})
 	fmt.Println(err)
 	// Output:
 	// ttl: 15m0s renew within: 5m0s max lifetime: 8h0m0s
@@ -41,9 +41,9 @@ func ExampleNew() {
 func ExampleManager_Verify() {
 	ctx := context.Background()
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
-	m, err := session.New(session.HS256(newExampleSecret()),
-		session.WithClock(func() time.Time { return now }), // a fixed clock, for the example
-	)
+	m, err := session.New(session.HS256(newExampleSecret()), session.Options{
+		Clock: func() time.Time { return now }, // a fixed clock, for the example
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -79,11 +79,11 @@ func ExampleManager_Verify() {
 func ExampleManager_Refresh() {
 	ctx := context.Background()
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
-	m, err := session.New(session.HS256(newExampleSecret()),
-		session.WithTTL(30*time.Minute),
-		session.WithMaxLifetime(time.Hour),
-		session.WithClock(func() time.Time { return now }),
-	)
+	m, err := session.New(session.HS256(newExampleSecret()), session.Options{
+		TTL:         30 * time.Minute,
+		MaxLifetime: time.Hour,
+		Clock:       func() time.Time { return now },
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -127,9 +127,7 @@ func ExampleManager_Refresh() {
 func ExampleManager_Revoke() {
 	ctx := context.Background()
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
-	m, err := session.New(session.HS256(newExampleSecret()),
-		session.WithClock(func() time.Time { return now }),
-	)
+	m, err := session.New(session.HS256(newExampleSecret()), session.Options{Clock: func() time.Time { return now }})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -66,8 +66,7 @@ func newFoldTarget(t testing.TB, userIDClaim string) *foldTarget {
 		}
 	}
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0), session.WithUserIDClaim(userIDClaim),
-		session.WithIssuer(foldIssuer), session.WithAudience(foldAudience))
+	m := newManager(t, secret, newClock(t0), session.Options{UserIDClaim: userIDClaim, Issuer: foldIssuer, Audience: foldAudience})
 	// Every interpreted claim the user id claim leaves free is present,
 	// each with a value of its own, so a folded name lands next to the
 	// exact one wherever that is possible.
@@ -333,11 +332,7 @@ func TestIssueRefusesFoldedClaimNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var opts []session.Option
-			if tt.userIDClaim != "" {
-				opts = append(opts, session.WithUserIDClaim(tt.userIDClaim))
-			}
-			m := newManager(t, newSecret(t), newClock(t0), opts...)
+			m := newManager(t, newSecret(t), newClock(t0), session.Options{UserIDClaim: tt.userIDClaim})
 			tok, err := m.Issue(t.Context(), "alice", map[string]any{tt.claim: "admin"})
 			switch {
 			case tt.refused && err == nil:
@@ -373,7 +368,7 @@ func TestNewRefusesFoldedUserIDClaim(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := session.New(session.HS256(newSecret(t)), session.WithUserIDClaim(tt.claim))
+			_, err := session.New(session.HS256(newSecret(t)), session.Options{UserIDClaim: tt.claim})
 			switch {
 			case tt.refused && err == nil:
 				t.Fatalf("New with user id claim %q: got no error, want one", tt.claim)
@@ -403,7 +398,7 @@ func TestHeaderNamesAgreeWithEncodingJSON(t *testing.T) {
 	}
 	typ := reflect.StructOf(fields)
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0))
+	m := newManager(t, secret, newClock(t0), session.Options{})
 	probe := func(nameJSON string) bool {
 		var name string
 		if err := json.Unmarshal([]byte(nameJSON), &name); err != nil {

@@ -57,8 +57,8 @@ func checkVerifyOutcome(t *testing.T, secret []byte, token string, c *session.Cl
 	if c == nil {
 		t.Fatalf("got neither claims nor an error")
 	}
-	if len(token) > session.DefaultMaxTokenSize {
-		t.Fatalf("accepted a token of %d bytes, over the %d-byte cap", len(token), session.DefaultMaxTokenSize)
+	if len(token) > defaultMaxTokenSize {
+		t.Fatalf("accepted a token of %d bytes, over the %d-byte cap", len(token), defaultMaxTokenSize)
 	}
 	parts := strings.Split(token, ".") // test oracle only; the library never splits this way
 	if len(parts) != 3 {
@@ -336,12 +336,12 @@ func resign(secret []byte, token string) string {
 // reached too.
 func FuzzVerifyCompact(f *testing.F) {
 	secret := newSecret(f)
-	m := newManager(f, secret, newClock(t0))
+	m := newManager(f, secret, newClock(t0), session.Options{})
 	valid := signToken(secret, hs256Header, `{"user_id":"u","exp":`+unix(t0.Add(time.Hour))+`}`)
 	f.Add(valid, false)
 	f.Add(valid, true)
 	f.Add(strings.Repeat(".", 1000), false)
-	f.Add(strings.Repeat("A", session.DefaultMaxTokenSize+1), false)
+	f.Add(strings.Repeat("A", defaultMaxTokenSize+1), false)
 	f.Fuzz(func(t *testing.T, token string, re bool) {
 		if re {
 			token = resign(secret, token)
@@ -356,7 +356,7 @@ func FuzzVerifyCompact(f *testing.F) {
 // decoders; accepted claims must agree with encoding/json.
 func FuzzDecodeClaims(f *testing.F) {
 	secret := newSecret(f)
-	m := newManager(f, secret, newClock(t0))
+	m := newManager(f, secret, newClock(t0), session.Options{})
 	f.Add(hs256Header, `{"user_id":"u","exp":`+unix(t0.Add(time.Hour))+`}`)
 	f.Add(hs256Header, `{"user_id":9007199254740993,"exp":`+unix(t0.Add(time.Hour))+`.5,"aud":["a","b"],"x":{"y":[1,2,{"z":null}]}}`)
 	f.Fuzz(func(t *testing.T, header, payload string) {
@@ -372,7 +372,7 @@ func FuzzDecodeClaims(f *testing.F) {
 func FuzzRoundTrip(f *testing.F) {
 	secret := newSecret(f)
 	clock := newClock(t0)
-	m := newManager(f, secret, clock, session.WithIssuer(fuzzIssuer), session.WithAudience(fuzzAudience))
+	m := newManager(f, secret, clock, session.Options{Issuer: fuzzIssuer, Audience: fuzzAudience})
 	f.Add("123", "role", "admin", int64(7), uint(0))
 	f.Add("ünï\"\\\n", "note", "\x00\xff", int64(-1), uint(1<<20))
 	f.Fuzz(func(t *testing.T, userID, name, value string, n int64, flip uint) {
@@ -389,8 +389,8 @@ func FuzzRoundTrip(f *testing.F) {
 			}
 			return
 		}
-		if len(tok.Value) > session.DefaultMaxTokenSize {
-			t.Fatalf("Issue made a %d-byte token, over the %d-byte cap that Verify enforces", len(tok.Value), session.DefaultMaxTokenSize)
+		if len(tok.Value) > defaultMaxTokenSize {
+			t.Fatalf("Issue made a %d-byte token, over the %d-byte cap that Verify enforces", len(tok.Value), defaultMaxTokenSize)
 		}
 		c, err := verify(m, tok.Value)
 		if err != nil {
@@ -494,7 +494,7 @@ func TestIssueRespectsSizeCap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newManager(t, newSecret(t), newClock(t0))
+			m := newManager(t, newSecret(t), newClock(t0), session.Options{})
 			tok, err := m.Issue(context.Background(), tt.userID, tt.extra)
 			if err != nil {
 				return // refused at issuance: fine

@@ -22,6 +22,16 @@ import (
 // from it; the value itself has no meaning.
 var t0 = time.Unix(1_700_000_000, 0)
 
+// The defaults and bounds that the fields of session.Options document.
+const (
+	defaultTTL          = 30 * time.Minute
+	defaultMaxLifetime  = 24 * time.Hour
+	defaultMaxTokenSize = 8 << 10
+	maxLeeway           = 5 * time.Minute
+	maxCacheAge         = time.Minute
+	minHMACSecretSize   = 32
+)
+
 // hs256Header is the protected header of a plain HS256 token.
 const hs256Header = `{"alg":"HS256","typ":"JWT"}`
 
@@ -62,11 +72,12 @@ func newSecret(t testing.TB) []byte {
 	return b
 }
 
-// newManager builds a Manager on secret with clock as its time source.
-func newManager(t testing.TB, secret []byte, clock *testClock, opts ...session.Option) *session.Manager {
+// newManager builds a Manager on secret with opts and clock as its time
+// source.
+func newManager(t testing.TB, secret []byte, clock *testClock, opts session.Options) *session.Manager {
 	t.Helper()
-	opts = append([]session.Option{session.WithClock(clock.Now)}, opts...)
-	m, err := session.New(session.HS256(secret), opts...)
+	opts.Clock = clock.Now
+	m, err := session.New(session.HS256(secret), opts)
 	if err != nil {
 		t.Fatalf("session.New: %v", err)
 	}
@@ -197,4 +208,14 @@ func tamperLastChar(token string) string {
 		return token[:len(token)-1] + "E"
 	}
 	return token[:len(token)-1] + "A"
+}
+
+// mustKey returns session.NewKey(material, alg, kid) or fails the test.
+func mustKey(t testing.TB, material any, alg, kid string) session.Key {
+	t.Helper()
+	k, err := session.NewKey(material, alg, kid)
+	if err != nil {
+		t.Fatalf("session.NewKey(%T, %q, %q): %v", material, alg, kid, err)
+	}
+	return k
 }

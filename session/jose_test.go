@@ -37,34 +37,26 @@ func testKeys(t testing.TB) map[string]Key {
 	rand.Read(secret)
 	return map[string]Key{
 		"HS256": HS256(secret),
-		"ES256": ES256(ec),
-		"EdDSA": EdDSA(ed),
-		"RS256": RS256(rs),
-		"PS256": PS256(rs),
+		"ES256": mustKey(t, ec, "ES256", ""),
+		"EdDSA": mustKey(t, ed, "EdDSA", ""),
+		"RS256": mustKey(t, rs, "RS256", ""),
+		"PS256": mustKey(t, rs, "PS256", ""),
 	}
 }
 
 // publicOf returns the verification-only counterpart of a signing key.
 func publicOf(k Key) Key {
-	switch pub := k.Public().(type) {
-	case *ecdsa.PublicKey:
-		return ES256Public(pub)
-	case ed25519.PublicKey:
-		return EdDSAPublic(pub)
-	case *rsa.PublicKey:
-		if k.Algorithm() == "PS256" {
-			return PS256Public(pub)
-		}
-		return RS256Public(pub)
+	if k.Public() == nil {
+		return k
 	}
-	return k
+	return verifyingKey(k.Algorithm(), k.Public())
 }
 
 func TestKeysRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	for alg, key := range testKeys(t) {
 		t.Run(alg, func(t *testing.T) {
-			issuer, err := New(key)
+			issuer, err := New(key, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +75,7 @@ func TestKeysRoundTrip(t *testing.T) {
 			if alg == "HS256" {
 				return
 			}
-			resource, err := New(publicOf(key))
+			resource, err := New(publicOf(key), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +106,7 @@ func TestAlgorithmConfusion(t *testing.T) {
 	keys := testKeys(t)
 	tokens := map[string]string{}
 	for alg, key := range keys {
-		m, err := New(key)
+		m, err := New(key, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +117,7 @@ func TestAlgorithmConfusion(t *testing.T) {
 		tokens[alg] = tok.Value
 	}
 	for verifyAlg, key := range keys {
-		m, err := New(publicOf(key))
+		m, err := New(publicOf(key), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,19 +146,19 @@ func TestKeyValidation(t *testing.T) {
 	}{
 		{"zero key", Key{}, "zero Key"},
 		{"short HMAC secret", HS256(make([]byte, 31)), "at least 32"},
-		{"ES256 on P-384", ES256(p384), "P-256"},
-		{"nil ECDSA key", ES256(nil), "nil"},
-		{"nil public key", ES256Public(nil), "nil"},
-		{"RS256 with 1024 bits", RS256(small), "at least 2048"},
-		{"PS256 with 1024 bits", PS256Public(&small.PublicKey), "at least 2048"},
-		{"short Ed25519 public key", EdDSAPublic(make(ed25519.PublicKey, 16)), "want 32"},
+		{"ES256 on P-384", signingKey("ES256", p384), "P-256"},
+		{"nil ECDSA key", signingKey("ES256", (*ecdsa.PrivateKey)(nil)), "nil"},
+		{"nil public key", verifyingKey("ES256", (*ecdsa.PublicKey)(nil)), "nil"},
+		{"RS256 with 1024 bits", signingKey("RS256", small), "at least 2048"},
+		{"PS256 with 1024 bits", verifyingKey("PS256", &small.PublicKey), "at least 2048"},
+		{"short Ed25519 public key", verifyingKey("EdDSA", make(ed25519.PublicKey, 16)), "want 32"},
 		{"ECDSA key for EdDSA", verifyingKey("EdDSA", &p384.PublicKey), "cannot be used for EdDSA"},
 		{"RSA key for ES256", verifyingKey("ES256", &small.PublicKey), "cannot be used for ES256"},
 		{"invalid kid", HS256(make([]byte, 32)).WithID("a\x00b"), "key id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(tt.key)
+			_, err := New(tt.key, Options{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
@@ -234,7 +226,7 @@ func TestPS256SaltLength(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := PS256(rs).p
+	p := mustKey(t, rs, "PS256", "").p
 	const input = "eyJhbGciOiJQUzI1NiJ9.eyJ1c2VyX2lkIjoiMSJ9"
 	ours, err := p.appendSignature(nil, []byte(input))
 	if err != nil {
@@ -275,7 +267,7 @@ func TestES256SignatureEncoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := ES256(ec).p
+	p := mustKey(t, ec, "ES256", "").p
 	short := 0
 	for i := range 600 {
 		input := fmt.Sprintf("input-%d", i)
@@ -325,7 +317,7 @@ func BenchmarkVerifyAlgorithms(b *testing.B) {
 	ctx := context.Background()
 	keys := testKeys(b)
 	for _, alg := range []string{"HS256", "ES256", "EdDSA", "RS256", "PS256"} {
-		m, err := New(keys[alg], WithVerifiedTokenCache(0))
+		m, err := New(keys[alg], Options{VerifiedTokenCache: -1})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -396,4 +388,14 @@ func rawCheck(b *testing.B, k Key, tok string) func() bool {
 		}
 		return false
 	}
+}
+
+// mustKey returns NewKey(material, alg, kid) or fails the test.
+func mustKey(t testing.TB, material any, alg, kid string) Key {
+	t.Helper()
+	k, err := NewKey(material, alg, kid)
+	if err != nil {
+		t.Fatalf("NewKey(%T, %q, %q): %v", material, alg, kid, err)
+	}
+	return k
 }

@@ -11,17 +11,18 @@ import (
 	"fmt"
 )
 
-// MinHMACSecretSize is the shortest HS256 secret accepted: 32 bytes, the
+// minHMACSecretSize is the shortest HS256 secret accepted: 32 bytes, the
 // hash output size required by RFC 7518 §3.2.
-const MinHMACSecretSize = 32
+const minHMACSecretSize = 32
 
-// MinRSABits is the smallest RSA modulus accepted, in bits.
-const MinRSABits = 2048
+// minRSABits is the smallest RSA modulus accepted, in bits.
+const minRSABits = 2048
 
 // Key is a signing or verification key pinned to exactly one algorithm.
 // The algorithm always comes from the Key, never from a token header.
-// Build one with [HS256], [ES256], [EdDSA], [RS256] or [PS256] (signing),
-// their Public variants (verification only), [NewKey] or [ParsePEM].
+// Build one with [HS256] from a secret, with [NewKey] from crypto key
+// material (a private key signs, a public key only verifies), or with
+// [ParsePEM].
 //
 // A Key is a small handle, cheap to copy and comparable: copies are equal,
 // and two Keys built separately are not, even from the same material.
@@ -31,39 +32,10 @@ const MinRSABits = 2048
 type Key struct{ p *pinnedKey }
 
 // HS256 returns an HMAC-SHA256 key. The secret is copied. [New] refuses
-// secrets shorter than [MinHMACSecretSize] bytes.
+// secrets shorter than 32 bytes (RFC 7518 §3.2).
 func HS256(secret []byte) Key {
 	return newKey(&pinnedKey{alg: "HS256", secret: bytes.Clone(secret)})
 }
-
-// ES256 returns an ECDSA P-256 / SHA-256 signing key. [New] refuses other
-// curves.
-func ES256(private *ecdsa.PrivateKey) Key { return signingKey("ES256", private) }
-
-// ES256Public returns an ES256 key that only verifies.
-func ES256Public(public *ecdsa.PublicKey) Key { return verifyingKey("ES256", public) }
-
-// EdDSA returns an Ed25519 signing key. [New] refuses a key that is not
-// [ed25519.PrivateKeySize] bytes, such as a bare 32-byte seed, or whose
-// public half does not match its seed.
-func EdDSA(private ed25519.PrivateKey) Key { return signingKey("EdDSA", private) }
-
-// EdDSAPublic returns an Ed25519 key that only verifies.
-func EdDSAPublic(public ed25519.PublicKey) Key { return verifyingKey("EdDSA", public) }
-
-// RS256 returns an RSASSA-PKCS1-v1_5 / SHA-256 signing key. [New] refuses
-// moduli shorter than [MinRSABits].
-func RS256(private *rsa.PrivateKey) Key { return signingKey("RS256", private) }
-
-// RS256Public returns an RS256 key that only verifies.
-func RS256Public(public *rsa.PublicKey) Key { return verifyingKey("RS256", public) }
-
-// PS256 returns an RSASSA-PSS / SHA-256 signing key. [New] refuses moduli
-// shorter than [MinRSABits].
-func PS256(private *rsa.PrivateKey) Key { return signingKey("PS256", private) }
-
-// PS256Public returns a PS256 key that only verifies.
-func PS256Public(public *rsa.PublicKey) Key { return verifyingKey("PS256", public) }
 
 // signingKey returns a Key on private, with its public half when private
 // is well-formed enough to compute one without panicking; validation
@@ -110,7 +82,7 @@ func isNil(v any) bool {
 	return v == nil
 }
 
-var errZeroKey = errors.New("session: key is the zero Key; build it with session.HS256, ES256, EdDSA, RS256 or PS256")
+var errZeroKey = errors.New("session: key is the zero Key; build it with session.HS256, session.NewKey or session.ParsePEM")
 
 // check reports what is wrong with k, if anything: a Key that passes signs
 // (if it can) and verifies without panicking.

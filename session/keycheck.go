@@ -22,8 +22,8 @@ func (k *pinnedKey) validate() error {
 		return errors.New("session: key id must be valid UTF-8 without NUL")
 	}
 	if k.alg == "HS256" {
-		if len(k.secret) < MinHMACSecretSize {
-			return fmt.Errorf("session: HS256 secret is %d bytes; at least %d random bytes are required (RFC 7518 §3.2)", len(k.secret), MinHMACSecretSize)
+		if len(k.secret) < minHMACSecretSize {
+			return fmt.Errorf("session: HS256 secret is %d bytes; at least %d random bytes are required (RFC 7518 §3.2)", len(k.secret), minHMACSecretSize)
 		}
 		return nil
 	}
@@ -95,8 +95,8 @@ func (k *pinnedKey) validatePublic() error {
 		case pub.E > 1<<31-1:
 			return fmt.Errorf("session: %s public exponent is %d; it must be at most 2147483647 (usually 65537)", k.alg, pub.E)
 		}
-		if bits := pub.N.BitLen(); bits < MinRSABits {
-			return fmt.Errorf("session: %s key has %d bits; at least %d are required", k.alg, bits, MinRSABits)
+		if bits := pub.N.BitLen(); bits < minRSABits {
+			return fmt.Errorf("session: %s key has %d bits; at least %d are required", k.alg, bits, minRSABits)
 		}
 	default:
 		return fmt.Errorf("session: unsupported %s key type %T", k.alg, k.public)

@@ -61,14 +61,14 @@ func TestCustomKeys(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
 	ecKey := newECKey(t)
-	signer := session.ES256(ecKey).WithID("k")
-	issuer, err := session.New(signer, session.WithClock(clock.Now))
+	signer := mustKey(t, ecKey, "ES256", "k")
+	issuer, err := session.New(signer, session.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := issue(t, issuer, "123", nil).Value
 	edPub, _, _ := ed25519.GenerateKey(rand.Reader)
-	public := session.ES256Public(&ecKey.PublicKey).WithID("k")
+	public := mustKey(t, &ecKey.PublicKey, "ES256", "k")
 	tests := []struct {
 		name   string
 		verify func(kid string) (session.Key, error)
@@ -86,14 +86,14 @@ func TestCustomKeys(t *testing.T) {
 		{"any other error", func(string) (session.Key, error) { return session.Key{}, errors.New("kms: throttled") }, session.ErrUnavailable},
 		{"zero Key", func(string) (session.Key, error) { return session.Key{}, nil }, session.ErrUnavailable},
 		{"invalid Key", func(string) (session.Key, error) { return session.HS256([]byte("short")), nil }, session.ErrUnavailable},
-		{"key of another algorithm", func(string) (session.Key, error) { return session.EdDSAPublic(edPub), nil }, session.ErrInvalid},
+		{"key of another algorithm", func(string) (session.Key, error) { return mustKey(t, edPub, "EdDSA", ""), nil }, session.ErrInvalid},
 		{"another key of the algorithm", func(string) (session.Key, error) {
-			return session.ES256Public(&newECKey(t).PublicKey), nil
+			return mustKey(t, &newECKey(t).PublicKey, "ES256", ""), nil
 		}, session.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := session.New(&funcKeys{verify: tt.verify}, session.WithClock(clock.Now))
+			m, err := session.New(&funcKeys{verify: tt.verify}, session.Options{Clock: clock.Now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,11 +122,11 @@ var (
 func TestCustomKeysCache(t *testing.T) {
 	clock := newClock(t0)
 	ecKey := newECKey(t)
-	issuer, _ := session.New(session.ES256(ecKey).WithID("k"), session.WithClock(clock.Now))
+	issuer, _ := session.New(mustKey(t, ecKey, "ES256", "k"), session.Options{Clock: clock.Now})
 	tok := issue(t, issuer, "123", nil).Value
-	public := session.ES256Public(&ecKey.PublicKey).WithID("k")
+	public := mustKey(t, &ecKey.PublicKey, "ES256", "k")
 	keys := &funcKeys{verify: func(string) (session.Key, error) { return public, nil }}
-	m, err := session.New(keys, session.WithClock(clock.Now), session.WithVerifiedTokenCache(16))
+	m, err := session.New(keys, session.Options{Clock: clock.Now, VerifiedTokenCache: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestCustomKeysCache(t *testing.T) {
 
 	// Other material under the kid (a replaced key): the cached
 	// verification is dropped and the token fails.
-	other := session.ES256Public(&newECKey(t).PublicKey).WithID("k")
+	other := mustKey(t, &newECKey(t).PublicKey, "ES256", "k")
 	keys.set(func(string) (session.Key, error) { return other, nil })
 	if _, err := verify(m, tok); !errors.Is(err, session.ErrInvalid) {
 		t.Errorf("token of a replaced key: got %v, want ErrInvalid", err)
@@ -166,12 +166,12 @@ func TestNewRefusesKeys(t *testing.T) {
 		{"nil *KeySet", nilSet, "nil *session.KeySet"},
 		{"zero Key", session.Key{}, "zero Key"},
 		{"invalid Key", session.HS256(make([]byte, 8)), "at least 32"},
-		{"signing key that only verifies", &funcKeys{sign: session.ES256Public(&ec.PublicKey), canSig: true}, "only verifies"},
-		{"invalid signing key", &funcKeys{sign: session.ES256(&ecdsa.PrivateKey{}), canSig: true}, "no curve"},
+		{"signing key that only verifies", &funcKeys{sign: mustKey(t, &ec.PublicKey, "ES256", ""), canSig: true}, "only verifies"},
+		{"invalid signing key", &funcKeys{sign: session.HS256(make([]byte, 8)), canSig: true}, "at least 32"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := session.New(tt.keys); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := session.New(tt.keys, session.Options{}); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
@@ -182,7 +182,7 @@ func TestNewRefusesKeys(t *testing.T) {
 // makes a new key, and the zero Key answers without panicking.
 func TestKeyHandle(t *testing.T) {
 	ctx := context.Background()
-	k := session.ES256(newECKey(t))
+	k := mustKey(t, newECKey(t), "ES256", "")
 	copied := k
 	if copied != k {
 		t.Error("a copy of a Key is not equal to it")
@@ -272,7 +272,7 @@ func TestNewKey(t *testing.T) {
 			if k.Algorithm() != tt.wantAlg || k.ID() != tt.kid || k.CanSign() != tt.wantSign {
 				t.Errorf("got %v (signs: %v), want %s key %q (signs: %v)", k, k.CanSign(), tt.wantAlg, tt.kid, tt.wantSign)
 			}
-			if _, err := session.New(k); err != nil {
+			if _, err := session.New(k, session.Options{}); err != nil {
 				t.Errorf("New: %v", err)
 			}
 		})

@@ -21,7 +21,7 @@ func newES256(t testing.TB, kid string) Key {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ES256(k).WithID(kid)
+	return mustKey(t, k, "ES256", kid)
 }
 
 // kidOf returns the kid header of a token.
@@ -51,7 +51,7 @@ func TestKeyRotationWalkThrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(ks, WithClock(clock))
+	m, err := New(ks, Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestRetireDropsCachedVerifications(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(ks)
+	m, err := New(ks, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestKeySetRefusals(t *testing.T) {
 		{"key without id", func() error { _, err := NewKeySet(HS256(secret)); return err }, "needs a key id"},
 		{"duplicate id", func() error { _, err := NewKeySet(a, newES256(t, "a")); return err }, "used twice"},
 		{"verify-only active key", func() error {
-			_, err := NewKeySet(ES256Public(a.Public().(*ecdsa.PublicKey)).WithID("p"))
+			_, err := NewKeySet(mustKey(t, a.Public().(*ecdsa.PublicKey), "ES256", "p"))
 			return err
 		}, "must be able to sign"},
 		{"weak key added", func() error {
@@ -163,12 +163,12 @@ func TestKeySetRefusals(t *testing.T) {
 		}, "at least 32"},
 		{"activate unknown", func() error { ks, _ := NewKeySet(a); return ks.Activate("zzz") }, "no key"},
 		{"activate verify-only", func() error {
-			ks, _ := NewKeySet(a, ES256Public(b.Public().(*ecdsa.PublicKey)).WithID("pub"))
+			ks, _ := NewKeySet(a, mustKey(t, b.Public().(*ecdsa.PublicKey), "ES256", "pub"))
 			return ks.Activate("pub")
 		}, "only verifies"},
 		{"retire active", func() error { ks, _ := NewKeySet(a); return ks.Retire("a") }, "is active"},
 		{"retire unknown", func() error { ks, _ := NewKeySet(a); return ks.Retire("zzz") }, "no key"},
-		{"nil keys", func() error { _, err := New(nil); return err }, "needs keys"},
+		{"nil keys", func() error { _, err := New(nil, Options{}); return err }, "needs keys"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,7 +187,7 @@ func TestKeySetSelection(t *testing.T) {
 	hs := HS256([]byte("key-set-selection-test-secret-0123456789")).WithID("hs")
 	es := newES256(t, "es")
 	signer := func(k Key) *Manager {
-		m, err := New(k)
+		m, err := New(k, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +197,7 @@ func TestKeySetSelection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := New(ks)
+	m, _ := New(ks, Options{})
 	hsTok, _ := signer(hs).Issue(ctx, "1", nil)
 	if _, err := m.Verify(ctx, hsTok.Value); err != nil {
 		t.Errorf("HS256 token of a verification key: got %v, want valid", err)
@@ -260,7 +260,7 @@ func TestKeySetConcurrentRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := New(ks)
+	m, _ := New(ks, Options{})
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for g := 0; g < 4; g++ {

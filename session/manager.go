@@ -42,10 +42,11 @@ type Token struct {
 // New returns a [Manager] that signs and verifies with keys: a single
 // [Key] (such as [HS256]), a verification-only key for a service that only
 // checks tokens, a [*KeySet] for rotation, or any other [Keys], such as
-// another service's published key set (package jwks). Each option
-// documents its default. New refuses a weak key or an inconsistent
-// configuration with an error that says what to fix.
-func New(keys Keys, opts ...Option) (*Manager, error) {
+// another service's published key set (package jwks). The zero [Options]
+// are ready to use; each field documents its default. New refuses a weak
+// key or an inconsistent configuration with an error that says what to
+// fix.
+func New(keys Keys, opts Options) (*Manager, error) {
 	if err := checkKeys(keys); err != nil {
 		return nil, err
 	}
@@ -143,7 +144,7 @@ func (m *Manager) sign(c *Claims, now, exp time.Time) (*Token, error) {
 	payload := appendClaims(payloadBuf[:0], c, m.cfg.userIDClaim)
 	size := len(key.header) + b64.EncodedLen(len(payload)) + b64.EncodedLen(key.sigSize) + 2
 	if size > m.cfg.maxTokenSize {
-		return nil, fmt.Errorf("session: the token would be %d bytes, over the %d-byte size cap; shorten the user id or the application claims, or raise WithMaxTokenSize", size, m.cfg.maxTokenSize)
+		return nil, fmt.Errorf("session: the token would be %d bytes, over the %d-byte size cap; shorten the user id or the application claims, or raise Options.MaxTokenSize", size, m.cfg.maxTokenSize)
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, key.header...)

@@ -17,7 +17,7 @@ import (
 func TestIssueVerifyRoundTrip(t *testing.T) {
 	tests := []struct {
 		name     string
-		opts     []session.Option
+		opts     session.Options
 		extra    map[string]any
 		wantIss  string
 		wantAud  []string
@@ -27,13 +27,13 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 	}{
 		{
 			name:     "defaults",
-			wantTTL:  session.DefaultTTL,
+			wantTTL:  defaultTTL,
 			wantWire: []string{"user_id", "sid", "jti", "iat", "exp", "auth_time"},
 			noWire:   []string{"iss", "aud", "nbf", "sub"},
 		},
 		{
 			name:     "issuer and audience",
-			opts:     []session.Option{session.WithIssuer("https://issuer.test"), session.WithAudience("api"), session.WithTTL(5 * time.Minute)},
+			opts:     session.Options{Issuer: "https://issuer.test", Audience: "api", TTL: 5 * time.Minute},
 			wantIss:  "https://issuer.test",
 			wantAud:  []string{"api"},
 			wantTTL:  5 * time.Minute,
@@ -42,14 +42,14 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 		{
 			name:     "application claims",
 			extra:    map[string]any{"role": "admin", "n": 3, "tags": []string{"a", "b"}, "org": map[string]any{"id": 7}},
-			wantTTL:  session.DefaultTTL,
+			wantTTL:  defaultTTL,
 			wantWire: []string{"user_id", "role", "n", "tags", "org"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newClock(t0)
-			m := newManager(t, newSecret(t), clock, tt.opts...)
+			m := newManager(t, newSecret(t), clock, tt.opts)
 			tok := issue(t, m, "user-42", tt.extra)
 			c := mustVerify(t, m, tok.Value)
 
@@ -124,7 +124,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 }
 
 func TestIssueIDsUnique(t *testing.T) {
-	m := newManager(t, newSecret(t), newClock(t0))
+	m := newManager(t, newSecret(t), newClock(t0), session.Options{})
 	const n = 500
 	jtis := make(map[string]bool, n)
 	sids := make(map[string]bool, n)
@@ -154,40 +154,42 @@ func TestNewErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		key     session.Key
-		opts    []session.Option
+		opts    session.Options
 		wantErr string // substring saying what to fix; "" means success
 	}{
 		{name: "32-byte secret", key: session.HS256(secret)},
 		{name: "31-byte secret", key: session.HS256(secret[:31]), wantErr: "32"},
 		{name: "empty secret", key: session.HS256(nil), wantErr: "32"},
 		{name: "zero key", key: session.Key{}, wantErr: "session.HS256"},
-		{name: "TTL one second", key: session.HS256(secret), opts: []session.Option{session.WithTTL(time.Second)}},
-		{name: "TTL below one second", key: session.HS256(secret), opts: []session.Option{session.WithTTL(999 * time.Millisecond)}, wantErr: "at least one second"},
-		{name: "TTL negative", key: session.HS256(secret), opts: []session.Option{session.WithTTL(-time.Hour)}, wantErr: "at least one second"},
-		{name: "renew threshold equal to TTL", key: session.HS256(secret), opts: []session.Option{session.WithTTL(time.Minute), session.WithRenewWithin(time.Minute)}},
-		{name: "renew threshold above TTL", key: session.HS256(secret), opts: []session.Option{session.WithTTL(time.Minute), session.WithRenewWithin(time.Minute + time.Second)}, wantErr: "at most the TTL"},
-		{name: "renew threshold negative", key: session.HS256(secret), opts: []session.Option{session.WithRenewWithin(-time.Second)}, wantErr: "positive"},
-		{name: "max lifetime equal to TTL", key: session.HS256(secret), opts: []session.Option{session.WithTTL(time.Hour), session.WithMaxLifetime(time.Hour)}},
-		{name: "max lifetime below TTL", key: session.HS256(secret), opts: []session.Option{session.WithTTL(time.Hour), session.WithMaxLifetime(time.Hour - time.Second)}, wantErr: "at least the TTL"},
-		{name: "negative leeway", key: session.HS256(secret), opts: []session.Option{session.WithLeeway(-time.Second)}, wantErr: "must not be negative"},
-		{name: "leeway at the maximum", key: session.HS256(secret), opts: []session.Option{session.WithLeeway(session.MaxLeeway)}},
-		{name: "leeway above the maximum", key: session.HS256(secret), opts: []session.Option{session.WithLeeway(session.MaxLeeway + time.Second)}, wantErr: "at most " + session.MaxLeeway.String()},
-		{name: "nil clock", key: session.HS256(secret), opts: []session.Option{session.WithClock(nil)}, wantErr: "clock"},
-		{name: "user id claim sub", key: session.HS256(secret), opts: []session.Option{session.WithUserIDClaim("sub")}},
-		{name: "user id claim application name", key: session.HS256(secret), opts: []session.Option{session.WithUserIDClaim("uid")}},
-		{name: "user id claim exp", key: session.HS256(secret), opts: []session.Option{session.WithUserIDClaim("exp")}, wantErr: "registered claim"},
-		{name: "user id claim SID", key: session.HS256(secret), opts: []session.Option{session.WithUserIDClaim("SID")}, wantErr: "registered claim"},
-		{name: "user id claim Sub", key: session.HS256(secret), opts: []session.Option{session.WithUserIDClaim("Sub")}, wantErr: "registered claim"},
-		{name: "user id claim empty", key: session.HS256(secret), opts: []session.Option{session.WithUserIDClaim("")}, wantErr: "user id claim"},
-		{name: "max token size too small", key: session.HS256(secret), opts: []session.Option{session.WithMaxTokenSize(100)}, wantErr: "at least 256"},
-		{name: "issuer invalid UTF-8", key: session.HS256(secret), opts: []session.Option{session.WithIssuer("\xff")}, wantErr: "issuer"},
-		{name: "audience with NUL", key: session.HS256(secret), opts: []session.Option{session.WithAudience("a\x00")}, wantErr: "audience"},
+		{name: "TTL one second", key: session.HS256(secret), opts: session.Options{TTL: time.Second}},
+		{name: "TTL below one second", key: session.HS256(secret), opts: session.Options{TTL: 999 * time.Millisecond}, wantErr: "Options.TTL is 999ms; it must be at least one second"},
+		{name: "TTL negative", key: session.HS256(secret), opts: session.Options{TTL: -time.Hour}, wantErr: "at least one second"},
+		{name: "renew threshold equal to TTL", key: session.HS256(secret), opts: session.Options{TTL: time.Minute, RenewWithin: time.Minute}},
+		{name: "renew threshold above TTL", key: session.HS256(secret), opts: session.Options{TTL: time.Minute, RenewWithin: time.Minute + time.Second}, wantErr: "at most the TTL"},
+		{name: "renew threshold negative", key: session.HS256(secret), opts: session.Options{RenewWithin: -time.Second}, wantErr: "Options.RenewWithin"},
+		{name: "max lifetime equal to TTL", key: session.HS256(secret), opts: session.Options{TTL: time.Hour, MaxLifetime: time.Hour}},
+		{name: "max lifetime below TTL", key: session.HS256(secret), opts: session.Options{TTL: time.Hour, MaxLifetime: time.Hour - time.Second}, wantErr: "at least the TTL"},
+		{name: "negative leeway", key: session.HS256(secret), opts: session.Options{Leeway: -time.Second}, wantErr: "Options.Leeway is -1s; it must not be negative"},
+		{name: "leeway at the maximum", key: session.HS256(secret), opts: session.Options{Leeway: maxLeeway}},
+		{name: "leeway above the maximum", key: session.HS256(secret), opts: session.Options{Leeway: maxLeeway + time.Second}, wantErr: "at most " + maxLeeway.String()},
+		{name: "user id claim sub", key: session.HS256(secret), opts: session.Options{UserIDClaim: "sub"}},
+		{name: "user id claim application name", key: session.HS256(secret), opts: session.Options{UserIDClaim: "uid"}},
+		{name: "user id claim exp", key: session.HS256(secret), opts: session.Options{UserIDClaim: "exp"}, wantErr: "registered claim"},
+		{name: "user id claim SID", key: session.HS256(secret), opts: session.Options{UserIDClaim: "SID"}, wantErr: "registered claim"},
+		{name: "user id claim Sub", key: session.HS256(secret), opts: session.Options{UserIDClaim: "Sub"}, wantErr: "registered claim"},
+		{name: "user id claim with NUL", key: session.HS256(secret), opts: session.Options{UserIDClaim: "u\x00"}, wantErr: "Options.UserIDClaim"},
+		{name: "max token size too small", key: session.HS256(secret), opts: session.Options{MaxTokenSize: 100}, wantErr: "at least 256"},
+		{name: "issuer invalid UTF-8", key: session.HS256(secret), opts: session.Options{Issuer: "\xff"}, wantErr: "issuer"},
+		{name: "audience with NUL", key: session.HS256(secret), opts: session.Options{Audience: "a\x00"}, wantErr: "audience"},
 		{name: "key id with NUL", key: session.HS256(secret).WithID("k\x00"), wantErr: "key id"},
-		{name: "nil option ignored", key: session.HS256(secret), opts: []session.Option{nil}},
+		{name: "zero options", key: session.HS256(secret), opts: session.Options{}},
+		{name: "max lifetime negative", key: session.HS256(secret), opts: session.Options{MaxLifetime: -time.Hour}, wantErr: "Options.MaxLifetime"},
+		{name: "max token size negative", key: session.HS256(secret), opts: session.Options{MaxTokenSize: -1}, wantErr: "Options.MaxTokenSize"},
+		{name: "verified-token cache off", key: session.HS256(secret), opts: session.Options{VerifiedTokenCache: -1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := session.New(tt.key, tt.opts...)
+			m, err := session.New(tt.key, tt.opts)
 			if tt.wantErr == "" {
 				if err != nil || m == nil {
 					t.Fatalf("got (%v, %v), want a Manager and no error", m, err)
@@ -208,25 +210,25 @@ func TestNewErrors(t *testing.T) {
 }
 
 func TestNewDefaults(t *testing.T) {
-	m, err := session.New(session.HS256(newSecret(t)))
+	m, err := session.New(session.HS256(newSecret(t)), session.Options{})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	if got := m.TTL(); got != session.DefaultTTL {
-		t.Errorf("TTL: got %v, want %v", got, session.DefaultTTL)
+	if got := m.TTL(); got != defaultTTL {
+		t.Errorf("TTL: got %v, want %v", got, defaultTTL)
 	}
-	if got, want := m.RenewWithin(), session.DefaultTTL/3; got != want {
+	if got, want := m.RenewWithin(), defaultTTL/3; got != want {
 		t.Errorf("RenewWithin: got %v, want %v", got, want)
 	}
-	if got := m.MaxLifetime(); got != session.DefaultMaxLifetime {
-		t.Errorf("MaxLifetime: got %v, want %v", got, session.DefaultMaxLifetime)
+	if got := m.MaxLifetime(); got != defaultMaxLifetime {
+		t.Errorf("MaxLifetime: got %v, want %v", got, defaultMaxLifetime)
 	}
 }
 
 func TestIssueRejects(t *testing.T) {
 	tests := []struct {
 		name   string
-		opts   []session.Option
+		opts   session.Options
 		userID string
 		extra  map[string]any
 		ok     bool
@@ -252,8 +254,8 @@ func TestIssueRejects(t *testing.T) {
 		{name: "claim sub", userID: "u", extra: map[string]any{"sub": "x"}},
 		{name: "claim user_id", userID: "u", extra: map[string]any{"user_id": "x"}},
 		{name: "claim USER_ID", userID: "u", extra: map[string]any{"USER_ID": "x"}},
-		{name: "claim named as custom user id claim", opts: []session.Option{session.WithUserIDClaim("uid")}, userID: "u", extra: map[string]any{"uid": "x"}},
-		{name: "claim case variant of custom user id claim", opts: []session.Option{session.WithUserIDClaim("uid")}, userID: "u", extra: map[string]any{"UID": "x"}},
+		{name: "claim named as custom user id claim", opts: session.Options{UserIDClaim: "uid"}, userID: "u", extra: map[string]any{"uid": "x"}},
+		{name: "claim case variant of custom user id claim", opts: session.Options{UserIDClaim: "uid"}, userID: "u", extra: map[string]any{"UID": "x"}},
 		{name: "empty claim name", userID: "u", extra: map[string]any{"": 1}},
 		{name: "invalid UTF-8 claim name", userID: "u", extra: map[string]any{"\xff": 1}},
 		{name: "unencodable value", userID: "u", extra: map[string]any{"ch": make(chan int)}},
@@ -263,7 +265,7 @@ func TestIssueRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newManager(t, newSecret(t), newClock(t0), tt.opts...)
+			m := newManager(t, newSecret(t), newClock(t0), tt.opts)
 			tok, err := m.Issue(context.Background(), tt.userID, tt.extra)
 			if !tt.ok {
 				if err == nil || tok != nil {
@@ -301,9 +303,9 @@ func nested(depth int) any {
 func TestVerifyExpiredVersusInvalid(t *testing.T) {
 	secret := newSecret(t)
 	clock := newClock(t0)
-	m := newManager(t, secret, clock, session.WithTTL(time.Minute))
+	m := newManager(t, secret, clock, session.Options{TTL: time.Minute})
 	good := issue(t, m, "u", nil).Value
-	other := newManager(t, newSecret(t), clock, session.WithTTL(time.Minute))
+	other := newManager(t, newSecret(t), clock, session.Options{TTL: time.Minute})
 	foreign := issue(t, other, "u", nil).Value
 	payload := strings.Split(good, ".")[1]
 
@@ -349,13 +351,13 @@ func TestVerifyExpiryBoundaries(t *testing.T) {
 		{name: "after exp", at: exp.Add(time.Second), want: session.ErrExpired},
 		{name: "leeway: exp+L-1s", leeway: 30 * time.Second, at: exp.Add(29 * time.Second)},
 		{name: "leeway: exactly exp+L", leeway: 30 * time.Second, at: exp.Add(30 * time.Second), want: session.ErrExpired},
-		{name: "max leeway: exp+L-1s", leeway: session.MaxLeeway, at: exp.Add(session.MaxLeeway - time.Second)},
-		{name: "max leeway: exp+L", leeway: session.MaxLeeway, at: exp.Add(session.MaxLeeway), want: session.ErrExpired},
+		{name: "max leeway: exp+L-1s", leeway: maxLeeway, at: exp.Add(maxLeeway - time.Second)},
+		{name: "max leeway: exp+L", leeway: maxLeeway, at: exp.Add(maxLeeway), want: session.ErrExpired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newClock(t0)
-			m := newManager(t, newSecret(t), clock, session.WithTTL(ttl), session.WithLeeway(tt.leeway))
+			m := newManager(t, newSecret(t), clock, session.Options{TTL: ttl, Leeway: tt.leeway})
 			tok := issue(t, m, "u", nil)
 			clock.Set(tt.at)
 			_, err := verify(m, tok.Value)
@@ -387,7 +389,7 @@ func TestVerifyNotYetValid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			secret := newSecret(t)
-			m := newManager(t, secret, newClock(t0), session.WithLeeway(tt.leeway))
+			m := newManager(t, secret, newClock(t0), session.Options{Leeway: tt.leeway})
 			_, err := verify(m, signToken(secret, hs256Header, tt.payload))
 			checkOnly(t, err, tt.want)
 		})
@@ -396,38 +398,35 @@ func TestVerifyNotYetValid(t *testing.T) {
 
 func TestVerifyIssuerAudience(t *testing.T) {
 	const iss, aud = "https://issuer.test", "api"
+	both := session.Options{Issuer: iss, Audience: aud}
 	exp := unix(t0.Add(time.Hour))
 	claims := func(more string) string { return `{"user_id":"u","exp":` + exp + more + `}` }
 	tests := []struct {
 		name    string
-		opts    []session.Option
+		opts    session.Options
 		payload string
 		want    error
 	}{
-		{name: "both match", payload: claims(`,"iss":"` + iss + `","aud":"` + aud + `"`)},
-		{name: "aud array containing it", payload: claims(`,"iss":"` + iss + `","aud":["other","` + aud + `"]`)},
-		{name: "iss missing", payload: claims(`,"aud":"` + aud + `"`), want: session.ErrInvalid},
-		{name: "iss mismatched", payload: claims(`,"iss":"https://evil.test","aud":"` + aud + `"`), want: session.ErrInvalid},
-		{name: "iss differs in case", payload: claims(`,"iss":"HTTPS://ISSUER.TEST","aud":"` + aud + `"`), want: session.ErrInvalid},
-		{name: "aud missing", payload: claims(`,"iss":"` + iss + `"`), want: session.ErrInvalid},
-		{name: "aud mismatched", payload: claims(`,"iss":"` + iss + `","aud":"other"`), want: session.ErrInvalid},
-		{name: "aud array without it", payload: claims(`,"iss":"` + iss + `","aud":["other","API"]`), want: session.ErrInvalid},
-		{name: "only iss configured", opts: []session.Option{session.WithIssuer(iss)}, payload: claims(`,"iss":"` + iss + `"`)},
-		{name: "only aud configured", opts: []session.Option{session.WithAudience(aud)}, payload: claims(`,"aud":"` + aud + `"`)},
-		{name: "not configured: any iss", opts: []session.Option{}, payload: claims(`,"iss":"x"`)},
-		{name: "not configured: aud present (RFC 7519 §4.1.3)", opts: []session.Option{}, payload: claims(`,"aud":"y"`), want: session.ErrInvalid},
-		{name: "not configured: aud array present", opts: []session.Option{}, payload: claims(`,"aud":["y"]`), want: session.ErrInvalid},
-		{name: "only iss configured: aud present", opts: []session.Option{session.WithIssuer(iss)}, payload: claims(`,"iss":"` + iss + `","aud":"` + aud + `"`), want: session.ErrInvalid},
-		{name: "not configured: none", opts: []session.Option{}, payload: claims(``)},
+		{name: "both match", opts: both, payload: claims(`,"iss":"` + iss + `","aud":"` + aud + `"`)},
+		{name: "aud array containing it", opts: both, payload: claims(`,"iss":"` + iss + `","aud":["other","` + aud + `"]`)},
+		{name: "iss missing", opts: both, payload: claims(`,"aud":"` + aud + `"`), want: session.ErrInvalid},
+		{name: "iss mismatched", opts: both, payload: claims(`,"iss":"https://evil.test","aud":"` + aud + `"`), want: session.ErrInvalid},
+		{name: "iss differs in case", opts: both, payload: claims(`,"iss":"HTTPS://ISSUER.TEST","aud":"` + aud + `"`), want: session.ErrInvalid},
+		{name: "aud missing", opts: both, payload: claims(`,"iss":"` + iss + `"`), want: session.ErrInvalid},
+		{name: "aud mismatched", opts: both, payload: claims(`,"iss":"` + iss + `","aud":"other"`), want: session.ErrInvalid},
+		{name: "aud array without it", opts: both, payload: claims(`,"iss":"` + iss + `","aud":["other","API"]`), want: session.ErrInvalid},
+		{name: "only iss configured", opts: session.Options{Issuer: iss}, payload: claims(`,"iss":"` + iss + `"`)},
+		{name: "only aud configured", opts: session.Options{Audience: aud}, payload: claims(`,"aud":"` + aud + `"`)},
+		{name: "not configured: any iss", opts: session.Options{}, payload: claims(`,"iss":"x"`)},
+		{name: "not configured: aud present (RFC 7519 §4.1.3)", opts: session.Options{}, payload: claims(`,"aud":"y"`), want: session.ErrInvalid},
+		{name: "not configured: aud array present", opts: session.Options{}, payload: claims(`,"aud":["y"]`), want: session.ErrInvalid},
+		{name: "only iss configured: aud present", opts: session.Options{Issuer: iss}, payload: claims(`,"iss":"` + iss + `","aud":"` + aud + `"`), want: session.ErrInvalid},
+		{name: "not configured: none", opts: session.Options{}, payload: claims(``)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := tt.opts
-			if opts == nil {
-				opts = []session.Option{session.WithIssuer(iss), session.WithAudience(aud)}
-			}
 			secret := newSecret(t)
-			m := newManager(t, secret, newClock(t0), opts...)
+			m := newManager(t, secret, newClock(t0), tt.opts)
 			_, err := verify(m, signToken(secret, hs256Header, tt.payload))
 			checkOnly(t, err, tt.want)
 		})
@@ -436,8 +435,8 @@ func TestVerifyIssuerAudience(t *testing.T) {
 	t.Run("token of another issuer on the same secret", func(t *testing.T) {
 		secret := newSecret(t)
 		clock := newClock(t0)
-		a := newManager(t, secret, clock, session.WithIssuer("a"), session.WithAudience(aud))
-		b := newManager(t, secret, clock, session.WithIssuer("b"), session.WithAudience(aud))
+		a := newManager(t, secret, clock, session.Options{Issuer: "a", Audience: aud})
+		b := newManager(t, secret, clock, session.Options{Issuer: "b", Audience: aud})
 		_, err := verify(b, issue(t, a, "u", nil).Value)
 		checkOnly(t, err, session.ErrInvalid)
 	})
@@ -446,7 +445,7 @@ func TestVerifyIssuerAudience(t *testing.T) {
 func TestWithUserIDClaimSub(t *testing.T) {
 	secret := newSecret(t)
 	clock := newClock(t0)
-	m := newManager(t, secret, clock, session.WithUserIDClaim("sub"))
+	m := newManager(t, secret, clock, session.Options{UserIDClaim: "sub"})
 	exp := unix(t0.Add(time.Hour))
 
 	tok := issue(t, m, "alice", nil)
@@ -495,7 +494,7 @@ func TestSeedToken(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			secret := newSecret(t)
 			// TTL 30m: the seed has 1 minute left, well under the threshold.
-			m := newManager(t, secret, newClock(t0))
+			m := newManager(t, secret, newClock(t0), session.Options{})
 			tok := signToken(secret, hs256Header, tt.payload)
 			c := mustVerify(t, m, tok)
 			if c.UserID != "123" {
@@ -518,7 +517,7 @@ func TestSeedToken(t *testing.T) {
 func TestRenew(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
-	m := newManager(t, newSecret(t), clock, session.WithTTL(10*time.Minute), session.WithMaxLifetime(time.Hour))
+	m := newManager(t, newSecret(t), clock, session.Options{TTL: 10 * time.Minute, MaxLifetime: time.Hour})
 	extra := map[string]any{"role": "admin", "scopes": []string{"read", "write"}}
 	first := issue(t, m, "u1", extra)
 
@@ -598,7 +597,7 @@ func TestRenewStaleClaims(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newClock(t0)
-			m := newManager(t, newSecret(t), clock, session.WithTTL(ttl), session.WithLeeway(tt.leeway))
+			m := newManager(t, newSecret(t), clock, session.Options{TTL: ttl, Leeway: tt.leeway})
 			// Claims verified earlier, renewed after the clock moved on.
 			c := mustVerify(t, m, issue(t, m, "u", nil).Value)
 			clock.Set(tt.at)
@@ -618,7 +617,7 @@ func TestRenewAtMaxLifetime(t *testing.T) {
 	const ttl, life, leeway = 10 * time.Minute, time.Hour, time.Minute
 	secret := newSecret(t)
 	clock := newClock(t0)
-	m := newManager(t, secret, clock, session.WithTTL(ttl), session.WithMaxLifetime(life), session.WithLeeway(leeway))
+	m := newManager(t, secret, clock, session.Options{TTL: ttl, MaxLifetime: life, Leeway: leeway})
 	// A token of this library's shape whose exp is the session's end.
 	end := t0.Add(life)
 	tok := signToken(secret, hs256Header, `{"user_id":"u","sid":"s1","auth_time":`+unix(t0)+`,"iat":`+unix(end.Add(-ttl))+`,"exp":`+unix(end)+`,"jti":"j"}`)
@@ -671,7 +670,7 @@ func TestVerifySessionOlderThanMaxLifetime(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			secret := newSecret(t)
-			m := newManager(t, secret, newClock(t0), session.WithMaxLifetime(life))
+			m := newManager(t, secret, newClock(t0), session.Options{MaxLifetime: life})
 			tok := signToken(secret, hs256Header, `{"user_id":"u","sid":"s","auth_time":`+unix(tt.authTime)+`,"iat":`+unix(t0)+`,"exp":`+unix(t0.Add(time.Hour))+`}`)
 			c, err := verify(m, tok)
 			checkOnly(t, err, nil)
@@ -689,7 +688,7 @@ func TestShouldRenew(t *testing.T) {
 	const ttl, within, life = 30 * time.Minute, 10 * time.Minute, 40 * time.Minute
 	clock := newClock(t0)
 	secret := newSecret(t)
-	m := newManager(t, secret, clock, session.WithTTL(ttl), session.WithRenewWithin(within), session.WithMaxLifetime(life))
+	m := newManager(t, secret, clock, session.Options{TTL: ttl, RenewWithin: within, MaxLifetime: life})
 	first := mustVerify(t, m, issue(t, m, "u", nil).Value)
 
 	clock.Set(t0.Add(25 * time.Minute))
@@ -731,7 +730,7 @@ func TestShouldRenew(t *testing.T) {
 func TestRefreshErrors(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
-	m := newManager(t, newSecret(t), clock, session.WithTTL(time.Minute))
+	m := newManager(t, newSecret(t), clock, session.Options{TTL: time.Minute})
 	expired := issue(t, m, "u", nil)
 	clock.Advance(2 * time.Minute)
 	revoked := issue(t, m, "u", nil)
@@ -774,7 +773,7 @@ func TestRevoke(t *testing.T) {
 	ctx := context.Background()
 	secret := newSecret(t)
 	clock := newClock(t0)
-	m := newManager(t, secret, clock, session.WithTTL(10*time.Minute), session.WithMaxLifetime(time.Hour))
+	m := newManager(t, secret, clock, session.Options{TTL: 10 * time.Minute, MaxLifetime: time.Hour})
 	a := issue(t, m, "u1", nil)
 	b := issue(t, m, "u1", nil) // another session of the same user
 	other := issue(t, m, "u2", nil)
@@ -833,7 +832,7 @@ func TestRevoke(t *testing.T) {
 func TestRevokeSession(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
-	m := newManager(t, newSecret(t), clock)
+	m := newManager(t, newSecret(t), clock, session.Options{})
 	a := issue(t, m, "u", nil)
 	b := issue(t, m, "u", nil)
 	clock.Advance(25 * time.Minute)
@@ -868,7 +867,7 @@ func TestRevokeUser(t *testing.T) {
 	ctx := context.Background()
 	secret := newSecret(t)
 	clock := newClock(t0.Add(500 * time.Millisecond))
-	m := newManager(t, secret, clock)
+	m := newManager(t, secret, clock, session.Options{})
 	old1 := issue(t, m, "u1", nil)
 	old2 := issue(t, m, "u1", nil)
 	otherUser := issue(t, m, "u2", nil)
@@ -921,7 +920,7 @@ func TestStoreFailure(t *testing.T) {
 	ctx := context.Background()
 	down := errors.New("backend down")
 	clock := newClock(t0)
-	m := newManager(t, newSecret(t), clock, session.WithStore(failingStore{down}))
+	m := newManager(t, newSecret(t), clock, session.Options{Store: failingStore{down}})
 	tok := issue(t, m, "u", nil)
 
 	_, err := verify(m, tok.Value)
@@ -953,7 +952,7 @@ func TestErrorsDoNotEchoToken(t *testing.T) {
 	ctx := context.Background()
 	secret := newSecret(t)
 	clock := newClock(t0)
-	m := newManager(t, secret, clock, session.WithTTL(time.Minute))
+	m := newManager(t, secret, clock, session.Options{TTL: time.Minute})
 	expired := issue(t, m, "u", nil).Value
 	clock.Advance(2 * time.Minute)
 	revoked := issue(t, m, "u", nil).Value
@@ -1006,7 +1005,7 @@ func TestKeyNeverPrintsSecret(t *testing.T) {
 	}
 	for name, k := range keys {
 		t.Run(name, func(t *testing.T) {
-			m, err := session.New(k)
+			m, err := session.New(k, session.Options{})
 			if err != nil {
 				t.Fatalf("New: %v", err)
 			}

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// DefaultMemoryStoreEntries is the default bound of a [MemoryStore].
-const DefaultMemoryStoreEntries = 100_000
+// defaultMemoryStoreEntries is the default bound of a [MemoryStore].
+const defaultMemoryStoreEntries = 100_000
 
 // ErrStoreFull is returned by [MemoryStore] when a revocation would exceed
 // its bound, no recorded revocation has expired yet, and no user's records
@@ -23,7 +23,7 @@ const sweepInterval = time.Minute
 // use.
 type MemoryStoreOptions struct {
 	// MaxEntries bounds the number of records (sessions and users).
-	// Default: [DefaultMemoryStoreEntries].
+	// Default: 100,000.
 	MaxEntries int
 	// Clock is the source of the current time, used to forget records
 	// whose tokens can no longer be valid. Default: [time.Now].
@@ -39,8 +39,8 @@ type MemoryStoreOptions struct {
 // When full, it first forgets expired records; if that is not enough, it
 // merges the records of the user with the most (such as one who logs in
 // and out in a loop) into one revocation of that user: the user is logged
-// out everywhere, including sessions started within [MaxLeeway] after the
-// merge (which covers tokens stamped by a clock running that much ahead).
+// out everywhere, including sessions started within 5 minutes (the
+// largest [Options.Leeway]) after the merge (which covers tokens stamped by a clock running that much ahead).
 // So one user's revocations never crowd out another's, and no revocation
 // is weakened. Only when no user holds two records or more does a
 // revocation fail, with [ErrStoreFull].
@@ -69,7 +69,7 @@ type userRevocation struct {
 // NewMemoryStore returns an empty [MemoryStore].
 func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
 	if opts.MaxEntries <= 0 {
-		opts.MaxEntries = DefaultMemoryStoreEntries
+		opts.MaxEntries = defaultMemoryStoreEntries
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -156,8 +156,8 @@ func (s *MemoryStore) Revoked(_ context.Context, c *Claims) (bool, error) {
 	return false, nil
 }
 
-// Len returns the number of records held.
-func (s *MemoryStore) Len() int {
+// len returns the number of records held.
+func (s *MemoryStore) len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.keys) + len(s.users)
@@ -207,7 +207,7 @@ func (s *MemoryStore) mergeLargest(now time.Time) bool {
 	if best == 0 {
 		return false
 	}
-	rec := userRevocation{at: now.Add(MaxLeeway).Truncate(time.Millisecond)}
+	rec := userRevocation{at: now.Add(maxLeeway).Truncate(time.Millisecond)}
 	for k, kr := range s.keys {
 		if kr.userID == userID {
 			rec.until = later(rec.until, kr.until)

@@ -89,7 +89,7 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 						return
 					}
 				}
-				_ = s.Len()
+				_ = session.StoreLen(s)
 				if w == 0 {
 					clock.Advance(time.Second) // lets writes sweep while others read
 				}
@@ -97,7 +97,7 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got, want := s.Len(), workers*iterations+workers; got != want {
+	if got, want := session.StoreLen(s), workers*iterations+workers; got != want {
 		t.Fatalf("Len: got %d, want %d", got, want)
 	}
 	for w := range workers {
@@ -141,7 +141,7 @@ func TestMemoryStoreBound(t *testing.T) {
 		if !errors.Is(err, st.want) {
 			t.Fatalf("%s: got error %v, want %v", st.name, err, st.want)
 		}
-		if got := s.Len(); got != st.len {
+		if got := session.StoreLen(s); got != st.len {
 			t.Fatalf("%s: Len got %d, want %d", st.name, got, st.len)
 		}
 		if i < 2 {
@@ -163,7 +163,7 @@ func TestMemoryStoreBound(t *testing.T) {
 func TestMemoryStoreFullThroughManager(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
-	m := newManager(t, newSecret(t), clock, session.WithStore(newStore(clock, 1)))
+	m := newManager(t, newSecret(t), clock, session.Options{Store: newStore(clock, 1)})
 	a := issue(t, m, "u", nil)
 	b := issue(t, m, "u", nil)
 	if err := m.Revoke(ctx, a.Claims); err != nil {
@@ -223,14 +223,14 @@ func TestMemoryStoreForgets(t *testing.T) {
 		if err := s.RevokeUser(ctx, "user", t0, until); err != nil {
 			t.Fatalf("RevokeUser: %v", err)
 		}
-		if got := s.Len(); got != 11 {
+		if got := session.StoreLen(s); got != 11 {
 			t.Fatalf("Len: got %d, want 11", got)
 		}
 		clock.Set(until.Add(time.Hour))
 		if err := s.Revoke(ctx, "sid:new", "", until.Add(2*time.Hour)); err != nil {
 			t.Fatalf("Revoke: %v", err)
 		}
-		if got := s.Len(); got != 1 {
+		if got := session.StoreLen(s); got != 1 {
 			t.Fatalf("Len after the records' until: got %d, want 1", got)
 		}
 	})
@@ -257,7 +257,7 @@ func TestMemoryStoreLen(t *testing.T) {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		if got := s.Len(); got != st.want {
+		if got := session.StoreLen(s); got != st.want {
 			t.Fatalf("%s: Len got %d, want %d", st.name, got, st.want)
 		}
 	}

@@ -6,21 +6,73 @@ import (
 	"time"
 )
 
-// Defaults applied by [New] when the matching option is not given.
+// The defaults [New] applies to zero fields of [Options], and the bounds
+// it enforces.
 const (
-	DefaultTTL          = 30 * time.Minute
-	DefaultMaxLifetime  = 24 * time.Hour
-	DefaultLeeway       = 0
-	DefaultUserIDClaim  = "user_id"
-	DefaultMaxTokenSize = 8 << 10
-	// MaxLeeway is the largest leeway [New] accepts.
-	MaxLeeway = 5 * time.Minute
+	defaultTTL           = 30 * time.Minute
+	defaultMaxLifetime   = 24 * time.Hour
+	defaultUserIDClaim   = "user_id"
+	defaultMaxTokenSize  = 8 << 10
+	defaultVerifiedCache = 4096
+	maxLeeway            = 5 * time.Minute
 )
 
-// Option configures a [Manager]. Options are checked by [New], which
+// Options configures a [Manager]. The zero value is ready to use: each
+// zero field takes the default it documents. [New] checks the options and
 // refuses an invalid configuration with an error that says what to fix.
-type Option func(*config)
+type Options struct {
+	// TTL is the lifetime of each issued or renewed token, at least one
+	// second. Default: 30 minutes.
+	TTL time.Duration
+	// RenewWithin is the renewal threshold: a token with less than
+	// RenewWithin left is renewed by the sliding refresh. It must lie in
+	// (0, TTL]. Default: one third of the TTL.
+	RenewWithin time.Duration
+	// MaxLifetime is the absolute session limit counted from auth_time
+	// (login); past it nothing is renewed and the user logs in again. It
+	// must be at least the TTL. Default: 24 hours.
+	MaxLifetime time.Duration
+	// Leeway is the clock skew tolerated on exp, nbf and iat, at most 5
+	// minutes. Default: 0.
+	Leeway time.Duration
+	// Issuer is the iss claim written into tokens and required on
+	// verification. Default: none (iss is neither written nor checked).
+	Issuer string
+	// Audience is the aud claim written into tokens; verification then
+	// requires aud to include it. Default: none (aud is neither written
+	// nor checked; a token that carries aud is rejected).
+	Audience string
+	// UserIDClaim is the claim that carries the user id; "sub" is the
+	// usual choice for tokens from other issuers. Registered claim names
+	// other than "sub" are refused. Default: "user_id".
+	UserIDClaim string
+	// Clock is the source of the current time, for tests.
+	// Default: [time.Now].
+	Clock func() time.Time
+	// Store is the revocation store. Default: a new [MemoryStore] with
+	// its default bound, which serves a single process only.
+	Store Store
+	// MaxTokenSize is the longest token accepted, in bytes, at least 256;
+	// longer ones are rejected before any decoding. Default: 8192 (8 KiB).
+	MaxTokenSize int
+	// VerifiedTokenCache bounds the verified-token cache, in tokens: a
+	// repeated token that already verified skips the signature check (its
+	// exp, nbf and the revocation store are still checked on every use,
+	// and so is its key: a token stays only while the Manager's [Keys]
+	// give, for its kid, the Key that verified it). Entries are keyed by
+	// the whole token, so no forged token can hit one.
+	//
+	// Default (0): 4096 entries, holding only tokens verified by ES256,
+	// EdDSA, RS256 or PS256 keys, whose signature checks cost tens of
+	// microseconds: an HS256 check is cheap enough that holding thousands
+	// of tokens in memory is rarely worth it, and a cache that never held
+	// a token costs nothing. A positive bound caches the tokens of every
+	// key, HS256 included. A negative value turns the cache off.
+	VerifiedTokenCache int
+}
 
+// config is the validated configuration of a Manager: [Options] with
+// every default applied.
 type config struct {
 	ttl          time.Duration
 	renewWithin  time.Duration
@@ -32,114 +84,75 @@ type config struct {
 	now          func() time.Time
 	store        Store
 	maxTokenSize int
-	// cacheEntries is the verified-token cache bound; cacheSet records
-	// that WithVerifiedTokenCache chose it.
+	// cacheEntries is the verified-token cache bound, 0 when off;
+	// cacheAll records that Options.VerifiedTokenCache chose a bound, so
+	// that the cache holds the tokens of every key.
 	cacheEntries int
-	cacheSet     bool
+	cacheAll     bool
 }
 
-// WithTTL sets the lifetime of each issued or renewed token.
-// Default: [DefaultTTL] (30 minutes).
-func WithTTL(d time.Duration) Option { return func(c *config) { c.ttl = d } }
-
-// WithRenewWithin sets the renewal threshold: a token with less than d left
-// is renewed by the sliding refresh. It must lie in (0, TTL].
-// Default: one third of the TTL.
-func WithRenewWithin(d time.Duration) Option { return func(c *config) { c.renewWithin = d } }
-
-// WithMaxLifetime sets the absolute session limit counted from auth_time
-// (login); past it nothing is renewed and the user logs in again. It must
-// be at least the TTL. Default: [DefaultMaxLifetime] (24 hours).
-func WithMaxLifetime(d time.Duration) Option { return func(c *config) { c.maxLifetime = d } }
-
-// WithLeeway sets the clock skew tolerated on exp, nbf and iat, between 0
-// and [MaxLeeway]. Default: 0.
-func WithLeeway(d time.Duration) Option { return func(c *config) { c.leeway = d } }
-
-// WithIssuer sets the iss claim written into tokens and required on
-// verification. Default: none (iss is neither written nor checked).
-func WithIssuer(iss string) Option { return func(c *config) { c.issuer = iss } }
-
-// WithAudience sets the aud claim written into tokens; verification then
-// requires aud to include it. Default: none (aud is neither written nor
-// checked).
-func WithAudience(aud string) Option { return func(c *config) { c.audience = aud } }
-
-// WithUserIDClaim sets the claim that carries the user id; "sub" is the
-// usual choice for tokens from other issuers. Default: "user_id".
-func WithUserIDClaim(name string) Option { return func(c *config) { c.userIDClaim = name } }
-
-// WithClock sets the source of the current time, for tests.
-// Default: [time.Now].
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
-
-// WithStore sets the revocation store. Default: a new [MemoryStore] with
-// its default bound, which serves a single process only.
-func WithStore(s Store) Option { return func(c *config) { c.store = s } }
-
-// WithMaxTokenSize sets the longest token accepted, in bytes; longer ones
-// are rejected before any decoding. Default: [DefaultMaxTokenSize] (8 KiB).
-func WithMaxTokenSize(n int) Option { return func(c *config) { c.maxTokenSize = n } }
-
-// WithVerifiedTokenCache bounds the verified-token cache: a repeated token
-// that already verified skips the signature check (its exp, nbf and the
-// revocation store are still checked on every use, and so is its key: a
-// token stays only while the Manager's [Keys] give, for its kid, the Key
-// that verified it). Entries are keyed by the whole token, so no forged
-// token can hit one. 0 turns the cache off; any other bound caches the
-// tokens of every key. Default: [DefaultVerifiedCacheEntries] entries,
-// holding only tokens verified by ES256, EdDSA, RS256 or PS256 keys, whose
-// signature checks cost tens of microseconds: an HS256 check is cheap
-// enough that holding thousands of tokens in memory is rarely worth it,
-// and a cache that never held a token costs nothing.
-func WithVerifiedTokenCache(entries int) Option {
-	return func(c *config) { c.cacheEntries, c.cacheSet = entries, true }
-}
-
-// newConfig applies opts over the defaults and validates the result.
-func newConfig(opts []Option) (config, error) {
+// newConfig applies the defaults to the zero fields of o and validates
+// the result.
+func newConfig(o Options) (config, error) {
 	c := config{
-		ttl:          DefaultTTL,
-		maxLifetime:  DefaultMaxLifetime,
-		leeway:       DefaultLeeway,
-		userIDClaim:  DefaultUserIDClaim,
-		now:          time.Now,
-		maxTokenSize: DefaultMaxTokenSize,
-		cacheEntries: DefaultVerifiedCacheEntries,
+		ttl:          o.TTL,
+		renewWithin:  o.RenewWithin,
+		maxLifetime:  o.MaxLifetime,
+		leeway:       o.Leeway,
+		issuer:       o.Issuer,
+		audience:     o.Audience,
+		userIDClaim:  o.UserIDClaim,
+		now:          o.Clock,
+		store:        o.Store,
+		maxTokenSize: o.MaxTokenSize,
+		cacheEntries: o.VerifiedTokenCache,
+		cacheAll:     o.VerifiedTokenCache > 0,
 	}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&c)
-		}
+	if c.ttl == 0 {
+		c.ttl = defaultTTL
 	}
 	if c.renewWithin == 0 && c.ttl > 0 {
 		c.renewWithin = c.ttl / 3
 	}
+	if c.maxLifetime == 0 {
+		c.maxLifetime = defaultMaxLifetime
+	}
+	if c.userIDClaim == "" {
+		c.userIDClaim = defaultUserIDClaim
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.maxTokenSize == 0 {
+		c.maxTokenSize = defaultMaxTokenSize
+	}
+	switch {
+	case c.cacheEntries == 0:
+		c.cacheEntries = defaultVerifiedCache
+	case c.cacheEntries < 0:
+		c.cacheEntries = 0
+	}
 	switch {
 	case c.ttl < time.Second:
-		return c, fmt.Errorf("session: TTL is %v; it must be at least one second", c.ttl)
+		return c, fmt.Errorf("session: Options.TTL is %v; it must be at least one second", c.ttl)
 	case c.renewWithin <= 0 || c.renewWithin > c.ttl:
-		return c, fmt.Errorf("session: renew threshold is %v; it must be positive and at most the TTL (%v)", c.renewWithin, c.ttl)
+		return c, fmt.Errorf("session: Options.RenewWithin is %v; it must be positive and at most the TTL (%v)", c.renewWithin, c.ttl)
 	case c.maxLifetime < c.ttl:
-		return c, fmt.Errorf("session: max lifetime is %v; it must be at least the TTL (%v)", c.maxLifetime, c.ttl)
+		return c, fmt.Errorf("session: Options.MaxLifetime is %v; it must be at least the TTL (%v)", c.maxLifetime, c.ttl)
 	case c.leeway < 0:
-		return c, fmt.Errorf("session: leeway is %v; it must not be negative", c.leeway)
-	case c.leeway > MaxLeeway:
-		return c, fmt.Errorf("session: leeway is %v; it must be at most %v", c.leeway, MaxLeeway)
-	case c.now == nil:
-		return c, fmt.Errorf("session: clock is nil")
-	case c.cacheEntries < 0:
-		return c, fmt.Errorf("session: verified-token cache size is %d; it must not be negative (0 turns it off)", c.cacheEntries)
+		return c, fmt.Errorf("session: Options.Leeway is %v; it must not be negative", c.leeway)
+	case c.leeway > maxLeeway:
+		return c, fmt.Errorf("session: Options.Leeway is %v; it must be at most %v", c.leeway, maxLeeway)
 	case c.maxTokenSize < 256:
-		return c, fmt.Errorf("session: max token size is %d bytes; it must be at least 256", c.maxTokenSize)
+		return c, fmt.Errorf("session: Options.MaxTokenSize is %d bytes; it must be at least 256", c.maxTokenSize)
 	case c.issuer != "" && !validClaimString(c.issuer):
-		return c, fmt.Errorf("session: issuer must be valid UTF-8 without NUL")
+		return c, fmt.Errorf("session: Options.Issuer: the issuer must be valid UTF-8 without NUL")
 	case c.audience != "" && !validClaimString(c.audience):
-		return c, fmt.Errorf("session: audience must be valid UTF-8 without NUL")
+		return c, fmt.Errorf("session: Options.Audience: the audience must be valid UTF-8 without NUL")
 	case !validClaimString(c.userIDClaim):
-		return c, fmt.Errorf("session: user id claim name must be non-empty valid UTF-8")
+		return c, fmt.Errorf("session: Options.UserIDClaim: the user id claim name must be valid UTF-8 without NUL")
 	case c.userIDClaim != "user_id" && c.userIDClaim != "sub" && isRegistered(c.userIDClaim):
-		return c, fmt.Errorf("session: user id claim %q is a registered claim; use \"user_id\", \"sub\" or an application name", c.userIDClaim)
+		return c, fmt.Errorf("session: Options.UserIDClaim: user id claim %q is a registered claim; use \"user_id\", \"sub\" or an application name", c.userIDClaim)
 	}
 	if c.store == nil {
 		c.store = NewMemoryStore(MemoryStoreOptions{Clock: c.now})

@@ -24,7 +24,7 @@ import (
 // computes a key's RFC 7638 thumbprint, a common choice of key id).
 //
 // ParsePEM refuses, with an error that says what to fix, weak or
-// mismatched keys (RSA below [MinRSABits], a curve other than P-256,
+// mismatched keys (RSA below 2048 bits, a curve other than P-256,
 // a key of another type than alg), encrypted PEM, several keys in one input,
 // certificates, and HMAC: HS256 secrets are not PEM keys (use [HS256]).
 func ParsePEM(data []byte, alg, kid string) (Key, error) {

@@ -119,7 +119,7 @@ func TestParsePEM(t *testing.T) {
 			if got := key.CanSign(); got != tt.wantSign {
 				t.Errorf("CanSign: got %v, want %v", got, tt.wantSign)
 			}
-			if _, err := New(key); err != nil {
+			if _, err := New(key, Options{}); err != nil {
 				t.Errorf("New: got %v, want a manager", err)
 			}
 		})
@@ -150,8 +150,8 @@ func TestParsePEMRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			issuer, _ := New(signKey)
-			verifier, _ := New(verifyKey)
+			issuer, _ := New(signKey, Options{})
+			verifier, _ := New(verifyKey, Options{})
 			tok, err := issuer.Issue(ctx, "123", nil)
 			if err != nil {
 				t.Fatal(err)

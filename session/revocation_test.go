@@ -28,7 +28,7 @@ func TestRevokeUserNotLaunderedByRenewal(t *testing.T) {
 	ctx := context.Background()
 	t.Run("renewed in the cutoff second, before the revocation", func(t *testing.T) {
 		clock := newClock(t0.Add(200 * time.Millisecond))
-		m := newManager(t, newSecret(t), clock)
+		m := newManager(t, newSecret(t), clock, session.Options{})
 		first := issue(t, m, "u", nil)
 		clock.Advance(200 * time.Millisecond)
 		renewed, err := m.Refresh(ctx, first.Value)
@@ -48,7 +48,7 @@ func TestRevokeUserNotLaunderedByRenewal(t *testing.T) {
 	})
 	t.Run("verify, then RevokeUser, then renew the verified claims", func(t *testing.T) {
 		clock := newClock(t0)
-		m := newManager(t, newSecret(t), clock)
+		m := newManager(t, newSecret(t), clock, session.Options{})
 		tok := issue(t, m, "u", nil)
 		clock.Advance(25 * time.Minute)
 		c := mustVerify(t, m, tok.Value)
@@ -67,7 +67,7 @@ func TestRevokeUserNotLaunderedByRenewal(t *testing.T) {
 		clock := newClock(t0)
 		store := session.NewMemoryStore(session.MemoryStoreOptions{Clock: clock.Now})
 		gate := &gateStore{Store: store}
-		m := newManager(t, newSecret(t), clock, session.WithStore(gate))
+		m := newManager(t, newSecret(t), clock, session.Options{Store: gate})
 		tok := issue(t, m, "u", nil)
 		clock.Advance(25 * time.Minute)
 		c := mustVerify(t, m, tok.Value)
@@ -94,8 +94,8 @@ func TestRevokeUserNotLaunderedByRenewal(t *testing.T) {
 		clockA := newClock(t0.Add(2 * time.Second))
 		store := session.NewMemoryStore(session.MemoryStoreOptions{Clock: clockB.Now})
 		gate := &gateStore{Store: store}
-		a := newManager(t, secret, clockA, session.WithStore(gate), session.WithLeeway(5*time.Second))
-		b := newManager(t, secret, clockB, session.WithStore(store), session.WithLeeway(5*time.Second))
+		a := newManager(t, secret, clockA, session.Options{Store: gate, Leeway: 5 * time.Second})
+		b := newManager(t, secret, clockB, session.Options{Store: store, Leeway: 5 * time.Second})
 		tok := issue(t, b, "u", nil)
 		clockA.Advance(25 * time.Minute)
 		clockB.Advance(25 * time.Minute)
@@ -122,7 +122,7 @@ func TestRevokeUserNotLaunderedByRenewal(t *testing.T) {
 	})
 	t.Run("a stolen token polled inside the renewal window", func(t *testing.T) {
 		clock := newClock(t0)
-		m := newManager(t, newSecret(t), clock)
+		m := newManager(t, newSecret(t), clock, session.Options{})
 		cur := issue(t, m, "u", nil).Value
 		clock.Advance(21 * time.Minute)
 		for i := range 40 {
@@ -165,7 +165,7 @@ func (s *gateStore) Revoked(ctx context.Context, c *session.Claims) (bool, error
 func TestRenewAfterLogout(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
-	m := newManager(t, newSecret(t), clock)
+	m := newManager(t, newSecret(t), clock, session.Options{})
 	tok := issue(t, m, "u", nil)
 	clock.Advance(25 * time.Minute)
 	c := mustVerify(t, m, tok.Value)
@@ -187,7 +187,7 @@ func TestRenewAfterLogout(t *testing.T) {
 func TestRenewSignsOncePerToken(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
-	m := newManager(t, newSecret(t), clock)
+	m := newManager(t, newSecret(t), clock, session.Options{})
 	tok := issue(t, m, "u", nil)
 	clock.Advance(25 * time.Minute)
 	c := mustVerify(t, m, tok.Value)
@@ -232,11 +232,11 @@ func TestRenewVerifyOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := newClock(t0)
-	issuer, err := session.New(session.ES256(key), session.WithClock(clock.Now))
+	issuer, err := session.New(mustKey(t, key, "ES256", ""), session.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifier, err := session.New(session.ES256Public(&key.PublicKey), session.WithClock(clock.Now))
+	verifier, err := session.New(mustKey(t, &key.PublicKey, "ES256", ""), session.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestFailOpenCancelledRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newManager(t, newSecret(t), clock, session.WithStore(store))
+	m := newManager(t, newSecret(t), clock, session.Options{Store: store})
 	tok := issue(t, m, "u", nil)
 	if err := m.Revoke(context.Background(), tok.Claims); err != nil {
 		t.Fatal(err)
@@ -316,7 +316,7 @@ func TestRevocationKeyStableUnderECDSAMalleability(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := newClock(t0)
-	m, err := session.New(session.ES256(key), session.WithClock(clock.Now), session.WithVerifiedTokenCache(0))
+	m, err := session.New(mustKey(t, key, "ES256", ""), session.Options{Clock: clock.Now, VerifiedTokenCache: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +375,7 @@ func TestRevocationOutlivesTokens(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newClock(t0)
-			m := newManager(t, secret, clock, session.WithTTL(10*time.Minute), session.WithMaxLifetime(life))
+			m := newManager(t, secret, clock, session.Options{TTL: 10 * time.Minute, MaxLifetime: life})
 			tok := tt.token(t0)
 			c := mustVerify(t, m, tok)
 			if err := tt.revoke(m, c); err != nil {
@@ -389,7 +389,7 @@ func TestRevocationOutlivesTokens(t *testing.T) {
 		})
 	}
 	t.Run("tokens that would outlive a revocation are refused", func(t *testing.T) {
-		m := newManager(t, secret, newClock(t0), session.WithTTL(10*time.Minute), session.WithMaxLifetime(life))
+		m := newManager(t, secret, newClock(t0), session.Options{TTL: 10 * time.Minute, MaxLifetime: life})
 		for name, tok := range map[string]string{
 			"lifetime over the maximum":     foreign(t0, t0.Add(life+time.Second)),
 			"no iat, over the maximum left": foreign(time.Time{}, t0.Add(life+time.Second)),
@@ -409,7 +409,7 @@ func TestMemoryStoreOneUserCannotFillIt(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
 	store := session.NewMemoryStore(session.MemoryStoreOptions{MaxEntries: 50, Clock: clock.Now})
-	m := newManager(t, newSecret(t), clock, session.WithStore(store))
+	m := newManager(t, newSecret(t), clock, session.Options{Store: store})
 	victim := issue(t, m, "victim", nil)
 	var looped []*session.Token
 	for i := range 500 {
@@ -420,7 +420,7 @@ func TestMemoryStoreOneUserCannotFillIt(t *testing.T) {
 		looped = append(looped, tok)
 		clock.Advance(10 * time.Millisecond)
 	}
-	if n := store.Len(); n > 50 {
+	if n := session.StoreLen(store); n > 50 {
 		t.Fatalf("Len: got %d, want at most the bound 50", n)
 	}
 	for i, tok := range looped {
@@ -453,7 +453,7 @@ func TestMemoryStoreOneUserCannotFillIt(t *testing.T) {
 // through the verified-token cache or shared slices.
 func TestClaimsImmutable(t *testing.T) {
 	clock := newClock(t0)
-	m := newManager(t, newSecret(t), clock, session.WithVerifiedTokenCache(16), session.WithAudience("api"))
+	m := newManager(t, newSecret(t), clock, session.Options{VerifiedTokenCache: 16, Audience: "api"})
 	tok := issue(t, m, "u", map[string]any{"role": "admin"})
 	var wg sync.WaitGroup
 	for range 4 {

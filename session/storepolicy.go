@@ -61,23 +61,23 @@ func (s *failOpenStore) Revoked(ctx context.Context, c *Claims) (bool, error) {
 	return revoked, err
 }
 
-// MaxCacheAge is the longest [CacheOptions.MaxAge] that [CacheNotRevoked]
+// maxCacheAge is the longest [CacheOptions.MaxAge] that [CacheNotRevoked]
 // accepts: a revocation made elsewhere must not take longer than this to
 // take effect.
-const MaxCacheAge = time.Minute
+const maxCacheAge = time.Minute
 
-// DefaultCacheEntries is the default bound of [CacheNotRevoked].
-const DefaultCacheEntries = 10_000
+// defaultCacheEntries is the default bound of [CacheNotRevoked].
+const defaultCacheEntries = 10_000
 
 // CacheOptions configures [CacheNotRevoked].
 type CacheOptions struct {
 	// MaxAge is how long a "not revoked" answer is reused, and so the bound
 	// on how late a revocation made through another instance takes effect
-	// on this one. Required: it must lie in (0, [MaxCacheAge]].
+	// on this one. Required: it must be positive and at most one minute.
 	MaxAge time.Duration
 	// MaxEntries bounds the number of cached answers; when full, an
 	// arbitrary answer is dropped (dropping one only costs a lookup).
-	// Default: [DefaultCacheEntries].
+	// Default: 10,000.
 	MaxEntries int
 	// Clock is the source of the current time. Default: [time.Now].
 	Clock func() time.Time
@@ -99,13 +99,13 @@ func CacheNotRevoked(s Store, opts CacheOptions) (Store, error) {
 	switch {
 	case s == nil:
 		return nil, errors.New("session: CacheNotRevoked needs a Store; got nil")
-	case opts.MaxAge <= 0 || opts.MaxAge > MaxCacheAge:
-		return nil, fmt.Errorf("session: cache max age is %v; it must be positive and at most %v", opts.MaxAge, MaxCacheAge)
+	case opts.MaxAge <= 0 || opts.MaxAge > maxCacheAge:
+		return nil, fmt.Errorf("session: cache max age is %v; it must be positive and at most %v", opts.MaxAge, maxCacheAge)
 	case opts.MaxEntries < 0:
 		return nil, fmt.Errorf("session: cache max entries is %d; it must not be negative", opts.MaxEntries)
 	}
 	if opts.MaxEntries == 0 {
-		opts.MaxEntries = DefaultCacheEntries
+		opts.MaxEntries = defaultCacheEntries
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now

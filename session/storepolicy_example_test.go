@@ -21,7 +21,7 @@ func ExampleFailOpen() {
 	backend := downStore{session.NewMemoryStore(session.MemoryStoreOptions{})}
 
 	// By default verification fails closed: the middleware answers 503.
-	closed, _ := session.New(session.HS256(newExampleSecret()), session.WithStore(backend))
+	closed, _ := session.New(session.HS256(newExampleSecret()), session.Options{Store: backend})
 	tok, _ := closed.Issue(ctx, "123", nil)
 	_, err := closed.Verify(ctx, tok.Value)
 	fmt.Println("fail closed:", err != nil)
@@ -33,7 +33,7 @@ func ExampleFailOpen() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	m, _ := session.New(session.HS256(newExampleSecret()), session.WithStore(open))
+	m, _ := session.New(session.HS256(newExampleSecret()), session.Options{Store: open})
 	tok, _ = m.Issue(ctx, "123", nil)
 	c, err := m.Verify(ctx, tok.Value)
 	fmt.Println("fail open:", c.UserID, err)
@@ -51,7 +51,7 @@ func ExampleCacheNotRevoked() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	m, err := session.New(session.HS256(newExampleSecret()), session.WithStore(store))
+	m, err := session.New(session.HS256(newExampleSecret()), session.Options{Store: store})
 	if err != nil {
 		log.Fatal(err)
 	}

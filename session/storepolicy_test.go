@@ -79,7 +79,7 @@ func TestFailClosedByDefault(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock(t0)
 	store := newSwitchStore(clock)
-	m := newManager(t, newSecret(t), clock, session.WithStore(store))
+	m := newManager(t, newSecret(t), clock, session.Options{Store: store})
 	tok := issue(t, m, "u", nil)
 	c := mustVerify(t, m, tok.Value)
 
@@ -132,7 +132,7 @@ func TestFailOpen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := newManager(t, newSecret(t), clock, session.WithStore(open))
+		m := newManager(t, newSecret(t), clock, session.Options{Store: open})
 		loggedOut := issue(t, m, "u", nil)
 		active := issue(t, m, "v", nil)
 		if err := m.Revoke(ctx, mustVerify(t, m, loggedOut.Value)); err != nil {
@@ -188,9 +188,9 @@ func TestCacheNotRevokedOptions(t *testing.T) {
 		{name: "nil store", opts: session.CacheOptions{MaxAge: time.Second}, wantErr: "got nil"},
 		{name: "no max age", store: mem, wantErr: "max age"},
 		{name: "negative max age", store: mem, opts: session.CacheOptions{MaxAge: -time.Second}, wantErr: "max age"},
-		{name: "max age over the cap", store: mem, opts: session.CacheOptions{MaxAge: session.MaxCacheAge + time.Nanosecond}, wantErr: "max age"},
+		{name: "max age over the cap", store: mem, opts: session.CacheOptions{MaxAge: maxCacheAge + time.Nanosecond}, wantErr: "max age"},
 		{name: "negative entries", store: mem, opts: session.CacheOptions{MaxAge: time.Second, MaxEntries: -1}, wantErr: "entries"},
-		{name: "max age at the cap", store: mem, opts: session.CacheOptions{MaxAge: session.MaxCacheAge}},
+		{name: "max age at the cap", store: mem, opts: session.CacheOptions{MaxAge: maxCacheAge}},
 		{name: "all set", store: mem, opts: session.CacheOptions{MaxAge: time.Second, MaxEntries: 10, Clock: time.Now}},
 	}
 	for _, tt := range tests {

@@ -18,7 +18,7 @@ import (
 // aud is refused, as RFC 7519 §4.1.3 requires), and the revocation
 // store. The maximum lifetime bounds renewal, not verification: a token
 // whose exp is still ahead verifies however old its auth_time. A token
-// found in the verified-token cache (see [WithVerifiedTokenCache]) skips
+// found in the verified-token cache (see [Options.VerifiedTokenCache]) skips
 // the checks up to the claims' decoding while the keys still give, for its
 // kid, the Key that verified it; the time checks and the revocation store
 // still run. Errors match
@@ -47,7 +47,7 @@ func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err := m.checkRevoked(ctx, c); err != nil {
 		return nil, err
 	}
-	if m.cache != nil && (m.cfg.cacheSet || key.alg != "HS256") {
+	if m.cache != nil && (m.cfg.cacheAll || key.alg != "HS256") {
 		m.cache.put(token, c, key, kid)
 	}
 	return c, nil

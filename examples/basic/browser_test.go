@@ -381,8 +381,11 @@ func TestBrowser(t *testing.T) {
 		ttl         = 12 * time.Second
 		renewWithin = 9 * time.Second
 	)
-	m, err := session.New(session.HS256(testSecret),
-		session.WithTTL(ttl), session.WithRenewWithin(renewWithin), session.WithMaxLifetime(time.Hour))
+	m, err := session.New(session.HS256(testSecret), session.Options{
+		TTL:         ttl,
+		RenewWithin: renewWithin,
+		MaxLifetime: time.Hour,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -286,7 +286,7 @@ func TestCookieSecureUnlessLoopback(t *testing.T) {
 		return nil
 	}
 
-	m, err := session.New(session.HS256(testSecret))
+	m, err := session.New(session.HS256(testSecret), session.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

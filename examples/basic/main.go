@@ -134,19 +134,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 		return err
 	}
 	defer closeStore()
-	sessionOpts := []session.Option{
-		session.WithTTL(opts.ttl),
-		session.WithRenewWithin(opts.renewWithin),
-		session.WithMaxLifetime(opts.maxLifetime),
-		session.WithStore(store),
-	}
-	if opts.issuer != "" {
-		sessionOpts = append(sessionOpts, session.WithIssuer(opts.issuer))
-	}
-	if opts.audience != "" {
-		sessionOpts = append(sessionOpts, session.WithAudience(opts.audience))
-	}
-	m, err := session.New(session.HS256(secret), sessionOpts...)
+	m, err := session.New(session.HS256(secret), session.Options{
+		TTL:         opts.ttl,
+		RenewWithin: opts.renewWithin,
+		MaxLifetime: opts.maxLifetime,
+		Issuer:      opts.issuer,   // "": no iss written or required
+		Audience:    opts.audience, // "": no aud written; a token with aud is rejected
+		Store:       store,
+	})
 	if err != nil {
 		return err
 	}

@@ -42,16 +42,27 @@ type testServer struct {
 	url   string
 }
 
-func newDemo(t *testing.T, opts ...session.Option) *testServer {
+func newDemo(t *testing.T) *testServer {
+	t.Helper()
+	return newDemoWith(t, session.Options{})
+}
+
+// newDemoWith is newDemo with opts for the Manager: zero durations take
+// the demo's flag defaults, and the test's clock replaces opts.Clock.
+func newDemoWith(t *testing.T, opts session.Options) *testServer {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
-	opts = append([]session.Option{
-		session.WithTTL(30 * time.Minute),
-		session.WithRenewWithin(10 * time.Minute),
-		session.WithMaxLifetime(24 * time.Hour),
-		session.WithClock(clk.Now),
-	}, opts...)
-	m, err := session.New(session.HS256(testSecret), opts...)
+	if opts.TTL == 0 {
+		opts.TTL = 30 * time.Minute
+	}
+	if opts.RenewWithin == 0 {
+		opts.RenewWithin = 10 * time.Minute
+	}
+	if opts.MaxLifetime == 0 {
+		opts.MaxLifetime = 24 * time.Hour
+	}
+	opts.Clock = clk.Now
+	m, err := session.New(session.HS256(testSecret), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +237,7 @@ func TestSlidingRenewal(t *testing.T) {
 // instance signs at most once per presented token (per 30 s).
 func TestRenewalRepeatsForTheSameToken(t *testing.T) {
 	// A fresh token is already inside the window.
-	d := newDemo(t, session.WithTTL(time.Minute), session.WithRenewWithin(time.Minute))
+	d := newDemoWith(t, session.Options{TTL: time.Minute, RenewWithin: time.Minute})
 	tok := d.login().AccessToken
 	d.clock.Advance(time.Second) // a renewed token must expire later than tok
 
@@ -251,7 +262,7 @@ func TestRenewalRepeatsForTheSameToken(t *testing.T) {
 }
 
 func TestNoRenewalPastMaxLifetime(t *testing.T) {
-	d := newDemo(t, session.WithMaxLifetime(time.Hour))
+	d := newDemoWith(t, session.Options{MaxLifetime: time.Hour})
 	tok := d.login().AccessToken
 	// Slide the session until it reaches its one-hour limit.
 	for i := 0; i < 10; i++ {

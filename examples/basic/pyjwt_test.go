@@ -37,7 +37,7 @@ func TestPyJWTTokensCommitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Unix(data.VerifyAt, 0)
-	m, err := session.New(session.HS256([]byte(data.Secret)), session.WithClock(func() time.Time { return at }))
+	m, err := session.New(session.HS256([]byte(data.Secret)), session.Options{Clock: func() time.Time { return at }})
 	if err != nil {
 		t.Fatal(err)
 	}

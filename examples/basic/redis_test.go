@@ -30,13 +30,13 @@ func redisDemo(t *testing.T, addr string, clk *clock) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := session.New(session.HS256(testSecret),
-		session.WithTTL(30*time.Minute),
-		session.WithRenewWithin(10*time.Minute),
-		session.WithMaxLifetime(24*time.Hour),
-		session.WithClock(clk.Now),
-		session.WithStore(store),
-	)
+	m, err := session.New(session.HS256(testSecret), session.Options{
+		TTL:         30 * time.Minute,
+		RenewWithin: 10 * time.Minute,
+		MaxLifetime: 24 * time.Hour,
+		Clock:       clk.Now,
+		Store:       store,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,7 +106,7 @@ func main() {
 	if _, err := rand.Read(secret); err != nil {
 		log.Fatal(err)
 	}
-	m, err := session.New(session.HS256(secret))
+	m, err := session.New(session.HS256(secret), session.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func TestCountersByReason(t *testing.T) {
-	iss := sessiontest.NewIssuer(t, "HS256", session.WithTTL(30*time.Minute), session.WithRenewWithin(10*time.Minute))
+	iss := sessiontest.NewIssuer(t, "HS256", session.Options{TTL: 30 * time.Minute, RenewWithin: 10 * time.Minute})
 	met := newMetrics()
 	h, err := newServer(iss.Manager, met)
 	if err != nil {
@@ -76,7 +76,7 @@ func TestCountersByReason(t *testing.T) {
 // TestDebugVars publishes the counters (once per process, as main does)
 // and reads them back from /debug/vars.
 func TestDebugVars(t *testing.T) {
-	iss := sessiontest.NewIssuer(t, "HS256")
+	iss := sessiontest.NewIssuer(t, "HS256", session.Options{})
 	met := newMetrics()
 	expvar.Publish("jwtsession", met.vars)
 	h, err := newServer(iss.Manager, met)
@@ -100,7 +100,7 @@ func TestDebugVars(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
-	iss := sessiontest.NewIssuer(t, "HS256")
+	iss := sessiontest.NewIssuer(t, "HS256", session.Options{})
 	h, err := newServer(iss.Manager, newMetrics())
 	if err != nil {
 		t.Fatal(err)

@@ -70,12 +70,12 @@ func newIssuer(opts options, getenv func(string) string, logger *log.Logger) (*i
 	if is.ks, err = session.NewKeySet(first); err != nil {
 		return nil, err
 	}
-	is.m, err = session.New(is.ks,
-		session.WithTTL(opts.ttl),
-		session.WithRenewWithin(opts.renewWithin),
-		session.WithMaxLifetime(opts.maxLifetime),
-		session.WithLeeway(leeway),
-	)
+	is.m, err = session.New(is.ks, session.Options{
+		TTL:         opts.ttl,
+		RenewWithin: opts.renewWithin,
+		MaxLifetime: opts.maxLifetime,
+		Leeway:      leeway,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -115,30 +115,24 @@ func (is *issuer) newKey() (session.Key, error) {
 	var suffix [4]byte
 	rand.Read(suffix[:])
 	kid := time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(suffix[:])
+	var (
+		material any
+		err      error
+	)
 	switch is.alg {
 	case "ES256":
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return session.Key{}, err
-		}
-		return session.ES256(k).WithID(kid), nil
+		material, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	case "EdDSA":
-		_, k, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return session.Key{}, err
-		}
-		return session.EdDSA(k).WithID(kid), nil
+		_, material, err = ed25519.GenerateKey(rand.Reader)
 	case "RS256", "PS256":
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return session.Key{}, err
-		}
-		if is.alg == "PS256" {
-			return session.PS256(k).WithID(kid), nil
-		}
-		return session.RS256(k).WithID(kid), nil
+		material, err = rsa.GenerateKey(rand.Reader, 2048)
+	default:
+		return session.Key{}, fmt.Errorf("-alg must be ES256, EdDSA, RS256 or PS256; got %q", is.alg)
 	}
-	return session.Key{}, fmt.Errorf("-alg must be ES256, EdDSA, RS256 or PS256; got %q", is.alg)
+	if err != nil {
+		return session.Key{}, err
+	}
+	return session.NewKey(material, is.alg, kid)
 }
 
 // rotate publishes a new key at once and makes it the signing key

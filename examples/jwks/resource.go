@@ -38,7 +38,7 @@ func newResource(opts options, logger *log.Logger) (*resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := session.New(remote, session.WithLeeway(leeway))
+	m, err := session.New(remote, session.Options{Leeway: leeway})
 	if err != nil {
 		remote.Close()
 		return nil, err

@@ -25,7 +25,7 @@ func main() {
 }
 
 func newServer(secret []byte) (http.Handler, error) {
-	m, err := session.New(session.HS256(secret))
+	m, err := session.New(session.HS256(secret), session.Options{})
 	if err != nil {
 		return nil, err
 	}

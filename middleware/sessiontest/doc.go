@@ -5,7 +5,7 @@
 // the test, a [session.Manager] that signs with it, a clock that moves
 // only when the test says so, and the public key set it publishes:
 //
-//	iss := sessiontest.NewIssuer(t, "ES256")                           // also EdDSA, RS256, PS256, HS256
+//	iss := sessiontest.NewIssuer(t, "ES256", session.Options{})                           // also EdDSA, RS256, PS256, HS256
 //	tok := iss.Token("123").Value                                      // a valid token
 //	old := iss.Token("123", sessiontest.ExpiresIn(-time.Minute)).Value // an expired one
 //	bad := sessiontest.Tamper(tok)                                     // a tampered one
@@ -15,7 +15,7 @@
 // production, on the issuer's JWK Set URL, and shares the issuer's clock:
 //
 //	remote, err := jwks.NewRemote(iss.JWKSURL(), jwks.RemoteOptions{})
-//	m, err := session.New(remote, session.WithClock(iss.Now))
+//	m, err := session.New(remote, session.Options{Clock: iss.Now})
 //
 // then hands m to [middleware.New] and sends the tokens in Authorization
 // headers. [Issuer.Handler] tests a handler alone instead, as if

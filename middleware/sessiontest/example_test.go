@@ -29,7 +29,7 @@ func greet(w http.ResponseWriter, r *http.Request) {
 func Example() {
 	t := &testing.T{} // in a test, the *testing.T it is given
 
-	iss := sessiontest.NewIssuer(t, "ES256")
+	iss := sessiontest.NewIssuer(t, "ES256", session.Options{})
 
 	// The resource server under test, built as in production.
 	remote, err := jwks.NewRemote(iss.JWKSURL(), jwks.RemoteOptions{})
@@ -37,7 +37,7 @@ func Example() {
 		t.Fatal(err)
 	}
 	defer remote.Close()
-	m, err := session.New(remote, session.WithClock(iss.Now))
+	m, err := session.New(remote, session.Options{Clock: iss.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func Example() {
 func ExampleIssuer_Handler() {
 	t := &testing.T{} // in a test, the *testing.T it is given
 
-	iss := sessiontest.NewIssuer(t, "HS256")
+	iss := sessiontest.NewIssuer(t, "HS256", session.Options{})
 	h := iss.Handler(http.HandlerFunc(greet), "123",
 		sessiontest.WithClaims(map[string]any{"scope": "orders:read"}))
 	rec := httptest.NewRecorder()

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -34,7 +33,7 @@ type Issuer struct {
 	Manager *session.Manager
 
 	t    testing.TB
-	opts []session.Option
+	opts session.Options
 	keys session.Keys // a session.Key for HS256, else a *session.KeySet
 
 	mu  sync.Mutex // guards the fields below
@@ -46,15 +45,15 @@ type Issuer struct {
 // "RS256" or "PS256" with a key generated now (RSA keys have 2048 bits),
 // whose key id is its RFC 7638 thumbprint; or "HS256" with [Secret] and no
 // key id. opts configure the Manager as in [session.New] (TTL, issuer,
-// audience, store, …); the clock is the Issuer's own, so do not pass
-// [session.WithClock].
-func NewIssuer(t testing.TB, alg string, opts ...session.Option) *Issuer {
+// audience, store, …); the clock is the Issuer's own, so opts.Clock is
+// ignored.
+func NewIssuer(t testing.TB, alg string, opts session.Options) *Issuer {
 	t.Helper()
 	keys, err := newKeys(alg)
 	if err != nil {
 		t.Fatalf("sessiontest: %v", err)
 	}
-	iss := &Issuer{t: t, opts: slices.Clip(opts), keys: keys, now: time.Now().Truncate(time.Second)}
+	iss := &Issuer{t: t, opts: opts, keys: keys, now: time.Now().Truncate(time.Second)}
 	if iss.Manager, err = iss.newManager(iss.Now, 0); err != nil {
 		t.Fatalf("sessiontest: %v", err)
 	}
@@ -75,7 +74,7 @@ func newKeys(alg string) (session.Keys, error) {
 	case "EdDSA":
 		_, material, err = ed25519.GenerateKey(rand.Reader)
 	case "RS256", "PS256":
-		material, err = rsa.GenerateKey(rand.Reader, session.MinRSABits)
+		material, err = rsa.GenerateKey(rand.Reader, 2048)
 	default:
 		return nil, fmt.Errorf("algorithm %q is not supported; use ES256, EdDSA, RS256, PS256 or HS256", alg)
 	}
@@ -97,15 +96,16 @@ func newKeys(alg string) (session.Keys, error) {
 // the time from now. A positive ttl replaces the TTL of the options, and
 // the renewal threshold and maximum lifetime make room for it.
 func (iss *Issuer) newManager(now func() time.Time, ttl time.Duration) (*session.Manager, error) {
-	opts := append(iss.opts, session.WithClock(now))
+	opts := iss.opts
+	opts.Clock = now
 	if ttl > 0 {
-		opts = append(opts, session.WithTTL(ttl), session.WithRenewWithin(ttl),
-			session.WithMaxLifetime(max(ttl, iss.Manager.MaxLifetime())))
+		opts.TTL, opts.RenewWithin = ttl, ttl
+		opts.MaxLifetime = max(ttl, iss.Manager.MaxLifetime())
 	}
-	return session.New(iss.keys, opts...)
+	return session.New(iss.keys, opts)
 }
 
-// Now returns the time on the Issuer's clock. Pass it to [session.WithClock]
+// Now returns the time on the Issuer's clock. Pass it as [session.Options].Clock
 // so that a verifier under test shares the clock.
 func (iss *Issuer) Now() time.Time {
 	iss.mu.Lock()

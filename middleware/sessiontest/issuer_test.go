@@ -36,7 +36,7 @@ func newVerifier(t *testing.T, iss *sessiontest.Issuer) *session.Manager {
 		t.Fatal(err)
 	}
 	t.Cleanup(remote.Close)
-	m, err := session.New(remote, session.WithClock(iss.Now))
+	m, err := session.New(remote, session.Options{Clock: iss.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func newVerifier(t *testing.T, iss *sessiontest.Issuer) *session.Manager {
 }
 
 func TestToken(t *testing.T) {
-	iss := sessiontest.NewIssuer(t, "HS256", session.WithTTL(10*time.Minute))
+	iss := sessiontest.NewIssuer(t, "HS256", session.Options{TTL: 10 * time.Minute})
 	start := iss.Now()
 	tests := []struct {
 		name    string
@@ -92,7 +92,7 @@ func TestToken(t *testing.T) {
 func TestAlgorithms(t *testing.T) {
 	for _, alg := range append([]string{"HS256"}, asymmetric...) {
 		t.Run(alg, func(t *testing.T) {
-			iss := sessiontest.NewIssuer(t, alg)
+			iss := sessiontest.NewIssuer(t, alg, session.Options{})
 			tok := iss.Token("123")
 			header, _, _ := strings.Cut(tok.Value, ".")
 			var h struct{ Alg, Kid string }
@@ -115,7 +115,7 @@ func TestAlgorithms(t *testing.T) {
 				}
 				return
 			}
-			other := sessiontest.NewIssuer(t, alg)
+			other := sessiontest.NewIssuer(t, alg, session.Options{})
 			if o := other.Token("123"); strings.HasPrefix(o.Value, header+".") {
 				t.Errorf("got the same header (kid %q) from two Issuers, want a key each", h.Kid)
 			}
@@ -149,8 +149,8 @@ func decodeSegment(seg string, v any) error {
 func TestThroughJWKS(t *testing.T) {
 	for _, alg := range asymmetric {
 		t.Run(alg, func(t *testing.T) {
-			iss := sessiontest.NewIssuer(t, alg, session.WithTTL(30*time.Minute))
-			stranger := sessiontest.NewIssuer(t, alg)
+			iss := sessiontest.NewIssuer(t, alg, session.Options{TTL: 30 * time.Minute})
+			stranger := sessiontest.NewIssuer(t, alg, session.Options{})
 			auth, err := middleware.New(newVerifier(t, iss), middleware.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -199,7 +199,7 @@ func TestThroughJWKS(t *testing.T) {
 func TestJWKSURL(t *testing.T) {
 	var u string
 	t.Run("served", func(t *testing.T) {
-		iss := sessiontest.NewIssuer(t, "ES256")
+		iss := sessiontest.NewIssuer(t, "ES256", session.Options{})
 		u = iss.JWKSURL()
 		if again := iss.JWKSURL(); again != u {
 			t.Errorf("got %q then %q, want one URL", u, again)
@@ -240,7 +240,7 @@ func TestJWKSURL(t *testing.T) {
 func TestTamper(t *testing.T) {
 	for _, alg := range append([]string{"HS256"}, asymmetric...) {
 		t.Run(alg, func(t *testing.T) {
-			iss := sessiontest.NewIssuer(t, alg)
+			iss := sessiontest.NewIssuer(t, alg, session.Options{})
 			tok := iss.Token("123").Value
 			bad := sessiontest.Tamper(tok)
 			if bad == tok || len(bad) != len(tok) || strings.Count(bad, ".") != 2 {
@@ -262,7 +262,7 @@ func TestTamper(t *testing.T) {
 }
 
 func TestClockAndRenewal(t *testing.T) {
-	iss := sessiontest.NewIssuer(t, "HS256", session.WithTTL(30*time.Minute), session.WithRenewWithin(10*time.Minute))
+	iss := sessiontest.NewIssuer(t, "HS256", session.Options{TTL: 30 * time.Minute, RenewWithin: 10 * time.Minute})
 	start := iss.Now()
 	if wall := time.Now(); start.After(wall) || wall.Sub(start) > time.Minute || start.Nanosecond() != 0 {
 		t.Errorf("got the clock at %v, want the current time %v truncated to the second", start, wall)
@@ -287,7 +287,7 @@ func TestClockAndRenewal(t *testing.T) {
 // TestClockConcurrent: the clock may be read by servers while the test
 // moves it (run with -race).
 func TestClockConcurrent(t *testing.T) {
-	iss := sessiontest.NewIssuer(t, "HS256")
+	iss := sessiontest.NewIssuer(t, "HS256", session.Options{})
 	start := iss.Now()
 	var wg sync.WaitGroup
 	for range 4 {
@@ -305,7 +305,7 @@ func TestClockConcurrent(t *testing.T) {
 }
 
 func TestHandler(t *testing.T) {
-	iss := sessiontest.NewIssuer(t, "EdDSA")
+	iss := sessiontest.NewIssuer(t, "EdDSA", session.Options{})
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := middleware.ClaimsFromContext(r.Context())
 		if !ok {
@@ -343,7 +343,7 @@ func TestHandler(t *testing.T) {
 }
 
 func TestThroughMiddleware(t *testing.T) {
-	iss := sessiontest.NewIssuer(t, "HS256")
+	iss := sessiontest.NewIssuer(t, "HS256", session.Options{})
 	auth, err := middleware.New(iss.Manager, middleware.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -373,7 +373,7 @@ func TestThroughMiddleware(t *testing.T) {
 }
 
 func TestOptionsKept(t *testing.T) {
-	iss := sessiontest.NewIssuer(t, "ES256", session.WithIssuer("https://issuer.example"), session.WithUserIDClaim("sub"))
+	iss := sessiontest.NewIssuer(t, "ES256", session.Options{Issuer: "https://issuer.example", UserIDClaim: "sub"})
 	for _, tok := range []*session.Token{iss.Token("alice"), iss.Token("alice", sessiontest.ExpiresIn(time.Minute))} {
 		c, err := iss.Manager.Verify(context.Background(), tok.Value)
 		if err != nil {
@@ -404,17 +404,17 @@ func TestFailsTheTest(t *testing.T) {
 		name string
 		run  func(tb testing.TB)
 	}{
-		{"bad option", func(tb testing.TB) { sessiontest.NewIssuer(tb, "HS256", session.WithTTL(0)) }},
-		{"unknown algorithm", func(tb testing.TB) { sessiontest.NewIssuer(tb, "ES384") }},
-		{"no algorithm", func(tb testing.TB) { sessiontest.NewIssuer(tb, "") }},
-		{"bad user id", func(tb testing.TB) { sessiontest.NewIssuer(tb, "HS256").Token("") }},
+		{"bad option", func(tb testing.TB) { sessiontest.NewIssuer(tb, "HS256", session.Options{TTL: -time.Second}) }},
+		{"unknown algorithm", func(tb testing.TB) { sessiontest.NewIssuer(tb, "ES384", session.Options{}) }},
+		{"no algorithm", func(tb testing.TB) { sessiontest.NewIssuer(tb, "", session.Options{}) }},
+		{"bad user id", func(tb testing.TB) { sessiontest.NewIssuer(tb, "HS256", session.Options{}).Token("") }},
 		{"bad claim", func(tb testing.TB) {
-			sessiontest.NewIssuer(tb, "HS256").Token("1", sessiontest.WithClaims(map[string]any{"exp": 1}))
+			sessiontest.NewIssuer(tb, "HS256", session.Options{}).Token("1", sessiontest.WithClaims(map[string]any{"exp": 1}))
 		}},
 		{"handler with an expired token", func(tb testing.TB) {
-			sessiontest.NewIssuer(tb, "HS256").Handler(http.NotFoundHandler(), "1", sessiontest.ExpiresIn(-time.Second))
+			sessiontest.NewIssuer(tb, "HS256", session.Options{}).Handler(http.NotFoundHandler(), "1", sessiontest.ExpiresIn(-time.Second))
 		}},
-		{"HS256 key set", func(tb testing.TB) { sessiontest.NewIssuer(tb, "HS256").JWKSURL() }},
+		{"HS256 key set", func(tb testing.TB) { sessiontest.NewIssuer(tb, "HS256", session.Options{}).JWKSURL() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,7 +13,7 @@
 // key it does not know:
 //
 //	remote, err := jwks.NewRemote("https://issuer.example/.well-known/jwks.json", jwks.RemoteOptions{})
-//	m, err := session.New(remote)
+//	m, err := session.New(remote, session.Options{})
 //
 // Keys also load from JWK documents ([Parse], [ParseSet]), and [Thumbprint]
 // computes a key's RFC 7638 thumbprint, a common choice of key id.

@@ -52,7 +52,8 @@ func ExampleParseSet() {
 
 func ExampleHandler() {
 	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ks, _ := session.NewKeySet(session.ES256(priv).WithID("2026-11"))
+	key, _ := session.NewKey(priv, "ES256", "2026-11")
+	ks, _ := session.NewKeySet(key)
 	publish, err := jwks.Handler(ks, jwks.HandlerOptions{MaxAge: time.Minute})
 	if err != nil {
 		fmt.Println(err)
@@ -76,8 +77,9 @@ func ExampleNewRemote() {
 
 	// The issuer signs with its KeySet and publishes the public keys.
 	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ks, _ := session.NewKeySet(session.ES256(priv).WithID("2026-11"))
-	issuer, _ := session.New(ks)
+	key, _ := session.NewKey(priv, "ES256", "2026-11")
+	ks, _ := session.NewKeySet(key)
+	issuer, _ := session.New(ks, session.Options{})
 	publish, _ := jwks.Handler(ks, jwks.HandlerOptions{})
 	srv := httptest.NewServer(publish)
 	defer srv.Close()
@@ -96,7 +98,7 @@ func ExampleNewRemote() {
 		fmt.Println(err)
 		return
 	}
-	verifier, _ := session.New(remote)
+	verifier, _ := session.New(remote, session.Options{})
 
 	tok, _ := issuer.Issue(ctx, "123", nil)
 	claims, err := verifier.Verify(ctx, tok.Value)

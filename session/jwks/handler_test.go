@@ -21,7 +21,7 @@ func allKeysSet(t testing.TB) *session.KeySet {
 	k := newTestKeys(t)
 	secret := make([]byte, 32)
 	ks, err := session.NewKeySet(session.HS256(secret).WithID("hs"),
-		session.ES256(k.ec).WithID("es"), session.EdDSA(k.ed).WithID("ed"), session.RS256(k.rsa).WithID("rs"), session.PS256(k.rsa).WithID("ps"))
+		mustKey(t, k.ec, "ES256", "es"), mustKey(t, k.ed, "EdDSA", "ed"), mustKey(t, k.rsa, "RS256", "rs"), mustKey(t, k.rsa, "PS256", "ps"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,11 +79,11 @@ func TestMarshalOnlyPublicMembers(t *testing.T) {
 func TestMarshalVerifies(t *testing.T) {
 	ctx := context.Background()
 	k := newTestKeys(t)
-	ks, err := session.NewKeySet(session.ES256(k.ec).WithID("a"), session.RS256(k.rsa).WithID("b"))
+	ks, err := session.NewKeySet(mustKey(t, k.ec, "ES256", "a"), mustKey(t, k.rsa, "RS256", "b"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuer, _ := session.New(ks)
+	issuer, _ := session.New(ks, session.Options{})
 	tokA, _ := issuer.Issue(ctx, "123", nil)
 	if err := ks.Activate("b"); err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func TestMarshalVerifies(t *testing.T) {
 		if tc.key.CanSign() {
 			t.Errorf("%v: a published key can sign", tc.key)
 		}
-		m, _ := session.New(tc.key)
+		m, _ := session.New(tc.key, session.Options{})
 		if _, err := m.Verify(ctx, tc.tok); err != nil {
 			t.Errorf("%v: got %v, want the token valid", tc.key, err)
 		}

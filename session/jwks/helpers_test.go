@@ -45,7 +45,7 @@ func newTestKeys(t testing.TB) testKeys {
 
 func newES256(t testing.TB, kid string) session.Key {
 	t.Helper()
-	return session.ES256(newESKey(t)).WithID(kid)
+	return mustKey(t, newESKey(t), "ES256", kid)
 }
 
 func newESKey(t testing.TB) *ecdsa.PrivateKey {
@@ -72,4 +72,14 @@ func kidOf(t *testing.T, tok string) string {
 		t.Fatal(err)
 	}
 	return hdr.Kid
+}
+
+// mustKey returns session.NewKey(material, alg, kid) or fails the test.
+func mustKey(t testing.TB, material any, alg, kid string) session.Key {
+	t.Helper()
+	k, err := session.NewKey(material, alg, kid)
+	if err != nil {
+		t.Fatalf("session.NewKey(%T, %q, %q): %v", material, alg, kid, err)
+	}
+	return k
 }

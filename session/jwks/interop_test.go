@@ -41,17 +41,17 @@ func TestSignaturesInteroperateWithJWX(t *testing.T) {
 		private, public any
 	}{
 		{jwa.HS256, session.HS256(secret), session.HS256(secret), secret, secret},
-		{jwa.ES256, session.ES256(ec), session.ES256Public(&ec.PublicKey), ec, &ec.PublicKey},
-		{jwa.EdDSA, session.EdDSA(ed), session.EdDSAPublic(edPub), ed, edPub},
-		{jwa.RS256, session.RS256(rs), session.RS256Public(&rs.PublicKey), rs, &rs.PublicKey},
-		{jwa.PS256, session.PS256(rs), session.PS256Public(&rs.PublicKey), rs, &rs.PublicKey},
+		{jwa.ES256, mustKey(t, ec, "ES256", ""), mustKey(t, &ec.PublicKey, "ES256", ""), ec, &ec.PublicKey},
+		{jwa.EdDSA, mustKey(t, ed, "EdDSA", ""), mustKey(t, edPub, "EdDSA", ""), ed, edPub},
+		{jwa.RS256, mustKey(t, rs, "RS256", ""), mustKey(t, &rs.PublicKey, "RS256", ""), rs, &rs.PublicKey},
+		{jwa.PS256, mustKey(t, rs, "PS256", ""), mustKey(t, &rs.PublicKey, "PS256", ""), rs, &rs.PublicKey},
 	} {
 		t.Run(tc.alg.String(), func(t *testing.T) {
-			issuer, err := session.New(tc.sign)
+			issuer, err := session.New(tc.sign, session.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			verifier, err := session.New(tc.verify)
+			verifier, err := session.New(tc.verify, session.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,4 +85,14 @@ func TestSignaturesInteroperateWithJWX(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustKey returns session.NewKey(material, alg, kid) or fails the test.
+func mustKey(t testing.TB, material any, alg, kid string) session.Key {
+	t.Helper()
+	k, err := session.NewKey(material, alg, kid)
+	if err != nil {
+		t.Fatalf("session.NewKey(%T, %q, %q): %v", material, alg, kid, err)
+	}
+	return k
 }

@@ -179,8 +179,8 @@ func TestParseRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			issuer, _ := session.New(signKey)
-			verifier, _ := session.New(verifyKey)
+			issuer, _ := session.New(signKey, session.Options{})
+			verifier, _ := session.New(verifyKey, session.Options{})
 			tok, err := issuer.Issue(ctx, "123", nil)
 			if err != nil {
 				t.Fatal(err)

@@ -26,9 +26,9 @@ func TestThumbprint(t *testing.T) {
 		key  session.Key
 		want string
 	}{
-		{"ES256 private", session.ES256(k.ec), enc(ecSum[:])},
-		{"ES256 public, with a kid", session.ES256Public(&k.ec.PublicKey).WithID("other"), enc(ecSum[:])},
-		{"EdDSA", session.EdDSA(k.ed), enc(edSum[:])},
+		{"ES256 private", mustKey(t, k.ec, "ES256", ""), enc(ecSum[:])},
+		{"ES256 public, with a kid", mustKey(t, &k.ec.PublicKey, "ES256", "other"), enc(ecSum[:])},
+		{"EdDSA", mustKey(t, k.ed, "EdDSA", ""), enc(edSum[:])},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Thumbprint(tc.key)

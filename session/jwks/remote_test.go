@@ -116,7 +116,7 @@ func newRemoteFixture(t *testing.T, first session.Key, opts ...RemoteOptions) *r
 	if f.ks, err = session.NewKeySet(first); err != nil {
 		t.Fatal(err)
 	}
-	if f.issuer, err = session.New(f.ks, session.WithClock(f.clock.Now)); err != nil {
+	if f.issuer, err = session.New(f.ks, session.Options{Clock: f.clock.Now}); err != nil {
 		t.Fatal(err)
 	}
 	if f.publish, err = Handler(f.ks, HandlerOptions{}); err != nil {
@@ -124,7 +124,7 @@ func newRemoteFixture(t *testing.T, first session.Key, opts ...RemoteOptions) *r
 	}
 	f.ep = newJWKSEndpoint(t, f.publish)
 	f.remote = f.newRemote(opts...)
-	if f.verifier, err = session.New(f.remote, session.WithClock(f.clock.Now)); err != nil {
+	if f.verifier, err = session.New(f.remote, session.Options{Clock: f.clock.Now}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -215,7 +215,7 @@ func randomKidToken(t testing.TB, now time.Time) string {
 // one until it is retired, and no session is lost.
 func TestRemoteRotationEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"))
+	f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"))
 	tok1 := f.issue("123")
 	if err := f.verify(tok1); err != nil {
 		t.Fatalf("first token: got %v, want valid", err)
@@ -228,7 +228,7 @@ func TestRemoteRotationEndToEnd(t *testing.T) {
 
 	// Rotate: add and activate k2 at once; k1 stays published.
 	f.clock.Advance(time.Minute)
-	if err := f.ks.Add(session.ES256(newESKey(t)).WithID("k2")); err != nil {
+	if err := f.ks.Add(mustKey(t, newESKey(t), "ES256", "k2")); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.ks.Activate("k2"); err != nil {
@@ -292,12 +292,12 @@ func TestRemoteRotationEndToEnd(t *testing.T) {
 // is learnt on its first token; a second rotation within the cooldown is
 // not.
 func TestRemoteRotationRightAfterStart(t *testing.T) {
-	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"))
+	f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"))
 	if err := f.remote.Ready(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	rotate := func(kid string) string {
-		f.ks.Add(session.ES256(newESKey(t)).WithID(kid))
+		f.ks.Add(mustKey(t, newESKey(t), "ES256", kid))
 		f.ks.Activate(kid)
 		return f.issue("1")
 	}
@@ -320,16 +320,16 @@ func TestRemoteRotationRightAfterStart(t *testing.T) {
 // TestRemoteKeyRemovalDropsCachedTokens: a token verified (and cached)
 // before its key left the published set is rejected afterwards.
 func TestRemoteKeyRemovalDropsCachedTokens(t *testing.T) {
-	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("a"))
+	f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "a"))
 	var err error
-	if f.verifier, err = session.New(f.remote, session.WithClock(f.clock.Now), session.WithVerifiedTokenCache(16)); err != nil {
+	if f.verifier, err = session.New(f.remote, session.Options{Clock: f.clock.Now, VerifiedTokenCache: 16}); err != nil {
 		t.Fatal(err)
 	}
 	tok := f.issue("123")
 	if err := f.verify(tok); err != nil {
 		t.Fatal(err)
 	}
-	f.ks.Add(session.ES256(newESKey(t)).WithID("b"))
+	f.ks.Add(mustKey(t, newESKey(t), "ES256", "b"))
 	f.ks.Activate("b")
 	f.ks.Retire("a") // e.g. a compromised key, pulled before its tokens expire
 	f.clock.Advance(time.Minute)
@@ -344,7 +344,7 @@ func TestRemoteKeyRemovalDropsCachedTokens(t *testing.T) {
 // are dropped, and the new key verifies.
 func TestRemoteKeyReplacedUnderSameKid(t *testing.T) {
 	oldKey, newKey := newESKey(t), newESKey(t)
-	f := newRemoteFixture(t, session.ES256(oldKey).WithID("k"))
+	f := newRemoteFixture(t, mustKey(t, oldKey, "ES256", "k"))
 	tok := f.issue("1")
 	if err := f.verify(tok); err != nil {
 		t.Fatal(err)
@@ -362,7 +362,7 @@ func TestRemoteKeyReplacedUnderSameKid(t *testing.T) {
 	if err := f.verify(tok); !errors.Is(err, session.ErrInvalid) {
 		t.Errorf("cached token of the replaced key: got %v, want ErrInvalid", err)
 	}
-	replaced, _ := session.New(session.ES256(newKey).WithID("k"), session.WithClock(f.clock.Now))
+	replaced, _ := session.New(mustKey(t, newKey, "ES256", "k"), session.Options{Clock: f.clock.Now})
 	tok2, _ := replaced.Issue(context.Background(), "1", nil)
 	if err := f.verify(tok2.Value); err != nil {
 		t.Errorf("token of the new key: got %v, want valid", err)
@@ -373,7 +373,7 @@ func TestRemoteKeyReplacedUnderSameKid(t *testing.T) {
 // random kids causes one fetch per cooldown, and each is the user's 401
 // (session.ErrInvalid) while the set is healthy.
 func TestRemoteUnknownKidRefetchesOncePerCooldown(t *testing.T) {
-	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"), RemoteOptions{RefetchCooldown: time.Minute})
+	f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"), RemoteOptions{RefetchCooldown: time.Minute})
 	if err := f.verify(f.issue("1")); err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestRemoteColdStartSingleFlight(t *testing.T) {
 		{"random kids", func(f *remoteFixture) string { return randomKidToken(t, f.clock.Now()) }, session.ErrInvalid, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"))
+			f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"))
 			release := make(chan struct{})
 			f.ep.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				select { // hold the fetch until every request is under way
@@ -540,7 +540,7 @@ func TestRemoteEndpointFailures(t *testing.T) {
 	for _, fl := range failures {
 		t.Run(fl.name, func(t *testing.T) {
 			t.Run("cold", func(t *testing.T) {
-				f := newRemoteFixture(t, session.ES256(k.ec).WithID("good"), RemoteOptions{FetchTimeout: 300 * time.Millisecond})
+				f := newRemoteFixture(t, mustKey(t, k.ec, "ES256", "good"), RemoteOptions{FetchTimeout: 300 * time.Millisecond})
 				check := func(*testing.T) {}
 				if fl.down {
 					f.ep.srv.Close()
@@ -566,7 +566,7 @@ func TestRemoteEndpointFailures(t *testing.T) {
 				}
 			})
 			t.Run("after a good fetch", func(t *testing.T) {
-				f := newRemoteFixture(t, session.ES256(k.ec).WithID("good"), RemoteOptions{FetchTimeout: 300 * time.Millisecond})
+				f := newRemoteFixture(t, mustKey(t, k.ec, "ES256", "good"), RemoteOptions{FetchTimeout: 300 * time.Millisecond})
 				if err := f.remote.Ready(context.Background()); err != nil {
 					t.Fatal(err)
 				}
@@ -603,7 +603,7 @@ func TestRemoteEndpointFailures(t *testing.T) {
 // TestRemoteRecovers: after a failed fetch, the next good one heals the
 // set, and an unknown kid is the user's fault again.
 func TestRemoteRecovers(t *testing.T) {
-	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"))
+	f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"))
 	f.ep.serve(serveString(503, "text/plain", "down"))
 	tok := f.issue("1")
 	if err := f.verify(tok); !errors.Is(err, session.ErrUnavailable) {
@@ -653,7 +653,7 @@ func TestRemoteBadKeysNextToGood(t *testing.T) {
 		{"RSA default RS256", RemoteOptions{RSAAlgorithm: "RS256"}, []string{"good", "no-alg"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newRemoteFixture(t, session.ES256(k.ec).WithID("good"), tc.opts)
+			f := newRemoteFixture(t, mustKey(t, k.ec, "ES256", "good"), tc.opts)
 			f.ep.serve(serveString(200, "application/jwk-set+json", string(set)))
 			if err := f.verify(f.issue("1")); err != nil {
 				t.Fatalf("token of the good key: got %v, want valid", err)
@@ -680,7 +680,7 @@ func TestRemoteBadKeysNextToGood(t *testing.T) {
 // is made to a URL taken from a token.
 func TestRemoteAttacks(t *testing.T) {
 	k := newTestKeys(t)
-	f := newRemoteFixture(t, session.RS256(k.rsa).WithID("rsa"))
+	f := newRemoteFixture(t, mustKey(t, k.rsa, "RS256", "rsa"))
 	if err := f.verify(f.issue("1")); err != nil {
 		t.Fatal(err)
 	}
@@ -738,7 +738,7 @@ func TestRemoteAttacks(t *testing.T) {
 // stays ready once a set was fetched.
 func TestRemoteReady(t *testing.T) {
 	ctx := context.Background()
-	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"))
+	f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"))
 	f.ep.serve(serveString(503, "text/plain", "starting"))
 	err := f.remote.Ready(ctx)
 	if !errors.Is(err, session.ErrUnavailable) || !strings.Contains(err.Error(), "503") {
@@ -762,7 +762,7 @@ func TestRemoteReady(t *testing.T) {
 
 	// A canceled context returns at once, and does not cancel the shared
 	// fetch.
-	g := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"))
+	g := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"))
 	release := make(chan struct{})
 	g.ep.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -788,8 +788,8 @@ func TestRemoteReady(t *testing.T) {
 func TestRemoteTokenWithoutKid(t *testing.T) {
 	ctx := context.Background()
 	priv := newESKey(t)
-	f := newRemoteFixture(t, session.ES256(priv).WithID("k1"))
-	plain, _ := session.New(session.ES256(priv), session.WithClock(f.clock.Now)) // writes no kid
+	f := newRemoteFixture(t, mustKey(t, priv, "ES256", "k1"))
+	plain, _ := session.New(mustKey(t, priv, "ES256", ""), session.Options{Clock: f.clock.Now}) // writes no kid
 	tok, err := plain.Issue(ctx, "1", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -797,10 +797,10 @@ func TestRemoteTokenWithoutKid(t *testing.T) {
 	if err := f.verify(tok.Value); err != nil {
 		t.Fatalf("single-key set: got %v, want valid", err)
 	}
-	f.ks.Add(session.ES256(newESKey(t)).WithID("k2"))
+	f.ks.Add(mustKey(t, newESKey(t), "ES256", "k2"))
 	f.clock.Advance(time.Minute)
-	f.verify(randomKidToken(t, f.clock.Now()))                        // refetch: two keys now
-	fresh, _ := session.New(f.remote, session.WithClock(f.clock.Now)) // no cached verification
+	f.verify(randomKidToken(t, f.clock.Now()))                             // refetch: two keys now
+	fresh, _ := session.New(f.remote, session.Options{Clock: f.clock.Now}) // no cached verification
 	if _, err := fresh.Verify(ctx, tok.Value); !errors.Is(err, session.ErrInvalid) {
 		t.Errorf("two-key set: got %v, want ErrInvalid", err)
 	}
@@ -809,7 +809,7 @@ func TestRemoteTokenWithoutKid(t *testing.T) {
 // TestRemoteVerifyOnly: a manager on a remote set never signs.
 func TestRemoteVerifyOnly(t *testing.T) {
 	ctx := context.Background()
-	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"))
+	f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"))
 	c, err := f.verifier.Verify(ctx, f.issue("1"))
 	if err != nil {
 		t.Fatal(err)
@@ -828,12 +828,12 @@ func TestRemoteVerifyOnly(t *testing.T) {
 // TestRemoteBackgroundRefresh: the set is fetched again every interval,
 // so a key added by the issuer is learnt without any token asking.
 func TestRemoteBackgroundRefresh(t *testing.T) {
-	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"))
+	f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"))
 	r := f.newRemote(RemoteOptions{RefreshEvery: time.Second})
 	if err := r.Ready(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	f.ks.Add(session.ES256(newESKey(t)).WithID("k2"))
+	f.ks.Add(mustKey(t, newESKey(t), "ES256", "k2"))
 	deadline := time.Now().Add(10 * time.Second)
 	for !slices.Equal(r.IDs(), []string{"k1", "k2"}) {
 		if time.Now().After(deadline) {
@@ -890,7 +890,7 @@ func TestNewRemoteRefusals(t *testing.T) {
 		r.Close()
 	}
 	var nilRemote *Remote
-	if _, err := session.New(nilRemote); err == nil {
+	if _, err := session.New(nilRemote, session.Options{}); err == nil {
 		t.Error("session.New with a nil *Remote: got a manager, want an error")
 	}
 }
@@ -898,7 +898,7 @@ func TestNewRemoteRefusals(t *testing.T) {
 // TestRemoteClosed: after Close no fetch is made; known keys keep
 // verifying.
 func TestRemoteClosed(t *testing.T) {
-	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"))
+	f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"))
 	if err := f.verify(f.issue("1")); err != nil {
 		t.Fatal(err)
 	}
@@ -914,7 +914,7 @@ func TestRemoteClosed(t *testing.T) {
 // TestRemoteRedirects: the default client follows at most 3 redirects and
 // never from https to http.
 func TestRemoteRedirects(t *testing.T) {
-	f := newRemoteFixture(t, session.ES256(newESKey(t)).WithID("k1"))
+	f := newRemoteFixture(t, mustKey(t, newESKey(t), "ES256", "k1"))
 	f.ep.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Path, http.StatusFound)
 	}))
@@ -943,7 +943,7 @@ func TestRemoteRedirects(t *testing.T) {
 func BenchmarkVerifyRemote(b *testing.B) {
 	ctx := context.Background()
 	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ks, _ := session.NewKeySet(session.ES256(priv).WithID("k1"))
+	ks, _ := session.NewKeySet(mustKey(b, priv, "ES256", "k1"))
 	publish, _ := Handler(ks, HandlerOptions{})
 	srv := httptest.NewServer(publish)
 	b.Cleanup(srv.Close)
@@ -955,13 +955,13 @@ func BenchmarkVerifyRemote(b *testing.B) {
 	if err := remote.Ready(ctx); err != nil {
 		b.Fatal(err)
 	}
-	issuer, _ := session.New(ks)
+	issuer, _ := session.New(ks, session.Options{})
 	tok, _ := issuer.Issue(ctx, "123", nil)
 	for _, bc := range []struct {
 		name string
 		keys session.Keys
 	}{{"KeySet", ks}, {"Remote", remote}} {
-		m, err := session.New(bc.keys, session.WithVerifiedTokenCache(0))
+		m, err := session.New(bc.keys, session.Options{VerifiedTokenCache: -1})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,7 +5,7 @@
 //	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 //	store, err := redisstore.New(client, redisstore.Options{})
 //	if err != nil { ... }
-//	m, err := session.New(key, session.WithStore(store))
+//	m, err := session.New(key, session.Options{Store: store})
 //
 // It works with any [redis.UniversalClient]: a single node
 // ([redis.Client]), Sentinel ([redis.NewFailoverClient]) or Cluster

@@ -27,7 +27,7 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 	secret := []byte("0123456789abcdef0123456789abcdef") // use 32 random bytes
-	m, err := session.New(session.HS256(secret), session.WithStore(store))
+	m, err := session.New(session.HS256(secret), session.Options{Store: store})
 	if err != nil {
 		log.Fatal(err)
 	}

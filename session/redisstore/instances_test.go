@@ -17,7 +17,7 @@ import (
 func instance(t *testing.T, addr, prefix string, secret []byte, clock *storetest.Clock) *session.Manager {
 	t.Helper()
 	store := newStore(t, newClient(t, addr), redisstore.Options{Prefix: prefix, Clock: clock.Now})
-	m, err := session.New(session.HS256(secret), session.WithStore(store), session.WithClock(clock.Now))
+	m, err := session.New(session.HS256(secret), session.Options{Store: store, Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

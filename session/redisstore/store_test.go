@@ -562,7 +562,7 @@ func TestRefusals(t *testing.T) {
 	}
 
 	t.Run("verification fails closed", func(t *testing.T) {
-		m, err := session.New(session.HS256(newSecret(t)), session.WithStore(s))
+		m, err := session.New(session.HS256(newSecret(t)), session.Options{Store: s})
 		if err != nil {
 			t.Fatal(err)
 		}

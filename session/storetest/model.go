@@ -62,10 +62,10 @@ func RunModel(t *testing.T, newStore NewStore, opts ModelOptions) {
 	t.Logf("seed %d (replay with the same ModelOptions.Seed)", seed)
 	for i, c := range []struct {
 		name   string
-		caches []int // one manager for each, with this verified-token cache bound
+		caches []int // one manager for each, with this verified-token cache bound (-1: none)
 	}{
-		{"one manager", []int{0}},
-		{"two managers", []int{0, modelCacheSize}},
+		{"one manager", []int{-1}},
+		{"two managers", []int{-1, modelCacheSize}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newModelRun(t, newStore, c.caches, seed, uint64(i), ops)
@@ -129,15 +129,14 @@ func newModelRun(t *testing.T, newStore NewStore, caches []int, seed, stream uin
 		counts: make(map[string]int),
 	}
 	for _, cache := range caches {
-		m, err := session.New(session.HS256(secret),
-			session.WithClock(clock.Now),
-			session.WithStore(s),
-			session.WithTTL(modelTTL),
-			session.WithRenewWithin(modelTTL),
-			session.WithMaxLifetime(modelMaxLifetime),
-			session.WithLeeway(0),
-			session.WithVerifiedTokenCache(cache),
-		)
+		m, err := session.New(session.HS256(secret), session.Options{
+			Clock:              clock.Now,
+			Store:              s,
+			TTL:                modelTTL,
+			RenewWithin:        modelTTL,
+			MaxLifetime:        modelMaxLifetime,
+			VerifiedTokenCache: cache,
+		})
 		if err != nil {
 			t.Fatalf("session.New: %v", err)
 		}
