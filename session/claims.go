@@ -1,6 +1,8 @@
 package session
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -56,6 +58,31 @@ func (c *Claims) Audience() []string { return slices.Clone(c.aud) }
 func (c *Claims) Claim(name string) (string, bool) {
 	raw, ok := c.extra[name]
 	return raw, ok
+}
+
+// Decode decodes the application claims (see [Claims.Claim]) into v, as
+// [json.Unmarshal] decodes an object; v is usually a pointer to a struct
+// whose json tags name the claims:
+//
+//	var app struct {
+//		Role  string   `json:"role"`
+//		Teams []string `json:"teams"`
+//	}
+//	err := claims.Decode(&app)
+//
+// The registered claims (the user id, exp, sid, …) are not in the object:
+// read them from c's fields. encoding/json matches names regardless of
+// letter case, so give application claims names that differ in more than
+// case.
+func (c *Claims) Decode(v any) error {
+	obj := appendApplicationClaims([]byte{'{'}, c)
+	if len(obj) > 1 {
+		obj = append(obj[:1], obj[2:]...) // the first claim's leading comma
+	}
+	if err := json.Unmarshal(append(obj, '}'), v); err != nil {
+		return fmt.Errorf("session: decode the application claims: %w", err)
+	}
+	return nil
 }
 
 // StartedBy reports whether the token's session had started by the

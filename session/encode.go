@@ -49,6 +49,12 @@ func appendClaims(dst []byte, c *Claims, userIDClaim string) []byte {
 		}
 		dst = append(dst, ']')
 	}
+	return append(appendApplicationClaims(dst, c), '}')
+}
+
+// appendApplicationClaims appends ,"name":value for each application
+// claim of c, in name order.
+func appendApplicationClaims(dst []byte, c *Claims) []byte {
 	names := make([]string, 0, len(c.extra))
 	for name := range c.extra {
 		names = append(names, name)
@@ -60,7 +66,7 @@ func appendClaims(dst []byte, c *Claims, userIDClaim string) []byte {
 		dst = append(dst, ':')
 		dst = append(dst, c.extra[name]...)
 	}
-	return append(dst, '}')
+	return dst
 }
 
 // appendNumericDate appends t as a NumericDate: whole seconds, with a

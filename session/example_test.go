@@ -166,3 +166,29 @@ func ExampleManager_Revoke() {
 	// laptop renewed: revoked=true
 	// phone: revoked=false
 }
+
+func ExampleClaims_Decode() {
+	ctx := context.Background()
+	m, err := session.New(session.HS256(newExampleSecret()), session.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, err := m.Issue(ctx, "123", map[string]any{"role": "admin", "teams": []string{"blue", "red"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	claims, err := m.Verify(ctx, tok.Value)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// In a handler: the application claims, typed, in one call.
+	var app struct {
+		Role  string   `json:"role"`
+		Teams []string `json:"teams"`
+	}
+	if err := claims.Decode(&app); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(claims.UserID, app.Role, app.Teams)
+	// Output: 123 admin [blue red]
+}
