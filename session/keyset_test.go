@@ -5,9 +5,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"slices"
 	"strings"
 	"sync"
@@ -22,23 +21,6 @@ func newES256(t testing.TB, kid string) Key {
 		t.Fatal(err)
 	}
 	return mustKey(t, k, "ES256", kid)
-}
-
-// kidOf returns the kid header of a token.
-func kidOf(t *testing.T, tok string) string {
-	t.Helper()
-	h, _, _ := strings.Cut(tok, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hdr struct {
-		Kid string `json:"kid"`
-	}
-	if err := json.Unmarshal(raw, &hdr); err != nil {
-		t.Fatal(err)
-	}
-	return hdr.Kid
 }
 
 // TestKeyRotationWalkThrough follows the documented procedure: add the new
@@ -56,7 +38,7 @@ func TestKeyRotationWalkThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	old, _ := m.Issue(ctx, "123", nil)
-	if got := kidOf(t, old.Value); got != "2026-a" {
+	if got := testkit.KidOf(t, old.Value); got != "2026-a" {
 		t.Fatalf("kid: got %q, want 2026-a", got)
 	}
 	mustVerify := func(step, tok string) *Claims {
@@ -73,7 +55,7 @@ func TestKeyRotationWalkThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustVerify("after Add", old.Value)
-	if tok, _ := m.Issue(ctx, "123", nil); kidOf(t, tok.Value) != "2026-a" {
+	if tok, _ := m.Issue(ctx, "123", nil); testkit.KidOf(t, tok.Value) != "2026-a" {
 		t.Error("after Add: new tokens are not signed with the active key")
 	}
 
@@ -84,7 +66,7 @@ func TestKeyRotationWalkThrough(t *testing.T) {
 	}
 	mustVerify("after Activate", old.Value)
 	fresh, _ := m.Issue(ctx, "123", nil)
-	if got := kidOf(t, fresh.Value); got != "2026-b" {
+	if got := testkit.KidOf(t, fresh.Value); got != "2026-b" {
 		t.Errorf("after Activate: new token kid %q, want 2026-b", got)
 	}
 	now = now.Add(25 * time.Minute)
@@ -92,7 +74,7 @@ func TestKeyRotationWalkThrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := kidOf(t, renewed.Value); got != "2026-b" {
+	if got := testkit.KidOf(t, renewed.Value); got != "2026-b" {
 		t.Errorf("renewed token kid %q, want 2026-b", got)
 	}
 

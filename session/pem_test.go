@@ -5,47 +5,16 @@ import (
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
 )
-
-// pemKeys are key pairs generated for a test.
-type pemKeys struct {
-	rsa, rsa1024 *rsa.PrivateKey
-	ec, ec384    *ecdsa.PrivateKey
-	ed           ed25519.PrivateKey
-}
-
-func newPEMKeys(t testing.TB) pemKeys {
-	t.Helper()
-	var k pemKeys
-	var err error
-	if k.rsa, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		t.Fatal(err)
-	}
-	if k.rsa1024, err = rsa.GenerateKey(rand.Reader, 1024); err != nil {
-		t.Fatal(err)
-	}
-	if k.ec, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
-		t.Fatal(err)
-	}
-	if k.ec384, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader); err != nil {
-		t.Fatal(err)
-	}
-	if _, k.ed, err = ed25519.GenerateKey(rand.Reader); err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
 
 func pemBlock(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
@@ -79,9 +48,9 @@ func sec1PEM(t testing.TB, key *ecdsa.PrivateKey) []byte {
 }
 
 func TestParsePEM(t *testing.T) {
-	k := newPEMKeys(t)
+	k := testkit.NewKeys(t)
 	// openssl ecparam -genkey writes the curve's OID before the key.
-	ecParams := append(pemBlock("EC PARAMETERS", []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}), sec1PEM(t, k.ec)...)
+	ecParams := append(pemBlock("EC PARAMETERS", []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}), sec1PEM(t, k.EC)...)
 	tests := []struct {
 		name     string
 		pem      []byte
@@ -89,20 +58,20 @@ func TestParsePEM(t *testing.T) {
 		wantAlg  string
 		wantSign bool
 	}{
-		{"PKCS#8 RSA for RS256", pkcs8PEM(t, k.rsa), "RS256", "RS256", true},
-		{"PKCS#8 RSA for PS256", pkcs8PEM(t, k.rsa), "PS256", "PS256", true},
-		{"PKCS#1 RSA", pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k.rsa)), "RS256", "RS256", true},
-		{"PKIX RSA public", pkixPEM(t, &k.rsa.PublicKey), "PS256", "PS256", false},
-		{"PKCS#1 RSA public", pemBlock("RSA PUBLIC KEY", x509.MarshalPKCS1PublicKey(&k.rsa.PublicKey)), "RS256", "RS256", false},
-		{"PKCS#8 EC", pkcs8PEM(t, k.ec), "ES256", "ES256", true},
-		{"PKCS#8 EC, alg inferred", pkcs8PEM(t, k.ec), "", "ES256", true},
-		{"SEC 1 EC", sec1PEM(t, k.ec), "ES256", "ES256", true},
+		{"PKCS#8 RSA for RS256", pkcs8PEM(t, k.RSA), "RS256", "RS256", true},
+		{"PKCS#8 RSA for PS256", pkcs8PEM(t, k.RSA), "PS256", "PS256", true},
+		{"PKCS#1 RSA", pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k.RSA)), "RS256", "RS256", true},
+		{"PKIX RSA public", pkixPEM(t, &k.RSA.PublicKey), "PS256", "PS256", false},
+		{"PKCS#1 RSA public", pemBlock("RSA PUBLIC KEY", x509.MarshalPKCS1PublicKey(&k.RSA.PublicKey)), "RS256", "RS256", false},
+		{"PKCS#8 EC", pkcs8PEM(t, k.EC), "ES256", "ES256", true},
+		{"PKCS#8 EC, alg inferred", pkcs8PEM(t, k.EC), "", "ES256", true},
+		{"SEC 1 EC", sec1PEM(t, k.EC), "ES256", "ES256", true},
 		{"SEC 1 EC after EC PARAMETERS", ecParams, "", "ES256", true},
-		{"PKIX EC public", pkixPEM(t, &k.ec.PublicKey), "", "ES256", false},
-		{"PKCS#8 Ed25519", pkcs8PEM(t, k.ed), "EdDSA", "EdDSA", true},
-		{"PKCS#8 Ed25519, alg inferred", pkcs8PEM(t, k.ed), "", "EdDSA", true},
-		{"PKIX Ed25519 public", pkixPEM(t, k.ed.Public()), "", "EdDSA", false},
-		{"text around the block", append([]byte("key for tests\n"), pkcs8PEM(t, k.ec)...), "", "ES256", true},
+		{"PKIX EC public", pkixPEM(t, &k.EC.PublicKey), "", "ES256", false},
+		{"PKCS#8 Ed25519", pkcs8PEM(t, k.Ed), "EdDSA", "EdDSA", true},
+		{"PKCS#8 Ed25519, alg inferred", pkcs8PEM(t, k.Ed), "", "EdDSA", true},
+		{"PKIX Ed25519 public", pkixPEM(t, k.Ed.Public()), "", "EdDSA", false},
+		{"text around the block", append([]byte("key for tests\n"), pkcs8PEM(t, k.EC)...), "", "ES256", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,15 +99,15 @@ func TestParsePEM(t *testing.T) {
 // the parsed public key.
 func TestParsePEMRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	k := newPEMKeys(t)
+	k := testkit.NewKeys(t)
 	pairs := []struct {
 		alg          string
 		private, pub []byte
 	}{
-		{"RS256", pkcs8PEM(t, k.rsa), pkixPEM(t, &k.rsa.PublicKey)},
-		{"PS256", pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k.rsa)), pkixPEM(t, &k.rsa.PublicKey)},
-		{"ES256", sec1PEM(t, k.ec), pkixPEM(t, &k.ec.PublicKey)},
-		{"EdDSA", pkcs8PEM(t, k.ed), pkixPEM(t, k.ed.Public())},
+		{"RS256", pkcs8PEM(t, k.RSA), pkixPEM(t, &k.RSA.PublicKey)},
+		{"PS256", pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k.RSA)), pkixPEM(t, &k.RSA.PublicKey)},
+		{"ES256", sec1PEM(t, k.EC), pkixPEM(t, &k.EC.PublicKey)},
+		{"EdDSA", pkcs8PEM(t, k.Ed), pkixPEM(t, k.Ed.Public())},
 	}
 	for _, p := range pairs {
 		t.Run(p.alg, func(t *testing.T) {
@@ -165,8 +134,8 @@ func TestParsePEMRoundTrip(t *testing.T) {
 
 // TestParsePEMWithoutKid: without a kid, the key has no key id.
 func TestParsePEMWithoutKid(t *testing.T) {
-	k := newPEMKeys(t)
-	for name, data := range map[string][]byte{"EC private": pkcs8PEM(t, k.ec), "EC public": pkixPEM(t, &k.ec.PublicKey), "Ed25519": pkcs8PEM(t, k.ed)} {
+	k := testkit.NewKeys(t)
+	for name, data := range map[string][]byte{"EC private": pkcs8PEM(t, k.EC), "EC public": pkixPEM(t, &k.EC.PublicKey), "Ed25519": pkcs8PEM(t, k.Ed)} {
 		key, err := ParsePEM(data, "", "")
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -178,7 +147,7 @@ func TestParsePEMWithoutKid(t *testing.T) {
 }
 
 func TestParsePEMRefusals(t *testing.T) {
-	k := newPEMKeys(t)
+	k := testkit.NewKeys(t)
 	x25519, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -195,28 +164,28 @@ func TestParsePEMRefusals(t *testing.T) {
 		kid  string
 		want string
 	}{
-		{"short RSA", pkcs8PEM(t, k.rsa1024), "RS256", "k", "1024 bits; at least 2048"},
-		{"short RSA public", pkixPEM(t, &k.rsa1024.PublicKey), "PS256", "k", "at least 2048"},
-		{"RSA without alg", pkcs8PEM(t, k.rsa), "", "k", "RS256 or PS256"},
-		{"RSA for HS256", pkcs8PEM(t, k.rsa), "HS256", "k", "HMAC algorithm"},
-		{"EC for HS256", pkixPEM(t, &k.ec.PublicKey), "HS256", "k", "HMAC algorithm"},
-		{"P-384 for ES256", pkcs8PEM(t, k.ec384), "ES256", "k", "needs a P-256 key; got P-384"},
-		{"P-384 without alg", sec1PEM(t, k.ec384), "", "k", "needs a P-256 key"},
-		{"EC for RS256", pkcs8PEM(t, k.ec), "RS256", "k", "ECDSA key cannot be used for RS256"},
-		{"Ed25519 for ES256", pkcs8PEM(t, k.ed), "ES256", "k", "Ed25519 key cannot be used for ES256"},
-		{"RSA for ES256", pkixPEM(t, &k.rsa.PublicKey), "ES256", "k", "RSA key cannot be used for ES256"},
-		{"unsupported alg", pkcs8PEM(t, k.ec384), "ES384", "k", `"ES384" is not supported`},
-		{"alg none", pkcs8PEM(t, k.ec), "none", "k", `"none" is not supported`},
+		{"short RSA", pkcs8PEM(t, k.RSA1024), "RS256", "k", "1024 bits; at least 2048"},
+		{"short RSA public", pkixPEM(t, &k.RSA1024.PublicKey), "PS256", "k", "at least 2048"},
+		{"RSA without alg", pkcs8PEM(t, k.RSA), "", "k", "RS256 or PS256"},
+		{"RSA for HS256", pkcs8PEM(t, k.RSA), "HS256", "k", "HMAC algorithm"},
+		{"EC for HS256", pkixPEM(t, &k.EC.PublicKey), "HS256", "k", "HMAC algorithm"},
+		{"P-384 for ES256", pkcs8PEM(t, k.EC384), "ES256", "k", "needs a P-256 key; got P-384"},
+		{"P-384 without alg", sec1PEM(t, k.EC384), "", "k", "needs a P-256 key"},
+		{"EC for RS256", pkcs8PEM(t, k.EC), "RS256", "k", "ECDSA key cannot be used for RS256"},
+		{"Ed25519 for ES256", pkcs8PEM(t, k.Ed), "ES256", "k", "Ed25519 key cannot be used for ES256"},
+		{"RSA for ES256", pkixPEM(t, &k.RSA.PublicKey), "ES256", "k", "RSA key cannot be used for ES256"},
+		{"unsupported alg", pkcs8PEM(t, k.EC384), "ES384", "k", `"ES384" is not supported`},
+		{"alg none", pkcs8PEM(t, k.EC), "none", "k", `"none" is not supported`},
 		{"X25519", pkcs8PEM(t, x25519), "", "k", "unsupported key type"},
 		{"encrypted PKCS#8", pemBlock("ENCRYPTED PRIVATE KEY", []byte("ciphertext")), "ES256", "k", "encrypted"},
 		{"encrypted legacy PEM", encrypted, "RS256", "k", "encrypted"},
 		{"certificate", pemBlock("CERTIFICATE", []byte("der")), "RS256", "k", "certificate, not a key"},
 		{"no PEM", []byte("not a key"), "ES256", "k", "no PEM block"},
 		{"empty", nil, "ES256", "k", "no PEM block"},
-		{"two keys", append(pkcs8PEM(t, k.ec), pkcs8PEM(t, k.ec)...), "ES256", "k", "more than one key"},
+		{"two keys", append(pkcs8PEM(t, k.EC), pkcs8PEM(t, k.EC)...), "ES256", "k", "more than one key"},
 		{"bad DER", pemBlock("PRIVATE KEY", []byte{0x30, 0x03, 0x02, 0x01}), "ES256", "k", "session: PEM private key"},
 		{"unknown block", pemBlock("OPENSSH PRIVATE KEY", []byte("x")), "EdDSA", "k", `"OPENSSH PRIVATE KEY" is not a supported key type`},
-		{"kid with NUL", pkcs8PEM(t, k.ec), "ES256", "a\x00b", "key id"},
+		{"kid with NUL", pkcs8PEM(t, k.EC), "ES256", "a\x00b", "key id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,9 +203,9 @@ func TestParsePEMRefusals(t *testing.T) {
 // TestParsePEMCertificateMessage: certificates are refused with a hint,
 // never used as keys without their chain being checked.
 func TestParsePEMCertificateMessage(t *testing.T) {
-	k := newPEMKeys(t)
+	k := testkit.NewKeys(t)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test"}, NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<32, 0)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.ec.Public(), crypto.Signer(k.ec))
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.EC.Public(), crypto.Signer(k.EC))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"io"
 	"log"
 	"net/http"
@@ -72,23 +73,6 @@ func login(t *testing.T, issuerURL string) string {
 	res := do(t, "POST", issuerURL+"/login", "", `{"username":"alice","password":"wonderland"}`)
 	wantStatus(t, res, http.StatusOK)
 	return decode[demo.TokenResponse](t, res).AccessToken
-}
-
-// kidOf returns the kid header of a token.
-func kidOf(t *testing.T, tok string) string {
-	t.Helper()
-	h, _, _ := strings.Cut(tok, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hdr struct {
-		Kid string `json:"kid"`
-	}
-	if err := json.Unmarshal(raw, &hdr); err != nil {
-		t.Fatal(err)
-	}
-	return hdr.Kid
 }
 
 // publishedKids returns the kids of the issuer's JWK Set.
@@ -239,7 +223,7 @@ func TestIssuerAndResource(t *testing.T) {
 
 	// Rotate: the new key is published at once and signs after the
 	// activation delay; the old one stays published.
-	oldKid := kidOf(t, tok)
+	oldKid := testkit.KidOf(t, tok)
 	if err := p.is.rotate(); err != nil {
 		t.Fatal(err)
 	}
@@ -248,12 +232,12 @@ func TestIssuerAndResource(t *testing.T) {
 		t.Fatalf("published after rotation: got %v, want [%s <new>]", published, oldKid)
 	}
 	newKid := published[1]
-	if got := kidOf(t, login(t, p.issuerURL)); got != oldKid {
+	if got := testkit.KidOf(t, login(t, p.issuerURL)); got != oldKid {
 		t.Errorf("kid right after rotation: got %q, want %q until the activation delay has passed", got, oldKid)
 	}
 	p.timers.fire(t, 0, defaultActivateAfter)
 	fresh := login(t, p.issuerURL)
-	if got := kidOf(t, fresh); got != newKid {
+	if got := testkit.KidOf(t, fresh); got != newKid {
 		t.Fatalf("kid after the activation delay: got %q, want %q", got, newKid)
 	}
 	if got := publishedKids(t, p.issuerURL); len(got) != 2 || got[0] != newKid || got[1] != oldKid {
@@ -276,7 +260,7 @@ func TestIssuerAndResource(t *testing.T) {
 // verifies the tokens signed once the new key is activated.
 func TestRotationPublishesBeforeSigning(t *testing.T) {
 	p := newPair(t)
-	oldKid := kidOf(t, login(t, p.issuerURL))
+	oldKid := testkit.KidOf(t, login(t, p.issuerURL))
 	if err := p.is.rotate(); err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +298,7 @@ func TestRotationPublishesBeforeSigning(t *testing.T) {
 
 	p.timers.fire(t, 0, defaultActivateAfter)
 	fresh := login(t, p.issuerURL)
-	if kid := kidOf(t, fresh); kid == oldKid {
+	if kid := testkit.KidOf(t, fresh); kid == oldKid {
 		t.Fatalf("kid after the activation delay: got the old %q, want the new key's", kid)
 	}
 	wantStatus(t, do(t, "GET", srv.URL+"/me", fresh, ""), http.StatusOK)
@@ -342,11 +326,11 @@ func TestRotationActivateAfter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPair(t, tt.args...)
-			oldKid := kidOf(t, login(t, p.issuerURL))
+			oldKid := testkit.KidOf(t, login(t, p.issuerURL))
 			if err := p.is.rotate(); err != nil {
 				t.Fatal(err)
 			}
-			if got := kidOf(t, login(t, p.issuerURL)) != oldKid; got != tt.signNew {
+			if got := testkit.KidOf(t, login(t, p.issuerURL)) != oldKid; got != tt.signNew {
 				t.Errorf("new key signs right after rotation: got %v, want %v", got, tt.signNew)
 			}
 			if tt.signNew {
@@ -358,7 +342,7 @@ func TestRotationActivateAfter(t *testing.T) {
 				return
 			}
 			p.timers.fire(t, 0, tt.delay)
-			if kidOf(t, login(t, p.issuerURL)) == oldKid {
+			if testkit.KidOf(t, login(t, p.issuerURL)) == oldKid {
 				t.Error("after the activation delay: got the old kid, want the new key to sign")
 			}
 		})

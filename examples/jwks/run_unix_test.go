@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"net/http"
 	"os"
 	"syscall"
@@ -77,7 +78,7 @@ func TestRunBothRolesAndSIGHUP(t *testing.T) {
 	newKid := after[1]
 	early := login(t, issuerURL)
 	if time.Since(sent) < activateAfter {
-		if got := kidOf(t, early); got != before[0] {
+		if got := testkit.KidOf(t, early); got != before[0] {
 			t.Errorf("kid within -activate-after of SIGHUP: got %q, want %q", got, before[0])
 		}
 	}
@@ -89,7 +90,7 @@ func TestRunBothRolesAndSIGHUP(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	fresh := login(t, issuerURL)
-	if got := kidOf(t, fresh); got != newKid {
+	if got := testkit.KidOf(t, fresh); got != newKid {
 		t.Errorf("kid after -activate-after: got %q, want %q", got, newKid)
 	}
 	wantStatus(t, do(t, "GET", resourceURL+"/me", fresh, ""), http.StatusOK)

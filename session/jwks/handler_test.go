@@ -3,6 +3,7 @@ package jwks
 import (
 	"context"
 	"encoding/json"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,10 +19,10 @@ import (
 // one active.
 func allKeysSet(t testing.TB) *session.KeySet {
 	t.Helper()
-	k := newTestKeys(t)
+	k := testkit.NewKeys(t)
 	secret := make([]byte, 32)
 	ks, err := session.NewKeySet(session.HS256(secret).WithID("hs"),
-		mustKey(t, k.ec, "ES256", "es"), mustKey(t, k.ed, "EdDSA", "ed"), mustKey(t, k.rsa, "RS256", "rs"), mustKey(t, k.rsa, "PS256", "ps"))
+		mustKey(t, k.EC, "ES256", "es"), mustKey(t, k.Ed, "EdDSA", "ed"), mustKey(t, k.RSA, "RS256", "rs"), mustKey(t, k.RSA, "PS256", "ps"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +79,8 @@ func TestMarshalOnlyPublicMembers(t *testing.T) {
 // tokens of the session.KeySet, active key first.
 func TestMarshalVerifies(t *testing.T) {
 	ctx := context.Background()
-	k := newTestKeys(t)
-	ks, err := session.NewKeySet(mustKey(t, k.ec, "ES256", "a"), mustKey(t, k.rsa, "RS256", "b"))
+	k := testkit.NewKeys(t)
+	ks, err := session.NewKeySet(mustKey(t, k.EC, "ES256", "a"), mustKey(t, k.RSA, "RS256", "b"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"math/big"
 	"strings"
 	"testing"
@@ -112,7 +113,7 @@ func parseWith(t *testing.T, data []byte, rsaAlg string) (session.Key, error) {
 }
 
 func TestParse(t *testing.T) {
-	k := newTestKeys(t)
+	k := testkit.NewKeys(t)
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	kid := map[string]any{"kid": "k1"}
@@ -130,16 +131,16 @@ func TestParse(t *testing.T) {
 		wantAlg  string
 		wantSign bool
 	}{
-		{"RSA public RS256", jwkOf(t, &k.rsa.PublicKey, with("alg", "RS256")), "", "RS256", false},
-		{"RSA private PS256", jwkOf(t, k.rsa, with("alg", "PS256", "use", "sig")), "", "PS256", true},
-		{"RSA without alg, default RS256", jwkOf(t, &k.rsa.PublicKey, kid), "RS256", "RS256", false},
-		{"RSA alg wins over the default", jwkOf(t, &k.rsa.PublicKey, with("alg", "PS256")), "RS256", "PS256", false},
-		{"EC public ES256", jwkOf(t, &k.ec.PublicKey, with("alg", "ES256")), "", "ES256", false},
-		{"EC without alg is ES256", jwkOf(t, &k.ec.PublicKey, kid), "", "ES256", false},
-		{"EC private", jwkOf(t, k.ec, with("key_ops", []string{"sign", "verify"})), "", "ES256", true},
-		{"Ed25519 public", jwkOf(t, k.ed.Public(), with("alg", "EdDSA")), "", "EdDSA", false},
-		{"Ed25519 without alg is EdDSA", jwkOf(t, k.ed.Public(), kid), "", "EdDSA", false},
-		{"Ed25519 private", jwkOf(t, k.ed, kid), "", "EdDSA", true},
+		{"RSA public RS256", jwkOf(t, &k.RSA.PublicKey, with("alg", "RS256")), "", "RS256", false},
+		{"RSA private PS256", jwkOf(t, k.RSA, with("alg", "PS256", "use", "sig")), "", "PS256", true},
+		{"RSA without alg, default RS256", jwkOf(t, &k.RSA.PublicKey, kid), "RS256", "RS256", false},
+		{"RSA alg wins over the default", jwkOf(t, &k.RSA.PublicKey, with("alg", "PS256")), "RS256", "PS256", false},
+		{"EC public ES256", jwkOf(t, &k.EC.PublicKey, with("alg", "ES256")), "", "ES256", false},
+		{"EC without alg is ES256", jwkOf(t, &k.EC.PublicKey, kid), "", "ES256", false},
+		{"EC private", jwkOf(t, k.EC, with("key_ops", []string{"sign", "verify"})), "", "ES256", true},
+		{"Ed25519 public", jwkOf(t, k.Ed.Public(), with("alg", "EdDSA")), "", "EdDSA", false},
+		{"Ed25519 without alg is EdDSA", jwkOf(t, k.Ed.Public(), kid), "", "EdDSA", false},
+		{"Ed25519 private", jwkOf(t, k.Ed, kid), "", "EdDSA", true},
 		{"oct HS256", jwkOf(t, secret, with("alg", "HS256")), "", "HS256", true},
 		{"oct without alg is HS256", jwkOf(t, secret, kid), "", "HS256", true},
 	}
@@ -159,15 +160,15 @@ func TestParse(t *testing.T) {
 // TestParseRoundTrip: a private JWK signs what its public JWK verifies.
 func TestParseRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	k := newTestKeys(t)
+	k := testkit.NewKeys(t)
 	for _, pair := range []struct {
 		alg          string
 		private, pub any
 	}{
-		{"RS256", k.rsa, &k.rsa.PublicKey},
-		{"PS256", k.rsa, &k.rsa.PublicKey},
-		{"ES256", k.ec, &k.ec.PublicKey},
-		{"EdDSA", k.ed, k.ed.Public()},
+		{"RS256", k.RSA, &k.RSA.PublicKey},
+		{"PS256", k.RSA, &k.RSA.PublicKey},
+		{"ES256", k.EC, &k.EC.PublicKey},
+		{"EdDSA", k.Ed, k.Ed.Public()},
 	} {
 		t.Run(pair.alg, func(t *testing.T) {
 			members := map[string]any{"kid": "rt", "alg": pair.alg}
@@ -193,13 +194,13 @@ func TestParseRoundTrip(t *testing.T) {
 }
 
 func TestParseRefusals(t *testing.T) {
-	k := newTestKeys(t)
+	k := testkit.NewKeys(t)
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	x25519, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	secret := make([]byte, 32)
-	ecPublic := jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k"})
-	offCurve := jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "y": ecPublic["x"]})
-	mismatched := jwkOf(t, k.ec, map[string]any{"kid": "k"})
+	ecPublic := jwkOf(t, &k.EC.PublicKey, map[string]any{"kid": "k"})
+	offCurve := jwkOf(t, &k.EC.PublicKey, map[string]any{"kid": "k", "y": ecPublic["x"]})
+	mismatched := jwkOf(t, k.EC, map[string]any{"kid": "k"})
 	otherD, _ := other.Bytes()
 	mismatched["d"] = enc64(otherD)
 	tests := []struct {
@@ -207,23 +208,23 @@ func TestParseRefusals(t *testing.T) {
 		jwk  any
 		want string
 	}{
-		{"no kid", jwkOf(t, &k.ec.PublicKey, nil), `no "kid"`},
-		{"use enc", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "use": "enc"}), `"use": "enc"`},
-		{"key_ops encrypt only", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "key_ops": []string{"encrypt"}}), "key_ops"},
-		{"RSA without alg", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k"}), `has no "alg"`},
-		{"RSA for HS256", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "HS256"}), "HMAC algorithm"},
-		{"RSA for RS384", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "RS384"}), `"RS384" is not supported`},
-		{"RSA for ES256", jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "k", "alg": "ES256"}), "RSA key cannot be used for ES256"},
-		{"short RSA", jwkOf(t, &k.rsa1024.PublicKey, map[string]any{"kid": "k", "alg": "RS256"}), "at least 2048"},
-		{"P-384", jwkOf(t, &k.ec384.PublicKey, map[string]any{"kid": "k"}), "needs a P-256 key; got P-384"},
-		{"P-384 for ES384", jwkOf(t, &k.ec384.PublicKey, map[string]any{"kid": "k", "alg": "ES384"}), `"ES384" is not supported`},
+		{"no kid", jwkOf(t, &k.EC.PublicKey, nil), `no "kid"`},
+		{"use enc", jwkOf(t, &k.EC.PublicKey, map[string]any{"kid": "k", "use": "enc"}), `"use": "enc"`},
+		{"key_ops encrypt only", jwkOf(t, &k.EC.PublicKey, map[string]any{"kid": "k", "key_ops": []string{"encrypt"}}), "key_ops"},
+		{"RSA without alg", jwkOf(t, &k.RSA.PublicKey, map[string]any{"kid": "k"}), `has no "alg"`},
+		{"RSA for HS256", jwkOf(t, &k.RSA.PublicKey, map[string]any{"kid": "k", "alg": "HS256"}), "HMAC algorithm"},
+		{"RSA for RS384", jwkOf(t, &k.RSA.PublicKey, map[string]any{"kid": "k", "alg": "RS384"}), `"RS384" is not supported`},
+		{"RSA for ES256", jwkOf(t, &k.RSA.PublicKey, map[string]any{"kid": "k", "alg": "ES256"}), "RSA key cannot be used for ES256"},
+		{"short RSA", jwkOf(t, &k.RSA1024.PublicKey, map[string]any{"kid": "k", "alg": "RS256"}), "at least 2048"},
+		{"P-384", jwkOf(t, &k.EC384.PublicKey, map[string]any{"kid": "k"}), "needs a P-256 key; got P-384"},
+		{"P-384 for ES384", jwkOf(t, &k.EC384.PublicKey, map[string]any{"kid": "k", "alg": "ES384"}), `"ES384" is not supported`},
 		{"EC point off the curve", offCurve, "not valid on its curve"},
 		{"EC d of another key", mismatched, "does not match"},
-		{"Ed25519 for ES256", jwkOf(t, k.ed.Public(), map[string]any{"kid": "k", "alg": "ES256"}), "Ed25519 key cannot be used for ES256"},
+		{"Ed25519 for ES256", jwkOf(t, k.Ed.Public(), map[string]any{"kid": "k", "alg": "ES256"}), "Ed25519 key cannot be used for ES256"},
 		{"X25519", jwkOf(t, x25519.PublicKey(), map[string]any{"kid": "k"}), "unsupported key type"},
 		{"oct for RS256", jwkOf(t, secret, map[string]any{"kid": "k", "alg": "RS256"}), "oct (HMAC) key and cannot be used for RS256"},
 		{"short oct", jwkOf(t, secret[:16], map[string]any{"kid": "k"}), "at least 32"},
-		{"alg none", jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "k", "alg": "none"}), `"none" is not supported`},
+		{"alg none", jwkOf(t, &k.EC.PublicKey, map[string]any{"kid": "k", "alg": "none"}), `"none" is not supported`},
 		{"unknown kty", map[string]any{"kty": "XYZ", "kid": "k"}, "XYZ"},
 		{"not JSON", "eyJhbGciOi", "jwks: JWK"},
 		{"a set", map[string]any{"keys": []any{ecPublic}}, "jwks: JWK"},
@@ -243,11 +244,11 @@ func TestParseRefusals(t *testing.T) {
 }
 
 func TestParseSet(t *testing.T) {
-	k := newTestKeys(t)
+	k := testkit.NewKeys(t)
 	data := jwkSetJSON(t,
-		jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "ec", "alg": "ES256", "use": "sig"}),
-		jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "rsa", "alg": "PS256"}),
-		jwkOf(t, k.ed, map[string]any{"kid": "ed"}),
+		jwkOf(t, &k.EC.PublicKey, map[string]any{"kid": "ec", "alg": "ES256", "use": "sig"}),
+		jwkOf(t, &k.RSA.PublicKey, map[string]any{"kid": "rsa", "alg": "PS256"}),
+		jwkOf(t, k.Ed, map[string]any{"kid": "ed"}),
 	)
 	keys, err := ParseSet(data)
 	if err != nil {
@@ -272,17 +273,17 @@ func TestParseSet(t *testing.T) {
 }
 
 func TestParseSetRefusals(t *testing.T) {
-	k := newTestKeys(t)
-	good := jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "good"})
+	k := testkit.NewKeys(t)
+	good := jwkOf(t, &k.EC.PublicKey, map[string]any{"kid": "good"})
 	tests := []struct {
 		name string
 		data []byte
 		want string
 	}{
 		{"oct key", jwkSetJSON(t, good, jwkOf(t, make([]byte, 32), map[string]any{"kid": "hs", "alg": "HS256"})), `key #1: jwks: JWK "hs" is an oct`},
-		{"bad key next to a good one", jwkSetJSON(t, good, jwkOf(t, &k.rsa1024.PublicKey, map[string]any{"kid": "weak", "alg": "RS256"})), "key #1"},
+		{"bad key next to a good one", jwkSetJSON(t, good, jwkOf(t, &k.RSA1024.PublicKey, map[string]any{"kid": "weak", "alg": "RS256"})), "key #1"},
 		{"unparsable key", jwkSetJSON(t, good, map[string]any{"kty": "EC", "kid": "x", "crv": "P-256", "x": 5}), "key #1"},
-		{"duplicate kid", jwkSetJSON(t, good, jwkOf(t, k.ed.Public(), map[string]any{"kid": "good"})), `kid "good" is used twice`},
+		{"duplicate kid", jwkSetJSON(t, good, jwkOf(t, k.Ed.Public(), map[string]any{"kid": "good"})), `kid "good" is used twice`},
 		{"empty set", []byte(`{"keys":[]}`), `no "keys"`},
 		{"a single JWK", mustJSON(t, good), `no "keys"`},
 		{"HTML", []byte("<html>nope</html>"), "jwks: JWK Set"},

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"strings"
 	"testing"
 
@@ -13,22 +14,22 @@ import (
 // TestThumbprint: the RFC 7638 thumbprint, computed here independently
 // from the key's coordinates, for public and private keys alike.
 func TestThumbprint(t *testing.T) {
-	k := newTestKeys(t)
-	point, err := k.ec.PublicKey.Bytes() // 0x04 || x || y
+	k := testkit.NewKeys(t)
+	point, err := k.EC.PublicKey.Bytes() // 0x04 || x || y
 	if err != nil {
 		t.Fatal(err)
 	}
 	enc := base64.RawURLEncoding.EncodeToString
 	ecSum := sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + enc(point[1:33]) + `","y":"` + enc(point[33:]) + `"}`))
-	edSum := sha256.Sum256([]byte(`{"crv":"Ed25519","kty":"OKP","x":"` + enc(k.ed.Public().(ed25519.PublicKey)) + `"}`))
+	edSum := sha256.Sum256([]byte(`{"crv":"Ed25519","kty":"OKP","x":"` + enc(k.Ed.Public().(ed25519.PublicKey)) + `"}`))
 	for _, tc := range []struct {
 		name string
 		key  session.Key
 		want string
 	}{
-		{"ES256 private", mustKey(t, k.ec, "ES256", ""), enc(ecSum[:])},
-		{"ES256 public, with a kid", mustKey(t, &k.ec.PublicKey, "ES256", "other"), enc(ecSum[:])},
-		{"EdDSA", mustKey(t, k.ed, "EdDSA", ""), enc(edSum[:])},
+		{"ES256 private", mustKey(t, k.EC, "ES256", ""), enc(ecSum[:])},
+		{"ES256 public, with a kid", mustKey(t, &k.EC.PublicKey, "ES256", "other"), enc(ecSum[:])},
+		{"EdDSA", mustKey(t, k.Ed, "EdDSA", ""), enc(edSum[:])},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Thumbprint(tc.key)

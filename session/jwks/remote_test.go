@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -235,7 +236,7 @@ func TestRemoteRotationEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok2 := f.issue("123")
-	if got := kidOf(t, tok2); got != "k2" {
+	if got := testkit.KidOf(t, tok2); got != "k2" {
 		t.Fatalf("kid after Activate: got %q, want k2", got)
 	}
 	if err := f.verify(tok2); err != nil {
@@ -252,8 +253,8 @@ func TestRemoteRotationEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.verify(renewed.Value); err != nil || kidOf(t, renewed.Value) != "k2" {
-		t.Fatalf("renewed token: got %v (kid %s), want valid under k2", err, kidOf(t, renewed.Value))
+	if err := f.verify(renewed.Value); err != nil || testkit.KidOf(t, renewed.Value) != "k2" {
+		t.Fatalf("renewed token: got %v (kid %s), want valid under k2", err, testkit.KidOf(t, renewed.Value))
 	}
 
 	// Retire k1 once its tokens have expired; the resource server drops
@@ -500,10 +501,10 @@ func serveString(status int, contentType, body string) http.Handler {
 // failing endpoint keeps the last good one, and only a token whose key is
 // unknown is session.ErrUnavailable.
 func TestRemoteEndpointFailures(t *testing.T) {
-	k := newTestKeys(t)
+	k := testkit.NewKeys(t)
 	onlyBad := string(jwkSetJSON(t,
 		jwkOf(t, make([]byte, 32), map[string]any{"kid": "hs", "alg": "HS256"}),
-		jwkOf(t, &k.rsa1024.PublicKey, map[string]any{"kid": "weak", "alg": "RS256"}),
+		jwkOf(t, &k.RSA1024.PublicKey, map[string]any{"kid": "weak", "alg": "RS256"}),
 	))
 	type failure struct {
 		name    string
@@ -540,7 +541,7 @@ func TestRemoteEndpointFailures(t *testing.T) {
 	for _, fl := range failures {
 		t.Run(fl.name, func(t *testing.T) {
 			t.Run("cold", func(t *testing.T) {
-				f := newRemoteFixture(t, mustKey(t, k.ec, "ES256", "good"), RemoteOptions{FetchTimeout: 300 * time.Millisecond})
+				f := newRemoteFixture(t, mustKey(t, k.EC, "ES256", "good"), RemoteOptions{FetchTimeout: 300 * time.Millisecond})
 				check := func(*testing.T) {}
 				if fl.down {
 					f.ep.srv.Close()
@@ -566,7 +567,7 @@ func TestRemoteEndpointFailures(t *testing.T) {
 				}
 			})
 			t.Run("after a good fetch", func(t *testing.T) {
-				f := newRemoteFixture(t, mustKey(t, k.ec, "ES256", "good"), RemoteOptions{FetchTimeout: 300 * time.Millisecond})
+				f := newRemoteFixture(t, mustKey(t, k.EC, "ES256", "good"), RemoteOptions{FetchTimeout: 300 * time.Millisecond})
 				if err := f.remote.Ready(context.Background()); err != nil {
 					t.Fatal(err)
 				}
@@ -627,16 +628,16 @@ func TestRemoteRecovers(t *testing.T) {
 // TestRemoteBadKeysNextToGood: bad keys in a fetched set are skipped and
 // reported; the good key verifies; an oct key is never used.
 func TestRemoteBadKeysNextToGood(t *testing.T) {
-	k := newTestKeys(t)
+	k := testkit.NewKeys(t)
 	secret := make([]byte, 32)
 	rand.Read(secret)
-	good := jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "good", "alg": "ES256"})
+	good := jwkOf(t, &k.EC.PublicKey, map[string]any{"kid": "good", "alg": "ES256"})
 	set := jwkSetJSON(t,
 		jwkOf(t, secret, map[string]any{"kid": "hs", "alg": "HS256"}),
-		jwkOf(t, &k.rsa1024.PublicKey, map[string]any{"kid": "weak", "alg": "RS256"}),
+		jwkOf(t, &k.RSA1024.PublicKey, map[string]any{"kid": "weak", "alg": "RS256"}),
 		jwkOf(t, newESKey(t), map[string]any{"kid": "private", "alg": "ES256"}),
-		jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "no-alg"}),
-		jwkOf(t, &k.ec384.PublicKey, map[string]any{"kid": "p384"}),
+		jwkOf(t, &k.RSA.PublicKey, map[string]any{"kid": "no-alg"}),
+		jwkOf(t, &k.EC384.PublicKey, map[string]any{"kid": "p384"}),
 		jwkOf(t, &newESKey(t).PublicKey, map[string]any{"kid": "enc", "use": "enc"}),
 		jwkOf(t, &newESKey(t).PublicKey, map[string]any{"kid": "dup"}),
 		jwkOf(t, &newESKey(t).PublicKey, map[string]any{"kid": "dup"}),
@@ -653,7 +654,7 @@ func TestRemoteBadKeysNextToGood(t *testing.T) {
 		{"RSA default RS256", RemoteOptions{RSAAlgorithm: "RS256"}, []string{"good", "no-alg"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newRemoteFixture(t, mustKey(t, k.ec, "ES256", "good"), tc.opts)
+			f := newRemoteFixture(t, mustKey(t, k.EC, "ES256", "good"), tc.opts)
 			f.ep.serve(serveString(200, "application/jwk-set+json", string(set)))
 			if err := f.verify(f.issue("1")); err != nil {
 				t.Fatalf("token of the good key: got %v, want valid", err)
@@ -679,22 +680,22 @@ func TestRemoteBadKeysNextToGood(t *testing.T) {
 // alg substitution and token-supplied keys are rejected, and no request
 // is made to a URL taken from a token.
 func TestRemoteAttacks(t *testing.T) {
-	k := newTestKeys(t)
-	f := newRemoteFixture(t, mustKey(t, k.rsa, "RS256", "rsa"))
+	k := testkit.NewKeys(t)
+	f := newRemoteFixture(t, mustKey(t, k.RSA, "RS256", "rsa"))
 	if err := f.verify(f.issue("1")); err != nil {
 		t.Fatal(err)
 	}
 	var attackerHits atomic.Int64
 	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		attackerHits.Add(1)
-		w.Write(jwkSetJSON(t, jwkOf(t, &k.ec.PublicKey, map[string]any{"kid": "evil"})))
+		w.Write(jwkSetJSON(t, jwkOf(t, &k.EC.PublicKey, map[string]any{"kid": "evil"})))
 	}))
 	t.Cleanup(attacker.Close)
 
 	now := f.clock.Now()
-	der, _ := x509.MarshalPKIXPublicKey(&k.rsa.PublicKey)
+	der, _ := x509.MarshalPKIXPublicKey(&k.RSA.PublicKey)
 	publishedJWK, _ := Marshal(f.ks.PublicKeys())
-	evil := k.ec
+	evil := k.EC
 	evilJWK := jwkOf(t, &evil.PublicKey, map[string]any{"kid": "evil"})
 	hs := func(secret []byte) string {
 		return forge(t, map[string]any{"alg": "HS256", "kid": "rsa", "typ": "JWT"}, now, hs256Signer(secret))
@@ -706,11 +707,11 @@ func TestRemoteAttacks(t *testing.T) {
 		{"RS→HS with the PEM public key as secret", hs(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))},
 		{"RS→HS with the DER public key as secret", hs(der)},
 		{"RS→HS with the published JWK Set as secret", hs(publishedJWK)},
-		{"RS→HS with the modulus as secret", hs(k.rsa.N.Bytes())},
+		{"RS→HS with the modulus as secret", hs(k.RSA.N.Bytes())},
 		{"alg none", forge(t, map[string]any{"alg": "none", "kid": "rsa"}, now, func([]byte) []byte { return []byte{0} })},
 		{"PS256 header on the RS256 key", forge(t, map[string]any{"alg": "PS256", "kid": "rsa"}, now, func(in []byte) []byte {
 			sum := sha256.Sum256(in)
-			sig, _ := rsa.SignPSS(rand.Reader, k.rsa, crypto.SHA256, sum[:], nil)
+			sig, _ := rsa.SignPSS(rand.Reader, k.RSA, crypto.SHA256, sum[:], nil)
 			return sig
 		})},
 		{"embedded jwk, the real kid", forge(t, map[string]any{"alg": "ES256", "kid": "rsa", "jwk": evilJWK}, now, es256Signer(t, evil))},
