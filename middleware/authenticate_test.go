@@ -9,10 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,25 +27,10 @@ const (
 )
 
 // testClock is a mutable clock for session.Options.Clock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type testClock = testkit.Clock
 
 func newTestClock() *testClock {
-	return &testClock{now: time.Date(2030, time.January, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	return testkit.NewClock(time.Date(2030, time.January, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // fixture is a real session.Manager with a test clock and a fresh secret.

@@ -9,9 +9,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,32 +35,10 @@ const (
 // hs256Header is the protected header of a plain HS256 token.
 const hs256Header = `{"alg":"HS256","typ":"JWT"}`
 
-// testClock is an injected clock that only moves when told to. It is safe
-// for concurrent use.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// testClock is an injected clock that only moves when told to.
+type testClock = testkit.Clock
 
-func newClock(at time.Time) *testClock { return &testClock{now: at} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = at
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock(at time.Time) *testClock { return testkit.NewClock(at) }
 
 // newSecret returns a fresh random HS256 secret of 32 bytes.
 func newSecret(t testing.TB) []byte {

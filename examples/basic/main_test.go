@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"io"
 	"log"
 	"net/http"
@@ -22,17 +23,7 @@ import (
 var testSecret = []byte("examples-basic-test-secret-0123456789abcdef")
 
 // clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+type clock = testkit.Clock
 
 // testServer is the demo API on a test server with the flags' defaults and a
 // settable clock.
@@ -51,7 +42,7 @@ func newDemo(t *testing.T) *testServer {
 // the demo's flag defaults, and the test's clock replaces opts.Clock.
 func newDemoWith(t *testing.T, opts session.Options) *testServer {
 	t.Helper()
-	clk := &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
 	if opts.TTL == 0 {
 		opts.TTL = 30 * time.Minute
 	}

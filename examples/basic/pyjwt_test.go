@@ -79,7 +79,7 @@ print(jwt.encode({"user_id": 123, "exp": int(time.time()) + 600}, sys.argv[1], a
 	tok := strings.TrimSpace(string(out))
 
 	d := newDemo(t)
-	d.clock.now = time.Now()
+	d.clock.Set(time.Now())
 	resp := d.do("GET", "/me", tok, "")
 	wantStatus(t, resp, http.StatusOK)
 	if got := decode[map[string]string](t, resp); got["user_id"] != "123" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"io"
 	"log"
 	"net"
@@ -51,7 +52,7 @@ func redisDemo(t *testing.T, addr string, clk *clock) *testServer {
 
 // nowClock returns a test clock at the current second: the Redis server
 // expires keys by its own clock, so the demo's must not lie in the past.
-func nowClock() *clock { return &clock{now: time.Now().Truncate(time.Second)} }
+func nowClock() *clock { return testkit.NewClock(time.Now().Truncate(time.Second)) }
 
 func wantRevoked(t *testing.T, resp *http.Response) {
 	t.Helper()

@@ -12,7 +12,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // Keys are key pairs generated for one test, of every kind the library
@@ -63,3 +65,30 @@ func KidOf(t testing.TB, token string) string {
 	}
 	return hdr.Kid
 }
+
+// Clock is a settable clock for session.Options.Clock and the stores'
+// clocks: it moves only when told to, and is safe for concurrent use.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock at the instant at.
+func NewClock(at time.Time) *Clock { return &Clock{now: at} }
+
+// Now returns the clock's current time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Set moves the clock to at.
+func (c *Clock) Set(at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = at
+}
+
+// Advance moves the clock by d.
+func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }

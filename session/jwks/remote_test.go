@@ -28,22 +28,7 @@ import (
 
 // remoteClock is the settable clock of the remote set's cooldown and of
 // the managers in these tests.
-type remoteClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *remoteClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *remoteClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+type remoteClock = testkit.Clock
 
 // jwksEndpoint is a JWKS endpoint on a loopback test server. It counts
 // requests, and a test switches what it serves.
@@ -112,7 +97,7 @@ type remoteFixture struct {
 // Remote.
 func newRemoteFixture(t *testing.T, first session.Key, opts ...RemoteOptions) *remoteFixture {
 	t.Helper()
-	f := &remoteFixture{t: t, clock: &remoteClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}, errs: &errorLog{}}
+	f := &remoteFixture{t: t, clock: testkit.NewClock(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)), errs: &errorLog{}}
 	var err error
 	if f.ks, err = session.NewKeySet(first); err != nil {
 		t.Fatal(err)

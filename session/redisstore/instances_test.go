@@ -3,18 +3,18 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"testing"
 	"time"
 
 	"github.com/jwtsession/jwtsession/internal/redistest"
 	"github.com/jwtsession/jwtsession/session"
 	"github.com/jwtsession/jwtsession/session/redisstore"
-	"github.com/jwtsession/jwtsession/session/storetest"
 )
 
 // instance is one server instance: its own client, store and manager,
 // sharing the secret, the Redis and the key prefix with the others.
-func instance(t *testing.T, addr, prefix string, secret []byte, clock *storetest.Clock) *session.Manager {
+func instance(t *testing.T, addr, prefix string, secret []byte, clock *testkit.Clock) *session.Manager {
 	t.Helper()
 	store := newStore(t, newClient(t, addr), redisstore.Options{Prefix: prefix, Clock: clock.Now})
 	m, err := session.New(session.HS256(secret), session.Options{Store: store, Clock: clock.Now})
@@ -31,7 +31,7 @@ func TestTwoInstances(t *testing.T) {
 	ctx := context.Background()
 	srv := redistest.Start(t, redistest.Options{})
 	prefix, secret := uniquePrefix(t), newSecret(t)
-	clock := storetest.NewClock(time.Now().Truncate(time.Second))
+	clock := testkit.NewClock(time.Now().Truncate(time.Second))
 	a := instance(t, srv.Addr, prefix, secret, clock)
 	b := instance(t, srv.Addr, prefix, secret, clock)
 
@@ -115,7 +115,7 @@ func mustIssue(t *testing.T, m *session.Manager, userID string) string {
 func TestManagerWhileRedisIsDown(t *testing.T) {
 	ctx := context.Background()
 	srv := redistest.Start(t, redistest.Options{})
-	clock := storetest.NewClock(time.Now().Truncate(time.Second))
+	clock := testkit.NewClock(time.Now().Truncate(time.Second))
 	m := instance(t, srv.Addr, uniquePrefix(t), newSecret(t), clock)
 	tok, err := m.Issue(ctx, "123", nil)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"net"
 	"strconv"
 	"strings"
@@ -154,7 +155,7 @@ func TestKeyLayoutAndTTLs(t *testing.T) {
 	client := newClient(t, srv.Addr)
 	prefix := uniquePrefix(t)
 	const skew = 2 * time.Second
-	clock := storetest.NewClock(time.Now().Truncate(time.Second))
+	clock := testkit.NewClock(time.Now().Truncate(time.Second))
 	s := newStore(t, client, redisstore.Options{Prefix: prefix, ClockSkew: skew, Clock: clock.Now})
 	start := clock.Now()
 	sessUntil := start.Add(10*time.Minute + 1500*time.Microsecond) // rounds up to ...002 ms
@@ -233,7 +234,7 @@ func TestUserRecordInSeconds(t *testing.T) {
 	srv := redistest.Start(t, redistest.Options{})
 	client := newClient(t, srv.Addr)
 	prefix := uniquePrefix(t)
-	clock := storetest.NewClock(time.Now().Truncate(time.Second))
+	clock := testkit.NewClock(time.Now().Truncate(time.Second))
 	s := newStore(t, client, redisstore.Options{Prefix: prefix, Clock: clock.Now})
 	start := clock.Now()
 	until := start.Add(time.Hour)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	crand "crypto/rand"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -96,7 +97,7 @@ type modelRun struct {
 	ctx    context.Context
 	rng    *rand.Rand
 	seed   uint64
-	clock  *Clock
+	clock  *testkit.Clock
 	start  time.Time
 	mgrs   []*session.Manager
 	m      *refModel
@@ -108,7 +109,7 @@ type modelRun struct {
 
 func newModelRun(t *testing.T, newStore NewStore, caches []int, seed, stream uint64, ops int) *modelRun {
 	t.Helper()
-	clock := &Clock{now: time.Now().Truncate(time.Second)}
+	clock := testkit.NewClock(time.Now().Truncate(time.Second))
 	s := newStore(t, clock.Now)
 	if s == nil {
 		t.Fatal("newStore returned nil")

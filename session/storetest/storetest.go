@@ -18,6 +18,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"reflect"
 	"strings"
 	"sync"
@@ -45,7 +46,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			clock := &Clock{now: time.Now().Truncate(time.Second)}
+			clock := testkit.NewClock(time.Now().Truncate(time.Second))
 			s := newStore(t, clock.Now)
 			if s == nil {
 				t.Fatal("newStore returned nil")
@@ -55,35 +56,9 @@ func Run(t *testing.T, newStore NewStore) {
 	}
 }
 
-// Clock is a settable clock, safe for concurrent use.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// NewClock returns a Clock at the instant at.
-func NewClock(at time.Time) *Clock { return &Clock{now: at} }
-
-// Now returns the clock's current time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Set moves the clock to at.
-func (c *Clock) Set(at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = at
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
 type fixture struct {
 	s     session.Store
-	clock *Clock
+	clock *testkit.Clock
 	start time.Time
 }
 
