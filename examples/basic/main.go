@@ -34,7 +34,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 
 	"github.com/jwtsession/jwtsession/internal/demo"
 	"github.com/jwtsession/jwtsession/session"
@@ -71,7 +71,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.maxLifetime, "max-lifetime", 24*time.Hour, "absolute session limit from login")
 	fs.StringVar(&o.issuer, "issuer", "", "iss of issued tokens, an http(s) URL; required on verification (default: none)")
 	fs.StringVar(&o.audience, "audience", "", "aud of issued tokens; required on verification (default: none, and tokens carrying aud are refused)")
-	fs.StringVar(&o.redisAddr, "redis-addr", "", "Redis host:port for revocations shared by several instances (default: in memory, this process only)")
+	fs.StringVar(&o.redisAddr, "redis-addr", "", "Redis host:port, or a comma-separated list of Cluster nodes, for revocations shared by several instances (default: in memory, this process only)")
 	if err := fs.Parse(args); err != nil {
 		fs.SetOutput(os.Stderr)
 		fs.PrintDefaults()
@@ -170,19 +170,24 @@ func revocationStore(ctx context.Context, addr string, logger *log.Logger) (stor
 		logger.Print("revocations in memory: logouts apply to this process only (-redis-addr shares them)")
 		return nil, func() error { return nil }, nil
 	}
-	// Short timeouts and few retries: the store is asked on every request,
-	// and a Redis outage should turn into a quick 503, not a slow one.
-	client := redis.NewClient(&redis.Options{
-		Addr:          addr,
-		DialTimeout:   time.Second,
-		ReadTimeout:   time.Second,
-		WriteTimeout:  time.Second,
-		MaxRetries:    1,
-		DialerRetries: 1,
+	// One address for a single node, several (comma-separated) for a
+	// Cluster; rueidis also finds a Cluster from one of its nodes. Checks
+	// are served from the client-side cache, which Redis keeps fresh; a
+	// short dial timeout and no retries turn a Redis outage into a quick
+	// 503 (rueidis otherwise retries a read until the request's context
+	// is done).
+	client, err := rueidis.NewClient(rueidis.ClientOption{
+		InitAddress:      strings.Split(addr, ","),
+		DisableRetry:     true,
+		Dialer:           net.Dialer{Timeout: time.Second},
+		ConnWriteTimeout: time.Second,
 	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("redis at %s: %w", addr, err)
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := client.Ping(pingCtx).Err(); err != nil {
+	if err := client.Do(pingCtx, client.B().Ping().Build()).Error(); err != nil {
 		client.Close()
 		return nil, nil, fmt.Errorf("redis at %s: %w", addr, err)
 	}
@@ -192,5 +197,5 @@ func revocationStore(ctx context.Context, addr string, logger *log.Logger) (stor
 		return nil, nil, err
 	}
 	logger.Printf("revocations in Redis at %s: logouts apply to every instance using it", addr)
-	return rs, client.Close, nil
+	return rs, func() error { client.Close(); return nil }, nil
 }

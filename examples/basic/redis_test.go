@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"github.com/jwtsession/jwtsession/internal/testkit"
 	"io"
 	"log"
 	"net"
@@ -12,10 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 
 	"github.com/jwtsession/jwtsession/internal/demo"
 	"github.com/jwtsession/jwtsession/internal/redistest"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"github.com/jwtsession/jwtsession/session"
 	"github.com/jwtsession/jwtsession/session/redisstore"
 )
@@ -25,8 +25,11 @@ import (
 // clock share it, so renewal is deterministic across them.
 func redisDemo(t *testing.T, addr string, clk *clock) *testServer {
 	t.Helper()
-	client := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: 1, DialerRetries: 1})
-	t.Cleanup(func() { client.Close() })
+	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, DisableRetry: true, Dialer: net.Dialer{Timeout: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
 	store, err := redisstore.New(client, redisstore.Options{Clock: clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +56,26 @@ func redisDemo(t *testing.T, addr string, clk *clock) *testServer {
 // nowClock returns a test clock at the current second: the Redis server
 // expires keys by its own clock, so the demo's must not lie in the past.
 func nowClock() *clock { return testkit.NewClock(time.Now().Truncate(time.Second)) }
+
+// waitStatus repeats a request, at most 200 times within 2 s, until it
+// gets status: another instance sees a revocation once Redis's
+// invalidation reaches its cache, and a lost connection once its client
+// notices it.
+func waitStatus(t *testing.T, d *testServer, method, path, tok string, status int) {
+	t.Helper()
+	start := time.Now()
+	for i := 0; ; i++ {
+		resp := d.do(method, path, tok, "")
+		resp.Body.Close()
+		if resp.StatusCode == status {
+			return
+		}
+		if i >= 200 || time.Since(start) > 2*time.Second {
+			t.Fatalf("%s %s: still %d after %v, want %d", method, path, resp.StatusCode, time.Since(start), status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 func wantRevoked(t *testing.T, resp *http.Response) {
 	t.Helper()
@@ -85,6 +108,9 @@ func TestTwoInstancesShareLogout(t *testing.T) {
 	wantStatus(t, b.do("GET", "/me", refreshedOnA, ""), http.StatusOK)
 
 	wantStatus(t, b.do("POST", "/logout", refreshedOnA, ""), http.StatusNoContent)
+	for _, tk := range []string{tok, renewedOnB, refreshedOnA} {
+		waitStatus(t, a, "GET", "/me", tk, http.StatusUnauthorized)
+	}
 	for _, inst := range []struct {
 		name string
 		d    *testServer
@@ -110,6 +136,7 @@ func TestRedisDown(t *testing.T) {
 	wantStatus(t, d.do("GET", "/me", tok, ""), http.StatusOK)
 
 	srv.Stop()
+	waitStatus(t, d, "GET", "/me", tok, http.StatusServiceUnavailable)
 	for _, req := range []struct{ method, path string }{{"GET", "/me"}, {"POST", "/refresh"}, {"POST", "/logout"}} {
 		t.Run(req.method+" "+req.path+" while down", func(t *testing.T) {
 			resp := d.do(req.method, req.path, tok, "")
@@ -157,6 +184,7 @@ func TestRunWithRedisAddr(t *testing.T) {
 	tok := a.login().AccessToken
 	wantStatus(t, b.do("GET", "/me", tok, ""), http.StatusOK)
 	wantStatus(t, b.do("POST", "/logout", tok, ""), http.StatusNoContent)
+	waitStatus(t, a, "GET", "/me", tok, http.StatusUnauthorized)
 	wantRevoked(t, a.do("GET", "/me", tok, ""))
 
 	first.stop()

@@ -1,16 +1,18 @@
 // Package redisstore is a [session.Store] on Redis, shared by every
 // instance of a server, so that a logout on one instance is a logout on
-// all of them:
+// all of them, with the reads of every check served from the process's
+// memory:
 //
-//	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+//	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{"127.0.0.1:6379"}, DisableRetry: true})
+//	if err != nil { ... }
 //	store, err := redisstore.New(client, redisstore.Options{})
 //	if err != nil { ... }
 //	m, err := session.New(key, session.Options{Store: store})
 //
-// It works with any [redis.UniversalClient]: a single node
-// ([redis.Client]), Sentinel ([redis.NewFailoverClient]) or Cluster
-// ([redis.ClusterClient]). The store does not own the client; close it
-// yourself.
+// It is built on [github.com/redis/rueidis] and works with its clients of
+// a single node, of a Cluster (rueidis finds the cluster from any of its
+// nodes and sends each key to its slot's master) and of Sentinel. The
+// store does not own the client; close it yourself.
 //
 // # Key layout
 //
@@ -35,37 +37,69 @@
 // later, earlier-ending Revoke, and RevokeUser keeps the latest cutoff and
 // the latest until. until is rounded up to the millisecond.
 //
-// # Round trips
+// # Client-side cache
 //
-// [Store.Revoked] costs one round trip. On a single node or Sentinel
-// ([redis.Client]) it reads the session key and the user key with one
-// MGET. In a Cluster (or a Ring) the two keys usually live in different
-// hash slots, where an MGET or a two-key script would be refused
-// (CROSSSLOT); there the two GETs go out as one pipeline, which go-redis
-// splits by node and sends in parallel, so the check still waits for one
-// round trip (to at most two nodes), not two in a row. Hash tags that
-// would force both keys into one slot are not used by default: they would
-// put every revocation of the deployment on one shard. A prefix with a
-// hash tag, such as "{jwtsession}:", does exactly that, if you prefer it.
-// Revoke and RevokeUser each run one script on one key: one round trip.
+// [Store.Revoked] reads the session key and the user key with two GETs
+// through rueidis's server-assisted client-side caching (RESP3 CLIENT
+// TRACKING, DoMultiCache): what Redis answered, including that a key does
+// not exist, is kept in the process, and Redis sends an invalidation on
+// the same connection as soon as a tracked key changes, wherever the write
+// came from. At steady state a check sends no command at all; a miss
+// sends both GETs together (split by node, in parallel, on a Cluster):
+// one round trip.
+//
+// Bounds:
+//
+//   - Time: an entry lives at most [Options.CacheTTL] (5 minutes by
+//     default), and never longer than the key it mirrors (rueidis caps it
+//     with the key's PTTL, which is the record's until plus the clock skew).
+//   - Memory: rueidis bounds the cache of each connection by
+//     ClientOption.CacheSizeEachConn (default 128 MiB, rueidis's
+//     DefaultCacheBytes) and evicts the least recently used entries
+//     beyond it. An entry is a key and a short value: about a hundred
+//     bytes.
+//   - Own writes: the revocations a store wrote itself are also kept
+//     in the store until their until, and merged into every check's
+//     answer, so that a revocation made through a store is seen by its
+//     next check at once, whatever the timing of the invalidation. Their
+//     memory is bounded by the revocations of this store that still run.
+//
+// Revoke and RevokeUser each run one script on one key (EVALSHA): one
+// round trip. Hash tags that would force both keys of a check into one
+// Cluster slot are not used by default: they would put every revocation
+// of the deployment on one shard. A prefix with a hash tag, such as
+// "{jwtsession}:", does exactly that, if you prefer it.
 //
 // # Consistency
 //
 // A revocation counts from the moment Revoke or RevokeUser returns nil:
 //
-//   - Single node: every later check, from any instance, sees it.
-//   - Sentinel and Cluster: writes and reads go to the master of the key
-//     (go-redis's default). Replication is asynchronous, so a revocation
-//     acknowledged just before the master fails can be lost in the
-//     failover. Reading from replicas (ReadOnly, RouteByLatency,
-//     RouteRandomly) makes a revocation take effect late by the
-//     replication lag; keep them off for this client.
+//   - The store that wrote it: its next check sees it.
+//   - Other stores (other instances): as soon as Redis's invalidation
+//     reaches them, on loopback within milliseconds; until then a check
+//     may still answer from its cache what Redis held a moment before.
+//   - Connection loss: rueidis drops the cache of a connection when the
+//     connection closes, so answers are never served from a cache that no
+//     longer receives invalidations; checks then go to Redis again or
+//     fail with [session.ErrStoreUnavailable]. In the short time before
+//     the client notices that the connection is gone (an orderly close
+//     is seen at once; a silent network partition only when a read or a
+//     write on it fails or times out, see ClientOption.ConnWriteTimeout),
+//     a check may still be answered from the cache.
+//   - Sentinel and Cluster: writes and reads go to the master of the key.
+//     Replication is asynchronous, so a revocation acknowledged just
+//     before the master fails can be lost in the failover. Do not send
+//     this client's reads to replicas (ReplicaOnly, SendToReplicas): a
+//     revocation would take effect late by the replication lag.
 //   - Persistence: Redis without RDB or AOF forgets every revocation when
 //     it restarts, and logged-out tokens are accepted again until their
 //     own exp. Use AOF (appendfsync everysec loses at most about a
 //     second) or replication if that matters.
-//   - [session.CacheNotRevoked] in front of the store adds its MaxAge to
-//     how late a revocation can take effect on another instance.
+//   - [session.CacheNotRevoked] is not needed in front of this store: the
+//     client-side cache already saves the round trip, and is invalidated
+//     by Redis instead of living for a fixed MaxAge. Put in front of it,
+//     it adds its MaxAge to how late a revocation can take effect on
+//     another instance.
 //
 // # Failures
 //
@@ -79,10 +113,10 @@
 // Retry-After. Other errors (WRONGTYPE, NOAUTH, NOPERM, OOM, a value this
 // package did not write) mean Redis answered and refused; verification
 // fails closed on them too. How long a check waits for an unreachable
-// Redis is set by the client (DialTimeout, DialerRetries,
-// DialerRetryTimeout, ReadTimeout, WriteTimeout, MaxRetries) and by the
-// request's context; with go-redis's defaults a refused connection costs
-// about half a second per command. For a check on every request, short
-// timeouts and few retries fit better. See [session.FailOpen] to let
-// requests through instead, and what that risks.
+// Redis is set by the client and by the request's context: rueidis
+// retries a read on a network error until the context is done unless
+// ClientOption.DisableRetry is set, and ClientOption.Dialer.Timeout
+// bounds each dial. For a check on every request, set DisableRetry, or
+// give requests a deadline. See [session.FailOpen] to let requests
+// through instead, and what that risks.
 package redisstore

@@ -2,25 +2,35 @@ package redisstore_test
 
 import (
 	"log"
+	"net"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 
 	"github.com/jwtsession/jwtsession/session"
 	"github.com/jwtsession/jwtsession/session/redisstore"
 )
 
 // Every instance of the server builds its manager on the same Redis (and
-// the same key), so a logout on one is a logout on all.
+// the same key), so a logout on one is a logout on all. Checks are served
+// from the process's cache, which Redis invalidates when a revocation
+// changes what it holds.
 func ExampleNew() {
-	client := redis.NewClient(&redis.Options{
-		Addr: "127.0.0.1:6379",
-		// The store is asked on every request: an outage should turn into
-		// a quick 503, not a slow one.
-		ReadTimeout:  time.Second,
-		WriteTimeout: time.Second,
-		MaxRetries:   1,
+	client, err := rueidis.NewClient(rueidis.ClientOption{
+		InitAddress: []string{"127.0.0.1:6379"},
+		// The client-side cache of each connection: 16 MiB here
+		// (rueidis's default is 128 MiB).
+		CacheSizeEachConn: 16 << 20,
+		// An outage should turn into a quick 503, not a slow one: no
+		// retries (rueidis otherwise retries a read until the request's
+		// context is done) and short timeouts.
+		DisableRetry:     true,
+		Dialer:           net.Dialer{Timeout: time.Second},
+		ConnWriteTimeout: time.Second,
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer client.Close()
 	store, err := redisstore.New(client, redisstore.Options{Prefix: "myapp:"})
 	if err != nil {
@@ -34,12 +44,15 @@ func ExampleNew() {
 	_ = m // m.Revoke and m.RevokeUser now reach every instance
 }
 
-// A Cluster client works the same way; the two keys of a check are read
-// in one pipeline, split by node and sent in parallel.
+// A Redis Cluster works the same way: rueidis finds the cluster from any
+// of its nodes and sends each key to its slot's master.
 func ExampleNew_cluster() {
-	client := redis.NewClusterClient(&redis.ClusterOptions{
-		Addrs: []string{"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"},
+	client, err := rueidis.NewClient(rueidis.ClientOption{
+		InitAddress: []string{"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"},
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer client.Close()
 	store, err := redisstore.New(client, redisstore.Options{})
 	if err != nil {

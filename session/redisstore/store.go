@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -19,6 +20,9 @@ const (
 	DefaultPrefix = "jwtsession:"
 	// DefaultClockSkew is how long a key outlives its until by default.
 	DefaultClockSkew = time.Minute
+	// DefaultCacheTTL is the longest an answer of Redis stays in the
+	// process's cache by default, invalidation aside.
+	DefaultCacheTTL = 5 * time.Minute
 )
 
 // Options configures [New]. The zero value is ready to use.
@@ -36,31 +40,41 @@ type Options struct {
 	// Clock is the source of the current time, compared with each record's
 	// until. Default: [time.Now].
 	Clock func() time.Time
+	// CacheTTL bounds how long a record read by a check, or its absence,
+	// stays in the client-side cache. Redis invalidates an entry as soon
+	// as its key changes, so this bound only matters if an invalidation
+	// were lost; an entry of a key that exists never outlives the key
+	// (rueidis caps it with the key's PTTL). It must not be negative.
+	// Default: [DefaultCacheTTL] (5 minutes).
+	CacheTTL time.Duration
 }
 
-// Store is a [session.Store] on Redis. It is safe for concurrent use by
-// any number of goroutines and instances. See the package documentation
-// for its key layout, expiry, round trips and consistency.
+// Store is a [session.Store] on Redis with server-assisted client-side
+// caching. It is safe for concurrent use by any number of goroutines and
+// instances. See the package documentation for its key layout, expiry,
+// cache and consistency.
 type Store struct {
-	client redis.UniversalClient
-	prefix string
-	skewMS string // ClockSkew in milliseconds, as a script argument
-	now    func() time.Time
-	// mget is set for a client of one node (or of a Sentinel-managed
-	// master), where both keys of a check can be read with one MGET.
-	mget bool
+	client   rueidis.Client
+	prefix   string
+	skewMS   string // ClockSkew in milliseconds, as a script argument
+	now      func() time.Time
+	cacheTTL time.Duration
+	own      ownWrites
 }
 
 var _ session.Store = (*Store)(nil)
 
-// New returns a [Store] on client. It refuses a nil client and a negative
-// clock skew.
-func New(client redis.UniversalClient, opts Options) (*Store, error) {
-	if isNil(client) {
-		return nil, errors.New("redisstore: New needs a redis.UniversalClient; got nil")
+// New returns a [Store] on client. It refuses a nil client, a negative
+// clock skew and a negative cache TTL. The store does not own the client.
+func New(client rueidis.Client, opts Options) (*Store, error) {
+	if client == nil {
+		return nil, errors.New("redisstore: New needs a rueidis.Client; got nil")
 	}
 	if opts.ClockSkew < 0 {
 		return nil, fmt.Errorf("redisstore: clock skew is %v; it must not be negative", opts.ClockSkew)
+	}
+	if opts.CacheTTL < 0 {
+		return nil, fmt.Errorf("redisstore: cache TTL is %v; it must not be negative", opts.CacheTTL)
 	}
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
@@ -71,42 +85,23 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	return &Store{
-		client: client,
-		prefix: opts.Prefix,
-		skewMS: strconv.FormatInt(int64((opts.ClockSkew+time.Millisecond-1)/time.Millisecond), 10),
-		now:    opts.Clock,
-		mget:   isSingle(client),
-	}, nil
-}
-
-// isNil reports whether c is nil or a typed nil of the go-redis clients.
-func isNil(c redis.UniversalClient) bool {
-	switch c := c.(type) {
-	case nil:
-		return true
-	case *redis.Client:
-		return c == nil
-	case *redis.ClusterClient:
-		return c == nil
-	case *redis.Ring:
-		return c == nil
+	if opts.CacheTTL == 0 {
+		opts.CacheTTL = DefaultCacheTTL
 	}
-	return false
-}
-
-// isSingle reports whether c talks to one server, so that keys in any
-// hash slot can be read with one MGET. Cluster and Ring clients spread
-// keys over several servers.
-func isSingle(c redis.UniversalClient) bool {
-	_, ok := c.(*redis.Client)
-	return ok
+	return &Store{
+		client:   client,
+		prefix:   opts.Prefix,
+		skewMS:   strconv.FormatInt(int64((opts.ClockSkew+time.Millisecond-1)/time.Millisecond), 10),
+		now:      opts.Clock,
+		cacheTTL: opts.CacheTTL,
+		own:      ownWrites{rev: map[string]int64{}, user: map[string]userRecord{}},
+	}, nil
 }
 
 // revokeScript records a session (or token) revocation: KEYS[1] the key,
 // ARGV[1] until (Unix ms), ARGV[2] the clock skew (ms). A record that
 // already lasts as long or longer is left as it is.
-var revokeScript = redis.NewScript(`
+var revokeScript = rueidis.NewLuaScript(`
 local new = tonumber(ARGV[1])
 local old = tonumber(redis.call('GET', KEYS[1]) or '')
 if old and old >= new then
@@ -119,8 +114,8 @@ return 1
 // revokeUserScript records a user revocation: KEYS[1] the key, ARGV[1]
 // at (Unix ms), ARGV[2] until (Unix ms), ARGV[3] the clock skew (ms). It
 // keeps the later cutoff and the later until of the old and new record,
-// reading an old record's cutoff as [Revoked] does.
-var revokeUserScript = redis.NewScript(`
+// reading an old record's cutoff as [Store.Revoked] does.
+var revokeUserScript = rueidis.NewLuaScript(`
 local b, u = tonumber(ARGV[1]), tonumber(ARGV[2])
 local old = redis.call('GET', KEYS[1])
 if old then
@@ -158,49 +153,61 @@ func cutoffMS(v int64) int64 {
 // Revoke implements [session.Store]: one script, one round trip. The
 // user id is not needed: Redis bounds its memory by its own policy.
 func (s *Store) Revoke(ctx context.Context, key, _ string, until time.Time) error {
-	if !s.now().Before(until) {
+	now := s.now()
+	if !now.Before(until) {
 		return nil // covers nothing any more
 	}
-	err := revokeScript.Run(ctx, s.client, []string{s.sessionKey(key)}, strconv.FormatInt(ceilMS(until), 10), s.skewMS).Err()
+	k, u := s.sessionKey(key), ceilMS(until)
+	err := revokeScript.Exec(ctx, s.client, []string{k}, []string{strconv.FormatInt(u, 10), s.skewMS}).Error()
 	if err != nil {
 		return wrap("revoke", err)
 	}
+	s.own.revoke(k, u, now)
 	return nil
 }
 
 // RevokeUser implements [session.Store]: one script, one round trip.
 func (s *Store) RevokeUser(ctx context.Context, userID string, at, until time.Time) error {
-	if !s.now().Before(until) {
+	now := s.now()
+	if !now.Before(until) {
 		return nil // covers nothing any more
 	}
-	err := revokeUserScript.Run(ctx, s.client, []string{s.userKey(userID)},
-		strconv.FormatInt(max(at.UnixMilli(), 0), 10), strconv.FormatInt(ceilMS(until), 10), s.skewMS).Err()
+	k, rec := s.userKey(userID), userRecord{at: max(at.UnixMilli(), 0), until: ceilMS(until)}
+	err := revokeUserScript.Exec(ctx, s.client, []string{k},
+		[]string{strconv.FormatInt(rec.at, 10), strconv.FormatInt(rec.until, 10), s.skewMS}).Error()
 	if err != nil {
 		return wrap("revoke user", err)
 	}
+	s.own.revokeUser(k, rec, now)
 	return nil
 }
 
-// Revoked implements [session.Store] in one round trip: an MGET of the
-// session key and the user key on a single node or Sentinel, or two GETs
-// in one pipeline on a Cluster or Ring, whose parts go to their nodes in
-// parallel.
+// Revoked implements [session.Store]. It reads the session key and the
+// user key through the client-side cache (one GET each, sent together and
+// only on a miss), and merges what it read with the revocations this
+// store wrote itself, so that they count at once whatever the timing of
+// Redis's invalidations.
 func (s *Store) Revoked(ctx context.Context, c *session.Claims) (bool, error) {
-	keyVal, keyFound, userVal, userFound, err := s.read(ctx, s.sessionKey(c.RevocationKey()), s.userKey(c.UserID))
+	sk, uk := s.sessionKey(c.RevocationKey()), s.userKey(c.UserID)
+	resps := s.client.DoMultiCache(ctx,
+		rueidis.CT(s.client.B().Get().Key(sk).Cache(), s.cacheTTL),
+		rueidis.CT(s.client.B().Get().Key(uk).Cache(), s.cacheTTL))
+	if len(resps) != 2 {
+		return false, fmt.Errorf("redisstore: revoked: got %d replies for 2 GETs", len(resps))
+	}
+	keyVal, keyFound, err := value(resps[0])
 	if err != nil {
 		return false, wrap("revoked", err)
 	}
-	if !keyFound && !userFound {
-		return false, nil
+	userVal, userFound, err := value(resps[1])
+	if err != nil {
+		return false, wrap("revoked", err)
 	}
-	now := s.now()
+	var sessUntil int64
+	var user userRecord
 	if keyFound {
-		until, err := strconv.ParseInt(keyVal, 10, 64)
-		if err != nil {
+		if sessUntil, err = strconv.ParseInt(keyVal, 10, 64); err != nil {
 			return false, fmt.Errorf("redisstore: revoked: session record %q is not a Unix time in ms", keyVal)
-		}
-		if now.Before(time.UnixMilli(until)) {
-			return true, nil
 		}
 	}
 	if userFound {
@@ -210,38 +217,17 @@ func (s *Store) Revoked(ctx context.Context, c *session.Claims) (bool, error) {
 		if !ok || err1 != nil || err2 != nil {
 			return false, fmt.Errorf("redisstore: revoked: user record %q is not <at>:<until>", userVal)
 		}
-		if now.Before(time.UnixMilli(until)) && c.StartedBy(time.UnixMilli(cutoffMS(at))) {
-			return true, nil
-		}
+		user = userRecord{at: cutoffMS(at), until: until}
+	}
+	sessUntil, user = s.own.merge(sk, uk, sessUntil, user)
+	now := s.now()
+	if sessUntil != 0 && now.Before(time.UnixMilli(sessUntil)) {
+		return true, nil
+	}
+	if user.until != 0 && now.Before(time.UnixMilli(user.until)) && c.StartedBy(time.UnixMilli(user.at)) {
+		return true, nil
 	}
 	return false, nil
-}
-
-// read fetches the session key and the user key in one round trip.
-func (s *Store) read(ctx context.Context, key, user string) (keyVal string, keyFound bool, userVal string, userFound bool, err error) {
-	if s.mget {
-		vals, err := s.client.MGet(ctx, key, user).Result()
-		if err != nil {
-			return "", false, "", false, err
-		}
-		if len(vals) != 2 {
-			return "", false, "", false, fmt.Errorf("MGET of 2 keys returned %d values", len(vals))
-		}
-		keyVal, keyFound = vals[0].(string)
-		userVal, userFound = vals[1].(string)
-		return keyVal, keyFound, userVal, userFound, nil
-	}
-	pipe := s.client.Pipeline()
-	keyCmd := pipe.Get(ctx, key)
-	userCmd := pipe.Get(ctx, user)
-	pipe.Exec(ctx) // errors are read per command below
-	if keyVal, keyFound, err = value(keyCmd); err != nil {
-		return "", false, "", false, err
-	}
-	if userVal, userFound, err = value(userCmd); err != nil {
-		return "", false, "", false, err
-	}
-	return keyVal, keyFound, userVal, userFound, nil
 }
 
 func (s *Store) sessionKey(key string) string { return s.prefix + "rev:" + key }
@@ -249,15 +235,81 @@ func (s *Store) userKey(userID string) string { return s.prefix + "user:" + user
 
 // value returns the string of a GET, whether the key exists, and the
 // error of the command other than a missing key.
-func value(cmd *redis.StringCmd) (string, bool, error) {
-	v, err := cmd.Result()
+func value(r rueidis.RedisResult) (string, bool, error) {
+	v, err := r.ToString()
 	switch {
-	case errors.Is(err, redis.Nil):
+	case rueidis.IsRedisNil(err):
 		return "", false, nil
 	case err != nil:
 		return "", false, err
 	}
 	return v, true, nil
+}
+
+// userRecord is a user revocation: the cutoff and the until, in Unix ms.
+type userRecord struct{ at, until int64 }
+
+// ownWrites holds the revocations a store wrote, until each one's until,
+// so that the store's own checks see them at once even while the cache
+// still holds the entry that Redis is about to invalidate. Its memory
+// is bounded by the revocations this store wrote that still run.
+type ownWrites struct {
+	mu        sync.Mutex
+	rev       map[string]int64
+	user      map[string]userRecord
+	nextSweep int // size at which expired entries are dropped
+}
+
+func (o *ownWrites) revoke(key string, until int64, now time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.rev[key] = max(o.rev[key], until)
+	o.sweep(now)
+}
+
+func (o *ownWrites) revokeUser(key string, r userRecord, now time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	old := o.user[key]
+	o.user[key] = userRecord{at: max(old.at, r.at), until: max(old.until, r.until)}
+	o.sweep(now)
+}
+
+// sweep drops the records that are over once the maps have doubled since
+// the last sweep, so that writes cost amortized constant time.
+func (o *ownWrites) sweep(now time.Time) {
+	n := len(o.rev) + len(o.user)
+	if n < o.nextSweep {
+		return
+	}
+	ms := now.UnixMilli()
+	for k, u := range o.rev {
+		if u <= ms {
+			delete(o.rev, k)
+		}
+	}
+	for k, r := range o.user {
+		if r.until <= ms {
+			delete(o.user, k)
+		}
+	}
+	o.nextSweep = max(2*(len(o.rev)+len(o.user)), 64)
+}
+
+// merge returns the later of what Redis said and what this store wrote.
+func (o *ownWrites) merge(sk, uk string, sessUntil int64, user userRecord) (int64, userRecord) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.rev) == 0 && len(o.user) == 0 {
+		return sessUntil, user
+	}
+	if u, ok := o.rev[sk]; ok {
+		sessUntil = max(sessUntil, u)
+	}
+	if r, ok := o.user[uk]; ok {
+		user = userRecord{at: max(user.at, r.at), until: max(user.until, r.until)}
+	}
+	return sessUntil, user
 }
 
 // ceilMS returns t in Unix milliseconds, rounded up.
@@ -279,17 +331,24 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("redisstore: %s: %w", op, err)
 }
 
+// unavailablePrefixes start the error replies of a server that cannot
+// serve right now.
+var unavailablePrefixes = []string{"LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY ", "NOREPLICAS", "ERR max number of clients"}
+
 // unavailable reports whether err means that Redis could not answer: any
 // failure that is not a reply of the server (network, timeout, ctx,
-// closed client, exhausted pool), and the replies of a server that cannot
-// serve right now.
+// closed client, lost connection), and the replies of a server that
+// cannot serve right now.
 func unavailable(err error) bool {
-	var reply redis.Error
+	var reply *rueidis.RedisError
 	if !errors.As(err, &reply) {
 		return true
 	}
-	return redis.IsLoadingError(err) || redis.IsReadOnlyError(err) ||
-		redis.IsMasterDownError(err) || redis.IsClusterDownError(err) ||
-		redis.IsTryAgainError(err) || redis.IsMaxClientsError(err) ||
-		redis.IsNoReplicasError(err) || redis.HasErrorPrefix(err, "BUSY ")
+	msg := reply.Error()
+	for _, p := range unavailablePrefixes {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }

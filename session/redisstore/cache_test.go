@@ -1,0 +1,231 @@
+package redisstore_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jwtsession/jwtsession/internal/redistest"
+	"github.com/jwtsession/jwtsession/internal/testkit"
+	"github.com/jwtsession/jwtsession/session"
+	"github.com/jwtsession/jwtsession/session/redisstore"
+)
+
+// commands returns the number of commands the server at addr has run,
+// from INFO commandstats, not counting INFO itself.
+func commands(t testing.TB, addr string) int64 {
+	t.Helper()
+	info, err := redistest.Do(addr, "INFO", "commandstats")
+	if err != nil {
+		t.Fatalf("INFO commandstats: %v", err)
+	}
+	var n int64
+	sc := bufio.NewScanner(strings.NewReader(info))
+	for sc.Scan() {
+		name, stats, ok := strings.Cut(sc.Text(), ":")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") || name == "cmdstat_info" {
+			continue
+		}
+		calls, _, _ := strings.Cut(strings.TrimPrefix(stats, "calls="), ",")
+		c, err := strconv.ParseInt(calls, 10, 64)
+		if err != nil {
+			t.Fatalf("INFO commandstats: line %q: %v", sc.Text(), err)
+		}
+		n += c
+	}
+	return n
+}
+
+// TestCommandsPerCheck checks that repeated checks of the same tokens
+// are answered from the process's cache: after the first check of each
+// token, Redis runs no command for them.
+func TestCommandsPerCheck(t *testing.T) {
+	ctx := context.Background()
+	single := redistest.Start(t, redistest.Options{})
+	cluster := redistest.Start(t, redistest.Options{Cluster: true})
+	for _, tt := range []struct{ name, addr string }{{"single node", single.Addr}, {"cluster", cluster.Addr}} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t, newClient(t, tt.addr), redisstore.Options{Prefix: uniquePrefix(t)})
+			until := time.Now().Add(time.Hour)
+			if err := s.Revoke(ctx, "sid:s0", "", until); err != nil {
+				t.Fatal(err)
+			}
+			const tokens, rounds = 10, 100
+			claims := make([]*session.Claims, tokens)
+			for i := range claims {
+				claims[i] = &session.Claims{UserID: "u" + strconv.Itoa(i), SessionID: "s" + strconv.Itoa(i), IssuedAt: time.Now()}
+			}
+			check := func() {
+				t.Helper()
+				for i, c := range claims {
+					got, err := s.Revoked(ctx, c)
+					if err != nil || got != (i == 0) {
+						t.Fatalf("Revoked(%s): got (%v, %v), want %v", c.SessionID, got, err, i == 0)
+					}
+				}
+			}
+			check() // fills the cache
+			before := commands(t, tt.addr)
+			for range rounds {
+				check()
+			}
+			n := commands(t, tt.addr) - before
+			perCheck := float64(n) / (tokens * rounds)
+			t.Logf("%d commands for %d checks: %.4f per check", n, tokens*rounds, perCheck)
+			if perCheck > 0.01 {
+				t.Errorf("got %.4f Redis commands per check, want at most 0.01", perCheck)
+			}
+		})
+	}
+}
+
+// TestReadYourWrites checks that a revocation made through a store is
+// seen by its next check, although that check's answer was cached.
+func TestReadYourWrites(t *testing.T) {
+	ctx := context.Background()
+	single := redistest.Start(t, redistest.Options{})
+	cluster := redistest.Start(t, redistest.Options{Cluster: true})
+	for _, tt := range []struct{ name, addr string }{{"single node", single.Addr}, {"cluster", cluster.Addr}} {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := testkit.NewClock(time.Now().Truncate(time.Second))
+			s := newStore(t, newClient(t, tt.addr), redisstore.Options{Prefix: uniquePrefix(t), Clock: clock.Now})
+			until := clock.Now().Add(time.Hour)
+			const rounds = 50
+			for i := range rounds {
+				sess := &session.Claims{UserID: "a" + strconv.Itoa(i), SessionID: "s" + strconv.Itoa(i), IssuedAt: clock.Now()}
+				user := &session.Claims{UserID: "b" + strconv.Itoa(i), SessionID: "t" + strconv.Itoa(i), IssuedAt: clock.Now()}
+				for _, c := range []*session.Claims{sess, user} {
+					if got, err := s.Revoked(ctx, c); err != nil || got {
+						t.Fatalf("round %d: before revocation: got (%v, %v), want false", i, got, err)
+					}
+				}
+				if err := s.Revoke(ctx, sess.RevocationKey(), sess.UserID, until); err != nil {
+					t.Fatal(err)
+				}
+				if got, err := s.Revoked(ctx, sess); err != nil || !got {
+					t.Fatalf("round %d: right after Revoke: got (%v, %v), want true", i, got, err)
+				}
+				if err := s.RevokeUser(ctx, user.UserID, clock.Now().Add(time.Millisecond), until); err != nil {
+					t.Fatal(err)
+				}
+				if got, err := s.Revoked(ctx, user); err != nil || !got {
+					t.Fatalf("round %d: right after RevokeUser: got (%v, %v), want true", i, got, err)
+				}
+			}
+		})
+	}
+}
+
+// TestInvalidation checks that a revocation made through one store
+// reaches another store's cached answer, within a bounded time.
+func TestInvalidation(t *testing.T) {
+	ctx := context.Background()
+	single := redistest.Start(t, redistest.Options{})
+	cluster := redistest.Start(t, redistest.Options{Cluster: true})
+	for _, tt := range []struct{ name, addr string }{{"single node", single.Addr}, {"cluster", cluster.Addr}} {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix := uniquePrefix(t)
+			a := newStore(t, newClient(t, tt.addr), redisstore.Options{Prefix: prefix})
+			b := newStore(t, newClient(t, tt.addr), redisstore.Options{Prefix: prefix})
+			until := time.Now().Add(time.Hour)
+			c := &session.Claims{UserID: "u", SessionID: "s", IssuedAt: time.Now()}
+			if got, err := b.Revoked(ctx, c); err != nil || got {
+				t.Fatalf("before: got (%v, %v), want false", got, err)
+			}
+			if err := a.Revoke(ctx, c.RevocationKey(), c.UserID, until); err != nil {
+				t.Fatal(err)
+			}
+			waitRevoked(t, b, c)
+			// And a user revocation of a token b has cached as valid.
+			d := &session.Claims{UserID: "v", SessionID: "t", IssuedAt: time.Now().Add(-time.Second)}
+			if got, err := b.Revoked(ctx, d); err != nil || got {
+				t.Fatalf("before: got (%v, %v), want false", got, err)
+			}
+			if err := a.RevokeUser(ctx, d.UserID, time.Now(), until); err != nil {
+				t.Fatal(err)
+			}
+			waitRevoked(t, b, d)
+		})
+	}
+}
+
+// waitRevoked waits, at most 2 s and 200 checks, until s reports c
+// revoked.
+func waitRevoked(t *testing.T, s *redisstore.Store, c *session.Claims) {
+	t.Helper()
+	start := time.Now()
+	for i := 0; ; i++ {
+		got, err := s.Revoked(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got {
+			t.Logf("revocation seen after %v", time.Since(start))
+			return
+		}
+		if i >= 200 || time.Since(start) > 2*time.Second {
+			t.Fatalf("still not revoked after %d checks in %v", i+1, time.Since(start))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestConnectionLoss stops the server under a store whose cache holds a
+// revoked and a valid token: a revoked token is never reported valid,
+// checks fail with ErrStoreUnavailable within a second, and the same
+// store works again once the server is back.
+func TestConnectionLoss(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t, redistest.Options{})
+	prefix := uniquePrefix(t)
+	s := newStore(t, newClient(t, srv.Addr), redisstore.Options{Prefix: prefix})
+	other := newStore(t, newClient(t, srv.Addr), redisstore.Options{Prefix: prefix})
+	until := time.Now().Add(time.Hour)
+	revoked := &session.Claims{UserID: "u", SessionID: "revoked", IssuedAt: time.Now()}
+	valid := &session.Claims{UserID: "u", SessionID: "valid", IssuedAt: time.Now()}
+	if got, err := s.Revoked(ctx, revoked); err != nil || got {
+		t.Fatalf("before: got (%v, %v), want false", got, err)
+	}
+	// Revoked through another store, so that s knows it only from Redis.
+	if err := other.Revoke(ctx, revoked.RevocationKey(), "u", until); err != nil {
+		t.Fatal(err)
+	}
+	waitRevoked(t, s, revoked)
+	if got, err := s.Revoked(ctx, valid); err != nil || got {
+		t.Fatalf("valid: got (%v, %v), want false", got, err)
+	}
+
+	srv.Stop()
+	start := time.Now()
+	for _, c := range []*session.Claims{revoked, valid} {
+		for i := 0; ; i++ {
+			got, err := s.Revoked(ctx, c)
+			if c == revoked && err == nil && !got {
+				t.Fatalf("%s while Redis is down: got not revoked", c.SessionID)
+			}
+			if err != nil {
+				if !errors.Is(err, session.ErrStoreUnavailable) {
+					t.Fatalf("%s while Redis is down: got %v, want ErrStoreUnavailable", c.SessionID, err)
+				}
+				break
+			}
+			if i >= 1000 || time.Since(start) > time.Second {
+				t.Fatalf("%s: still answered from the cache %v after Redis stopped", c.SessionID, time.Since(start))
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+
+	srv.Restart() // empty: the test server keeps nothing
+	waitFor(t, func() error { return s.Revoke(ctx, revoked.RevocationKey(), "u", until) })
+	if got, err := other.Revoked(ctx, revoked); err != nil || !got {
+		waitRevoked(t, other, revoked)
+	}
+	if got, err := s.Revoked(ctx, valid); err != nil || got {
+		t.Fatalf("valid after restart: got (%v, %v), want false", got, err)
+	}
+}
