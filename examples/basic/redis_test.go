@@ -168,29 +168,40 @@ func TestRedisDown(t *testing.T) {
 }
 
 // TestRunWithRedisAddr starts two instances with -redis-addr, as the
-// README shows, and logs out on one.
+// README shows, and logs out on one: on a single node, and on a cluster
+// given as a comma-separated list.
 func TestRunWithRedisAddr(t *testing.T) {
-	srv := redistest.Start(t, redistest.Options{})
+	single := redistest.Start(t, redistest.Options{})
+	cluster := redistest.Start(t, redistest.Options{Cluster: true})
 	getenv := func(k string) string {
 		if k == "JWT_SECRET" {
 			return string(testSecret)
 		}
 		return ""
 	}
-	var logs runLog
-	args := []string{"-addr", "127.0.0.1:0", "-redis-addr", srv.Addr}
-	first, second := startRun(t, args, getenv, &logs), startRun(t, args, getenv, &logs)
-	a, b := &testServer{t: t, url: first.url}, &testServer{t: t, url: second.url}
-	tok := a.login().AccessToken
-	wantStatus(t, b.do("GET", "/me", tok, ""), http.StatusOK)
-	wantStatus(t, b.do("POST", "/logout", tok, ""), http.StatusNoContent)
-	waitStatus(t, a, "GET", "/me", tok, http.StatusUnauthorized)
-	wantRevoked(t, a.do("GET", "/me", tok, ""))
+	for _, tt := range []struct{ name, addr string }{
+		{"single node", single.Addr},
+		{"cluster", cluster.Addr + "," + cluster.Addr},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs runLog
+			args := []string{"-addr", "127.0.0.1:0", "-redis-addr", tt.addr}
+			first, second := startRun(t, args, getenv, &logs), startRun(t, args, getenv, &logs)
+			a, b := &testServer{t: t, url: first.url}, &testServer{t: t, url: second.url}
+			tok := a.login().AccessToken
+			wantStatus(t, b.do("GET", "/me", tok, ""), http.StatusOK)
+			wantStatus(t, a.do("GET", "/me", tok, ""), http.StatusOK)
+			wantStatus(t, b.do("POST", "/logout", tok, ""), http.StatusNoContent)
+			wantRevoked(t, b.do("GET", "/me", tok, ""))
+			waitStatus(t, a, "GET", "/me", tok, http.StatusUnauthorized)
+			wantRevoked(t, a.do("GET", "/me", tok, ""))
 
-	first.stop()
-	second.stop()
-	if !strings.Contains(logs.String(), "revocations in Redis at "+srv.Addr) {
-		t.Errorf("log %q does not say where revocations go", logs.String())
+			first.stop()
+			second.stop()
+			if !strings.Contains(logs.String(), "revocations in Redis at "+tt.addr) {
+				t.Errorf("log %q does not say where revocations go", logs.String())
+			}
+		})
 	}
 }
 

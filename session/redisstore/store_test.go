@@ -99,14 +99,20 @@ var (
 
 // TestModel checks the session life cycle and the revocation invariants
 // on a Redis store against the reference model of storetest.RunModel,
-// with every check a round trip to a real redis-server. A long run:
+// with every check read through the client-side cache of a real
+// redis-server, on a single node and on a cluster. A long run:
 // go test ./session/redisstore -run Model -model.ops 100000
 func TestModel(t *testing.T) {
-	srv := redistest.Start(t, redistest.Options{})
-	client := newClient(t, srv.Addr)
-	storetest.RunModel(t, func(t *testing.T, now func() time.Time) session.Store {
-		return newStore(t, client, redisstore.Options{Prefix: uniquePrefix(t), Clock: now})
-	}, storetest.ModelOptions{Ops: *modelOps, Seed: *modelSeed})
+	single := redistest.Start(t, redistest.Options{})
+	cluster := redistest.Start(t, redistest.Options{Cluster: true})
+	for _, tt := range []struct{ name, addr string }{{"single node", single.Addr}, {"cluster", cluster.Addr}} {
+		t.Run(tt.name, func(t *testing.T) {
+			client := newClient(t, tt.addr)
+			storetest.RunModel(t, func(t *testing.T, now func() time.Time) session.Store {
+				return newStore(t, client, redisstore.Options{Prefix: uniquePrefix(t), Clock: now})
+			}, storetest.ModelOptions{Ops: *modelOps, Seed: *modelSeed})
+		})
+	}
 }
 
 // unusedClient is a rueidis.Client that New may keep but never call.
