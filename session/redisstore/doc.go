@@ -90,7 +90,11 @@
 //     Replication is asynchronous, so a revocation acknowledged just
 //     before the master fails can be lost in the failover. Do not send
 //     this client's reads to replicas (ReplicaOnly, SendToReplicas): a
-//     revocation would take effect late by the replication lag.
+//     revocation would take effect late by the replication lag. While a
+//     Cluster is down (CLUSTERDOWN), writes and the checks that miss the
+//     cache fail with [session.ErrStoreUnavailable]; a check cached on a
+//     connection that is still open is answered, as nothing can change
+//     its keys meanwhile without an invalidation on that connection.
 //   - Persistence: Redis without RDB or AOF forgets every revocation when
 //     it restarts, and logged-out tokens are accepted again until their
 //     own exp. Use AOF (appendfsync everysec loses at most about a
