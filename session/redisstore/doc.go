@@ -56,7 +56,8 @@
 //   - Memory: rueidis bounds the cache of each connection by
 //     ClientOption.CacheSizeEachConn (default 128 MiB, rueidis's
 //     DefaultCacheBytes) and evicts the least recently used entries
-//     beyond it. An entry is a key and a short value: about a hundred
+//     beyond it. rueidis may open several connections per node
+//     (ClientOption.PipelineMultiplex), each with its own cache. An entry is a key and a short value: about a hundred
 //     bytes.
 //   - Own writes: the revocations a store wrote itself are also kept
 //     in the store until their until, and merged into every check's
