@@ -83,10 +83,15 @@
 //     connection closes, so answers are never served from a cache that no
 //     longer receives invalidations; checks then go to Redis again or
 //     fail with [session.ErrStoreUnavailable]. In the short time before
-//     the client notices that the connection is gone (an orderly close
-//     is seen at once; a silent network partition only when a read or a
-//     write on it fails or times out, see ClientOption.ConnWriteTimeout),
-//     a check may still be answered from the cache.
+//     the client notices that the connection is gone, a check may still
+//     be answered from the cache. An orderly close is seen at once. A
+//     silent partition (no close, no answer) is seen by rueidis's
+//     background PING, sent on a connection that has received nothing
+//     for Dialer.KeepAlive (default 1 s) and failing the connection when
+//     no answer comes within ClientOption.ConnWriteTimeout: cached
+//     answers stop at most KeepAlive + ConnWriteTimeout after the last
+//     sign of life. rueidis's default ConnWriteTimeout is 10 s; set it to
+//     1 s, as the examples do, for a bound of 2 s.
 //   - Sentinel and Cluster: writes and reads go to the master of the key.
 //     Replication is asynchronous, so a revocation acknowledged just
 //     before the master fails can be lost in the failover. Do not send
