@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"math/big"
 	"strings"
 	"testing"
@@ -21,18 +22,8 @@ import (
 // testKeys returns one signing key per supported algorithm, generated here.
 func testKeys(t testing.TB) map[string]Key {
 	t.Helper()
-	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, ed, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testkit.NewKeys(t)
+	ec, ed, rs := k.EC, k.Ed, k.RSA
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	return map[string]Key{

@@ -2,12 +2,9 @@ package jwks_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"fmt"
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"testing"
 	"time"
 
@@ -21,18 +18,9 @@ import (
 // what the other signs, for every algorithm.
 func TestSignaturesInteroperateWithJWX(t *testing.T) {
 	ctx := context.Background()
-	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edPub, ed, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testkit.NewKeys(t)
+	ec, ed, rs := k.EC, k.Ed, k.RSA
+	edPub := ed.Public()
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	for _, tc := range []struct {
