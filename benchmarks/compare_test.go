@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	jwtmiddleware "github.com/auth0/go-jwt-middleware/v2"
-	"github.com/auth0/go-jwt-middleware/v2/validator"
+	jwtmiddleware "github.com/auth0/go-jwt-middleware/v3"
+	"github.com/auth0/go-jwt-middleware/v3/validator"
 	"github.com/go-chi/jwtauth/v5"
 	gojwt "github.com/golang-jwt/jwt/v5"
 	"github.com/lestrrat-go/jwx/v2/jwt"
@@ -117,16 +117,28 @@ var contenders = []contender{
 			keyFunc = func(context.Context) (any, error) { return &k.ec.PublicKey, nil }
 			sigAlg = validator.ES256
 		}
-		v, err := validator.New(keyFunc, sigAlg, issuer, []string{audience},
-			validator.WithCustomClaims(func() validator.CustomClaims { return &auth0Claims{} }))
+		v, err := validator.New(
+			validator.WithKeyFunc(keyFunc),
+			validator.WithAlgorithm(sigAlg),
+			validator.WithIssuer(issuer),
+			validator.WithAudience(audience),
+			validator.WithCustomClaims(func() *auth0Claims { return &auth0Claims{} }))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		mw, err := jwtmiddleware.New(jwtmiddleware.WithValidator(v))
 		if err != nil {
 			tb.Fatal(err)
 		}
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			claims, _ := r.Context().Value(jwtmiddleware.ContextKey{}).(*validator.ValidatedClaims)
+			claims, err := jwtmiddleware.GetClaims[*validator.ValidatedClaims](r.Context())
+			if err != nil {
+				checkUser(w, "")
+				return
+			}
 			checkUser(w, claims.CustomClaims.(*auth0Claims).UserID)
 		})
-		return jwtmiddleware.New(v.ValidateToken).CheckJWT(h)
+		return mw.CheckJWT(h)
 	}},
 	{"golang-jwt-handwritten", func(tb testing.TB, k *keys, alg string) http.Handler {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
