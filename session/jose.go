@@ -89,9 +89,9 @@ func (p *pinnedKey) appendSignature(dst, signingInput []byte) ([]byte, error) {
 		st.h.Write(signingInput)
 		return st.h.Sum(dst), nil
 	}
-	var buf [64]byte
 	switch priv := p.private.(type) {
 	case *ecdsa.PrivateKey:
+		var buf [64]byte
 		r, s, err := ecdsa.Sign(rand.Reader, priv, p.spec.digest(&buf, signingInput))
 		if err != nil {
 			return nil, err
@@ -106,6 +106,7 @@ func (p *pinnedKey) appendSignature(dst, signingInput []byte) ([]byte, error) {
 	case ed25519.PrivateKey:
 		return append(dst, ed25519.Sign(priv, signingInput)...), nil
 	case *rsa.PrivateKey:
+		var buf [64]byte
 		var sig []byte
 		var err error
 		digest := p.spec.digest(&buf, signingInput)
@@ -140,9 +141,9 @@ func (p *pinnedKey) verify(signingInput, sigPart string) error {
 	// string's bytes spares a copy of up to the token size cap.
 	in := bytesView(signingInput)
 	var ok bool
-	var sum [64]byte
 	switch pub := p.public.(type) {
 	case *ecdsa.PublicKey:
+		var sum [64]byte
 		half := p.sigSize / 2
 		var r, s big.Int
 		r.SetBytes(sig[:half])
@@ -153,6 +154,7 @@ func (p *pinnedKey) verify(signingInput, sigPart string) error {
 	case ed25519.PublicKey:
 		ok = ed25519.Verify(pub, in, sig)
 	case *rsa.PublicKey:
+		var sum [64]byte
 		digest := p.spec.digest(&sum, in)
 		if p.spec.pss != nil {
 			ok = rsa.VerifyPSS(pub, p.spec.hash, digest, sig, p.spec.pss) == nil
