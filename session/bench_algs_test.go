@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"hash"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +25,10 @@ import (
 // "verify", Manager.Verify with the verified-token cache off (every
 // check: split, header, signature, claims, times, revocation store);
 // "forged", the same token with a letter of its signature changed (what
-// a forgery costs); and "cached", Manager.Verify answered by the
-// verified-token cache.
+// a forgery costs); "cached", Manager.Verify answered by the
+// verified-token cache; and "ratio", the bare check and Verify in
+// alternation, reporting their ratio (verify/bare), which a machine
+// whose speed drifts during the run leaves fair.
 func BenchmarkVerifyAlgorithms(b *testing.B) {
 	clock := func() time.Time { return t0 }
 	for _, km := range newAlgMaterial(b) {
@@ -49,6 +52,28 @@ func BenchmarkVerifyAlgorithms(b *testing.B) {
 						b.Fatal("refused")
 					}
 				}
+			})
+			b.Run("ratio", func(b *testing.B) {
+				verifier, err := session.New(mustKey(b, km.public, km.alg, ""), session.Options{Clock: clock, VerifiedTokenCache: -1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				// The median of per-call ratios: a call slowed by another
+				// process weighs no more than any other.
+				ratios := make([]float64, 0, 1024)
+				for b.Loop() {
+					start := time.Now()
+					ok := bare(in, sig)
+					mid := time.Now()
+					_, err := verify(verifier, tok)
+					end := time.Now()
+					if !ok || err != nil {
+						b.Fatalf("bare %v, Verify %v; want both valid", ok, err)
+					}
+					ratios = append(ratios, float64(end.Sub(mid))/float64(mid.Sub(start)))
+				}
+				slices.Sort(ratios)
+				b.ReportMetric(ratios[len(ratios)/2], "verify/bare")
 			})
 			// A different letter inside the signature: still canonical
 			// base64url, so the forgery reaches the signature check.
