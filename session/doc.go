@@ -49,8 +49,8 @@
 //
 // The algorithm comes from the Key, never from the token header; "none"
 // never verifies; an HMAC key verifies its one HS* algorithm only, never an
-// asymmetric token, and an asymmetric key never an HMAC one. Tokens longer than the
-// size cap are rejected before any decoding. Only the compact serialization
+// asymmetric token, and an asymmetric key never an HMAC one. Tokens longer
+// than the size cap are rejected before any decoding. Only the compact serialization
 // is accepted, each part in its one canonical unpadded base64url spelling.
 // The header may not carry crit or b64, and jwk, jku, x5u and x5c are
 // ignored: no request is ever made because of a token. Claims are decoded
