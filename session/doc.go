@@ -23,9 +23,11 @@
 // # Keys
 //
 // A [Key] is pinned to one algorithm: [HS256] from a secret, or [NewKey]
-// from crypto key material for ES256, EdDSA, RS256 and PS256 (a private key
-// signs, a public key only verifies, for services that only check tokens);
-// keys also load from PEM ([ParsePEM]). Signatures are made and checked with the standard
+// from crypto key material or an HS384 or HS512 secret, for every JWS
+// signature algorithm: HS256/384/512, RS256/384/512, PS256/384/512,
+// ES256/384/512, EdDSA and Ed25519 (a private key signs, a public key only
+// verifies, for services that only check tokens); keys also load from PEM
+// ([ParsePEM]). Signatures are made and checked with the standard
 // library's crypto packages. A [KeySet] rotates keys without logging
 // anyone out ([KeySet.Add], [KeySet.Activate], [KeySet.Retire]).
 //
@@ -46,8 +48,9 @@
 // # Security
 //
 // The algorithm comes from the Key, never from the token header; "none"
-// never verifies; an HMAC key verifies HS256 only. Tokens longer than the
-// size cap are rejected before any decoding. Only the compact serialization
+// never verifies; an HMAC key verifies its one HS* algorithm only, never an
+// asymmetric token, and an asymmetric key never an HMAC one. Tokens longer
+// than the size cap are rejected before any decoding. Only the compact serialization
 // is accepted, each part in its one canonical unpadded base64url spelling.
 // The header may not carry crit or b64, and jwk, jku, x5u and x5c are
 // ignored: no request is ever made because of a token. Claims are decoded

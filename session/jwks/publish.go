@@ -16,7 +16,7 @@ import (
 
 // Thumbprint returns the RFC 7638 SHA-256 thumbprint of the public key of
 // k, in base64url: a key id that any party can compute from the key
-// alone. An HS256 key has none.
+// alone. An HMAC (HS*) key has none.
 //
 //	key, err := session.ParsePEM(data, "ES256", "")
 //	kid, err := jwks.Thumbprint(key)
@@ -40,9 +40,9 @@ func Thumbprint(k session.Key) (string, error) {
 // Marshal returns the JWK Set (RFC 7517) of the public halves of keys, in
 // order, such as [session.KeySet.PublicKeys] returns them: for each, "kty",
 // its public members, "kid", "alg" and "use": "sig". Private members ("d",
-// "p", "q", "dp", "dq", "qi") are never written, and HS256 keys are left
-// out entirely: a secret is never published. Without asymmetric keys it
-// gives {"keys":[]}.
+// "p", "q", "dp", "dq", "qi") are never written, and HMAC (HS*) keys are
+// left out entirely: a secret is never published. Without asymmetric keys
+// it gives {"keys":[]}.
 func Marshal(keys []session.Key) ([]byte, error) {
 	set := jwk.NewSet()
 	for _, k := range keys {
@@ -50,7 +50,7 @@ func Marshal(keys []session.Key) ([]byte, error) {
 		switch pub.(type) {
 		case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
 		default:
-			continue // HS256: a secret is never published
+			continue // HMAC: a secret is never published
 		}
 		jk, err := jwk.FromRaw(pub)
 		if err != nil {
