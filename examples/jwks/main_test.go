@@ -145,25 +145,9 @@ type pair struct {
 
 func newPair(t *testing.T, issuerArgs ...string) *pair {
 	t.Helper()
-	opts, err := parseFlags(append([]string{"-role", "issuer"}, issuerArgs...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	is, err := newIssuer(opts, noEnv, discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pair{is: is, timers: &timers{}}
-	is.after = p.timers.after
-	h, err := newIssuerServer(is)
-	if err != nil {
-		t.Fatal(err)
-	}
-	issuerSrv := httptest.NewServer(h)
-	t.Cleanup(issuerSrv.Close)
-	p.issuerURL = issuerSrv.URL
-
-	p.res = newTestResource(t, issuerSrv.URL+"/.well-known/jwks.json", "-refetch-cooldown", "1ms")
+	is, timers, issuerURL := newTestIssuer(t, issuerArgs...)
+	p := &pair{is: is, timers: timers, issuerURL: issuerURL}
+	p.res = newTestResource(t, issuerURL+"/.well-known/jwks.json", "-refetch-cooldown", "1ms")
 	rh, err := newResourceServer(p.res)
 	if err != nil {
 		t.Fatal(err)
@@ -174,9 +158,39 @@ func newPair(t *testing.T, issuerArgs ...string) *pair {
 	return p
 }
 
+// newTestIssuer starts the issuer role with args on a test server, its
+// issuer identifier the server's URL, and returns it with its timers and
+// URL.
+func newTestIssuer(t *testing.T, args ...string) (*issuer, *timers, string) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	url := "http://" + srv.Listener.Addr().String()
+	opts, err := parseFlags(append([]string{"-role", "issuer", "-issuer", url}, args...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := newIssuer(opts, noEnv, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &timers{}
+	is.after = tm.after
+	if srv.Config.Handler, err = newIssuerServer(is); err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	return is, tm, url
+}
+
+// newTestResource returns the resource role with args, its keys from
+// jwksURL unless args name issuers.
 func newTestResource(t *testing.T, jwksURL string, args ...string) *resource {
 	t.Helper()
-	opts, err := parseFlags(append([]string{"-role", "resource", "-jwks-url", jwksURL}, args...))
+	if jwksURL != "" {
+		args = append([]string{"-jwks-url", jwksURL}, args...)
+	}
+	opts, err := parseFlags(append([]string{"-role", "resource"}, args...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +298,7 @@ func TestRotationPublishesBeforeSigning(t *testing.T) {
 	res := newTestResource(t, jwks.URL+"/.well-known/jwks.json", "-refresh-every", "1h", "-refetch-cooldown", "1h")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := res.remote.Ready(ctx); err != nil {
+	if err := res.keys.Ready(ctx); err != nil {
 		t.Fatal(err)
 	}
 	rh, err := newResourceServer(res)
