@@ -31,6 +31,7 @@ const maxLoginBody = 4 << 10
 
 // issuer signs tokens with the active key of its KeySet and rotates it.
 type issuer struct {
+	opts   options
 	alg    string
 	iss    string // the iss of its tokens, and its discovery document's issuer
 	ks     *session.KeySet
@@ -51,16 +52,9 @@ type issuer struct {
 }
 
 func newIssuer(opts options, getenv func(string) string, logger *log.Logger) (*issuer, error) {
-	iss := "http://" + opts.addr
-	if len(opts.issuers) > 0 {
-		iss = opts.issuers[0]
-	}
-	if u, err := url.Parse(iss); err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("-issuer %q: want an http or https URL without query or fragment", iss)
-	}
 	is := &issuer{
 		alg:           opts.alg,
-		iss:           iss,
+		opts:          opts,
 		logger:        logger,
 		activateAfter: opts.activateAfter,
 		retireAfter:   opts.ttl + leeway,
@@ -75,19 +69,36 @@ func newIssuer(opts options, getenv func(string) string, logger *log.Logger) (*i
 	if is.ks, err = session.NewKeySet(first); err != nil {
 		return nil, err
 	}
-	is.m, err = session.New(is.ks, session.Options{
-		TTL:         opts.ttl,
-		RenewWithin: opts.renewWithin,
-		MaxLifetime: opts.maxLifetime,
-		Leeway:      leeway,
-		Issuer:      iss,
-		Audience:    opts.audiences,
-	})
-	if err != nil {
+	iss := "http://" + opts.addr
+	if len(opts.issuers) > 0 {
+		iss = opts.issuers[0]
+	}
+	if err := is.setIssuer(iss); err != nil {
 		return nil, err
 	}
-	logger.Printf("issuer %s signing with %s key %q (ttl %v, max lifetime %v)", iss, opts.alg, first.ID(), opts.ttl, opts.maxLifetime)
+	logger.Printf("issuer signing with %s key %q (ttl %v, max lifetime %v)", opts.alg, first.ID(), opts.ttl, opts.maxLifetime)
 	return is, nil
+}
+
+// setIssuer makes iss the issuer identifier of the tokens and of the
+// discovery document, before the server starts.
+func (is *issuer) setIssuer(iss string) error {
+	if u, err := url.Parse(iss); err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("-issuer %q: want an http or https URL without query or fragment", iss)
+	}
+	m, err := session.New(is.ks, session.Options{
+		TTL:         is.opts.ttl,
+		RenewWithin: is.opts.renewWithin,
+		MaxLifetime: is.opts.maxLifetime,
+		Leeway:      leeway,
+		Issuer:      iss,
+		Audience:    is.opts.audiences, // none: no aud written
+	})
+	if err != nil {
+		return err
+	}
+	is.iss, is.m = iss, m
+	return nil
 }
 
 // rotate publishes a new key at once and makes it the signing key

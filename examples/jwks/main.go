@@ -195,33 +195,42 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	if err != nil {
 		return err
 	}
+	var (
+		is  *issuer
+		res *resource
+	)
+	switch opts.role {
+	case "issuer":
+		if is, err = newIssuer(opts, getenv, logger); err != nil {
+			return err
+		}
+		defer is.stop()
+	case "resource":
+		if res, err = newResource(opts, logger); err != nil {
+			return err
+		}
+		defer res.close()
+	}
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return err
 	}
 	defer ln.Close() // in case of an error before serving
-	if opts.role == "issuer" && len(opts.issuers) == 0 {
-		opts.issuers = listFlag{"http://" + ln.Addr().String()}
-	}
 	var handler http.Handler
 	switch opts.role {
 	case "issuer":
-		is, err := newIssuer(opts, getenv, logger)
-		if err != nil {
-			return err
+		if len(opts.issuers) == 0 { // http:// and the address listened on
+			if err := is.setIssuer("http://" + ln.Addr().String()); err != nil {
+				return err
+			}
 		}
-		defer is.stop()
 		if handler, err = newIssuerServer(is); err != nil {
 			return err
 		}
 		stopRotating := is.rotateOnSignal(ctx, opts.rotateEvery)
 		defer stopRotating()
+		logger.Printf("issuer identifier %s", is.iss)
 	case "resource":
-		res, err := newResource(opts, logger)
-		if err != nil {
-			return err
-		}
-		defer res.close()
 		if handler, err = newResourceServer(res); err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -498,6 +499,16 @@ func TestFlags(t *testing.T) {
 	if o.addr != "127.0.0.1:8081" || o.alg != "ES256" || o.ttl != 30*time.Minute || o.renewWithin != 10*time.Minute || o.maxLifetime != 24*time.Hour || o.rotateEvery != 0 || o.activateAfter != 10*time.Minute {
 		t.Errorf("issuer defaults: got %+v", o)
 	}
+	o, err = parseFlags([]string{"-role", "resource", "-issuer", "https://a.example,https://b.example/", "-issuer", "https://c.example", "-audience", "api", "-audience", "admin,reports"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"https://a.example", "https://b.example/", "https://c.example"}; !slices.Equal(o.issuers, want) {
+		t.Errorf("-issuer: got %q, want %q", o.issuers, want)
+	}
+	if want := []string{"api", "admin", "reports"}; !slices.Equal(o.audiences, want) {
+		t.Errorf("-audience: got %q, want %q", o.audiences, want)
+	}
 	o, err = parseFlags([]string{"-role", "resource"})
 	if err != nil {
 		t.Fatal(err)
@@ -529,6 +540,9 @@ func TestFlags(t *testing.T) {
 		{[]string{"-role", "issuer", "-rotate-every", "1m", "-activate-after", "1m"}, "must be longer than -activate-after"},
 		{[]string{"-role", "resource", "-activate-after", "1m"}, "-activate-after is a flag of the issuer role"},
 		{[]string{"-role", "issuer", "extra"}, "unexpected arguments"},
+		{[]string{"-role", "issuer", "-issuer", "http://a.example,http://b.example"}, "one issuer identifier"},
+		{[]string{"-role", "resource", "-jwks-url", "http://x/jwks", "-issuer", "http://y"}, "not both"},
+		{[]string{"-role", "resource", "-audience", "api,"}, "empty value"},
 	} {
 		if _, err := parseFlags(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: got %v, want an error containing %q", tc.args, err, tc.want)
@@ -539,6 +553,10 @@ func TestFlags(t *testing.T) {
 		{"-role", "issuer", "-ttl", "1h", "-max-lifetime", "30m"},
 		{"-role", "resource", "-jwks-url", "http://issuer.example/jwks.json"},
 		{"-role", "resource", "-refetch-cooldown", "0s"},
+		{"-role", "issuer", "-issuer", "ftp://issuer.example"},
+		{"-role", "issuer", "-issuer", "https://issuer.example/?tenant=1"},
+		{"-role", "resource", "-issuer", "http://issuer.example"},
+		{"-role", "resource", "-issuer", "https://issuer.example#x"},
 	} {
 		if err := run(context.Background(), args, noEnv, discard, nil); err == nil {
 			t.Errorf("%v: got nil, want a configuration error", args)
