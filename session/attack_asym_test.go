@@ -11,10 +11,13 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"hash"
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -30,24 +33,14 @@ type asymKey struct {
 
 func asymKeys(t *testing.T) []asymKey {
 	t.Helper()
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatalf("rsa.GenerateKey: %v", err)
+	var keys []asymKey
+	for _, km := range newAlgMaterial(t) {
+		if strings.HasPrefix(km.alg, "HS") {
+			continue
+		}
+		keys = append(keys, asymKey{km.alg, km.private.(crypto.Signer), mustKey(t, km.private, km.alg, ""), mustKey(t, km.public, km.alg, ""), km.public})
 	}
-	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatalf("ecdsa.GenerateKey: %v", err)
-	}
-	edPub, edPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatalf("ed25519.GenerateKey: %v", err)
-	}
-	return []asymKey{
-		{"RS256", rsaKey, mustKey(t, rsaKey, "RS256", ""), mustKey(t, &rsaKey.PublicKey, "RS256", ""), &rsaKey.PublicKey},
-		{"PS256", rsaKey, mustKey(t, rsaKey, "PS256", ""), mustKey(t, &rsaKey.PublicKey, "PS256", ""), &rsaKey.PublicKey},
-		{"ES256", ecKey, mustKey(t, ecKey, "ES256", ""), mustKey(t, &ecKey.PublicKey, "ES256", ""), &ecKey.PublicKey},
-		{"EdDSA", edPriv, mustKey(t, edPriv, "EdDSA", ""), mustKey(t, edPub, "EdDSA", ""), edPub},
-	}
+	return keys
 }
 
 // signedWith builds a token over header and validPayload whose signature
@@ -113,41 +106,7 @@ func TestAttackAsymmetricConfusion(t *testing.T) {
 				"alg none with a signature": b64(`{"alg":"none"}`) + "." + b64(validPayload) + ".AAAA",
 				"alg in lower case":         signedWith(`{"alg":"`+strings.ToLower(k.alg)+`"}`, func(in []byte) []byte { return mustSign(t, k.signer, k.alg, in) }),
 			}
-			switch k.alg {
-			case "RS256":
-				forgeries["PSS signature under RS256"] = signedWith(`{"alg":"RS256"}`, func(in []byte) []byte { return mustSign(t, k.signer, "PS256", in) })
-				forgeries["PKCS#1 v1.5 signature under PS256"] = signedWith(`{"alg":"PS256"}`, func(in []byte) []byte { return mustSign(t, k.signer, "RS256", in) })
-				forgeries["RS512 signature"] = signedWith(`{"alg":"RS512"}`, func(in []byte) []byte {
-					d := sha512.Sum512(in)
-					sig, err := rsa.SignPKCS1v15(rand.Reader, k.signer.(*rsa.PrivateKey), crypto.SHA512, d[:])
-					if err != nil {
-						t.Fatalf("SignPKCS1v15: %v", err)
-					}
-					return sig
-				})
-			case "PS256":
-				forgeries["PKCS#1 v1.5 signature under PS256"] = signedWith(`{"alg":"PS256"}`, func(in []byte) []byte { return mustSign(t, k.signer, "RS256", in) })
-				forgeries["PSS signature under RS256"] = signedWith(`{"alg":"RS256"}`, func(in []byte) []byte { return mustSign(t, k.signer, "PS256", in) })
-			case "ES256":
-				forgeries["ASN.1 DER signature"] = signedWith(`{"alg":"ES256"}`, func(in []byte) []byte {
-					d := sha256.Sum256(in)
-					sig, err := ecdsa.SignASN1(rand.Reader, k.signer.(*ecdsa.PrivateKey), d[:])
-					if err != nil {
-						t.Fatalf("SignASN1: %v", err)
-					}
-					return sig
-				})
-				forgeries["zero signature (psychic signatures)"] = signedWith(`{"alg":"ES256"}`, func([]byte) []byte { return make([]byte, 64) })
-				forgeries["r and s equal to the group order"] = signedWith(`{"alg":"ES256"}`, func([]byte) []byte {
-					n := elliptic.P256().Params().N.FillBytes(make([]byte, 32))
-					return append(append([]byte{}, n...), n...)
-				})
-				forgeries["ES384 header"] = signedWith(`{"alg":"ES384"}`, func(in []byte) []byte { return mustSign(t, k.signer, "ES256", in) })
-				forgeries["signature with a byte appended"] = signedWith(`{"alg":"ES256"}`, func(in []byte) []byte { return append(mustSign(t, k.signer, "ES256", in), 0) })
-			case "EdDSA":
-				forgeries["zero signature"] = signedWith(`{"alg":"EdDSA"}`, func([]byte) []byte { return make([]byte, 64) })
-				forgeries["Ed448 header"] = signedWith(`{"alg":"Ed448"}`, func(in []byte) []byte { return mustSign(t, k.signer, "EdDSA", in) })
-			}
+			addFamilyForgeries(t, forgeries, k)
 			for name, tok := range forgeries {
 				t.Run(k.alg+"/"+mode+"/"+name, func(t *testing.T) {
 					_, err := verify(m, tok)
@@ -158,25 +117,83 @@ func TestAttackAsymmetricConfusion(t *testing.T) {
 	}
 }
 
+// addFamilyForgeries adds to forgeries the swaps within k's family: the
+// other padding and the other hashes on one RSA key, ASN.1 and raw
+// ECDSA signatures, signatures of another curve's size, the zero ECDSA
+// signature (CVE-2022-21449), and EdDSA's fully-specified name.
+func addFamilyForgeries(t *testing.T, forgeries map[string]string, k asymKey) {
+	t.Helper()
+	sign := func(header, alg string) string {
+		return signedWith(header, func(in []byte) []byte { return mustSign(t, k.signer, alg, in) })
+	}
+	own := `{"alg":"` + k.alg + `"}`
+	switch k.alg[:2] {
+	case "RS", "PS":
+		for _, alg := range []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"} {
+			if alg != k.alg {
+				forgeries[alg+" signature under "+k.alg] = sign(own, alg)
+				forgeries[alg+" signature and header"] = sign(`{"alg":"`+alg+`"}`, alg)
+			}
+		}
+	case "ES":
+		priv := k.signer.(*ecdsa.PrivateKey)
+		size := (priv.Curve.Params().BitSize + 7) / 8
+		forgeries["ASN.1 DER signature"] = signedWith(own, func(in []byte) []byte {
+			sig, err := ecdsa.SignASN1(rand.Reader, priv, digestOf(k.alg, in))
+			if err != nil {
+				t.Fatalf("SignASN1: %v", err)
+			}
+			return sig
+		})
+		forgeries["zero signature (psychic signatures)"] = signedWith(own, func([]byte) []byte { return make([]byte, 2*size) })
+		forgeries["r and s equal to the group order"] = signedWith(own, func([]byte) []byte {
+			n := priv.Curve.Params().N.FillBytes(make([]byte, size))
+			return append(append([]byte{}, n...), n...)
+		})
+		forgeries["signature with a byte appended"] = signedWith(own, func(in []byte) []byte { return append(mustSign(t, k.signer, k.alg, in), 0) })
+		forgeries["signature with a byte removed"] = signedWith(own, func(in []byte) []byte { return mustSign(t, k.signer, k.alg, in)[1:] })
+		for _, alg := range []string{"ES256", "ES384", "ES512"} {
+			if alg != k.alg {
+				forgeries[alg+" header"] = sign(`{"alg":"`+alg+`"}`, k.alg)
+			}
+		}
+	default:
+		forgeries["zero signature"] = signedWith(own, func([]byte) []byte { return make([]byte, 64) })
+		forgeries["Ed448 header"] = sign(`{"alg":"Ed448"}`, k.alg)
+		other := map[string]string{"EdDSA": "Ed25519", "Ed25519": "EdDSA"}[k.alg]
+		forgeries[other+" header"] = sign(`{"alg":"`+other+`"}`, k.alg)
+	}
+}
+
+// digestOf hashes in with the hash of alg.
+func digestOf(alg string, in []byte) []byte {
+	h := hashOf(alg).New()
+	h.Write(in)
+	return h.Sum(nil)
+}
+
 // mustSign signs in with signer under the JWS algorithm alg, as a
-// standard library would, with raw (R || S) ECDSA signatures.
+// standard library would, with raw (R || S) ECDSA signatures. The RSA
+// algorithms may sign with any RSA key, so that one key signs them all.
 func mustSign(t *testing.T, signer crypto.Signer, alg string, in []byte) []byte {
 	t.Helper()
-	d := sha256.Sum256(in)
+	h := hashOf(alg)
 	var sig []byte
 	var err error
-	switch alg {
-	case "RS256":
-		sig, err = rsa.SignPKCS1v15(rand.Reader, signer.(*rsa.PrivateKey), crypto.SHA256, d[:])
-	case "PS256":
-		sig, err = rsa.SignPSS(rand.Reader, signer.(*rsa.PrivateKey), crypto.SHA256, d[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
-	case "ES256":
+	switch alg[:2] {
+	case "RS":
+		sig, err = rsa.SignPKCS1v15(rand.Reader, signer.(*rsa.PrivateKey), h, digestOf(alg, in))
+	case "PS":
+		sig, err = rsa.SignPSS(rand.Reader, signer.(*rsa.PrivateKey), h, digestOf(alg, in), &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+	case "ES":
+		priv := signer.(*ecdsa.PrivateKey)
+		size := (priv.Curve.Params().BitSize + 7) / 8
 		var r, s *big.Int
-		r, s, err = ecdsa.Sign(rand.Reader, signer.(*ecdsa.PrivateKey), d[:])
+		r, s, err = ecdsa.Sign(rand.Reader, priv, digestOf(alg, in))
 		if err == nil {
-			sig = append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...)
+			sig = append(r.FillBytes(make([]byte, size)), s.FillBytes(make([]byte, size))...)
 		}
-	case "EdDSA":
+	case "Ed":
 		sig = ed25519.Sign(signer.(ed25519.PrivateKey), in)
 	default:
 		t.Fatalf("mustSign: unknown alg %s", alg)
@@ -239,5 +256,53 @@ func TestAttackMalformedVerificationKey(t *testing.T) {
 				t.Fatalf("got error %q, want a construction error from session", err)
 			}
 		})
+	}
+}
+
+// TestRevocationKeyStableUnderECDSAMalleability: for every ES algorithm,
+// (r, n-s) is an equally valid signature of the same token; both
+// spellings have one revocation key, and revoking the token revokes the
+// other spelling too, with the verified-token cache on and off.
+func TestRevocationKeyStableUnderECDSAMalleability(t *testing.T) {
+	for _, k := range asymKeys(t) {
+		if !strings.HasPrefix(k.alg, "ES") {
+			continue
+		}
+		for _, cache := range []int{-1, 16} {
+			t.Run(fmt.Sprintf("%s/cache %d", k.alg, cache), func(t *testing.T) {
+				clock := newClock(t0)
+				m, err := session.New(k.public, session.Options{Clock: clock.Now, VerifiedTokenCache: cache})
+				if err != nil {
+					t.Fatal(err)
+				}
+				priv := k.signer.(*ecdsa.PrivateKey)
+				size := (priv.Curve.Params().BitSize + 7) / 8
+				// A token of another issuer: no sid, no jti.
+				in := b64(`{"alg":"`+k.alg+`","typ":"JWT"}`) + "." + b64(`{"user_id":"u","exp":`+unix(t0.Add(10*time.Minute))+`}`)
+				sig := mustSign(t, k.signer, k.alg, []byte(in))
+				r, s := new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
+				flipped := new(big.Int).Sub(priv.Curve.Params().N, s)
+				malleated := append(r.FillBytes(make([]byte, size)), flipped.FillBytes(make([]byte, size))...)
+				tok := in + "." + base64.RawURLEncoding.EncodeToString(sig)
+				other := in + "." + base64.RawURLEncoding.EncodeToString(malleated)
+				if tok == other {
+					t.Fatal("the malleated signature is the same")
+				}
+				c := mustVerify(t, m, tok)
+				c2 := mustVerify(t, m, other) // both spellings verify
+				if c.RevocationKey() != c2.RevocationKey() {
+					t.Fatalf("revocation keys: got %q and %q for one token, want one", c.RevocationKey(), c2.RevocationKey())
+				}
+				if err := m.Revoke(context.Background(), c); err != nil {
+					t.Fatal(err)
+				}
+				for name, spelling := range map[string]string{"malleated": other, "original": tok} {
+					_, err = verify(m, spelling)
+					if !errors.Is(err, session.ErrRevoked) {
+						t.Errorf("%s spelling after revocation: got %v, want ErrRevoked", name, err)
+					}
+				}
+			})
+		}
 	}
 }

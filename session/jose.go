@@ -11,7 +11,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"errors"
 	"hash"
@@ -24,7 +24,7 @@ import (
 type pinnedKey struct {
 	alg string
 	id  string
-	// secret is an HS256 key's; private signs and public verifies the
+	// secret is an HMAC key's; private signs and public verifies the
 	// others (private is nil for a verification-only key).
 	secret  []byte
 	private crypto.Signer
@@ -33,7 +33,9 @@ type pinnedKey struct {
 	// only when it is nil.
 	err error
 
-	// macs holds keyed HMAC states for HS256 keys; nil otherwise.
+	// spec is the algorithm alg names.
+	spec *algorithm
+	// macs holds keyed HMAC states for HS* keys; nil otherwise.
 	macs *sync.Pool
 	// sigSize is the length of a raw signature, sigLen of its encoding.
 	sigSize, sigLen int
@@ -41,20 +43,20 @@ type pinnedKey struct {
 	header string
 }
 
-// macState is a keyed HMAC-SHA256 with buffers for one verification.
+// macState is a keyed HMAC with buffers for one verification, as long
+// as the longest hash output (SHA-512's).
 type macState struct {
 	h   hash.Hash
-	sum [sha256.Size]byte
-	sig [sha256.Size]byte
+	sum [sha512.Size]byte
+	sig [sha512.Size]byte
 }
 
 var errVerifyOnly = errors.New("session: the key only verifies; signing needs a private key or secret")
 
-// pssOptions are RFC 7518 §3.5's: the salt is as long as the hash, on
-// signing and on verification alike.
-var pssOptions = rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
+// symmetric reports whether p is an HMAC key.
+func (p *pinnedKey) symmetric() bool { return p.spec.family == familyHMAC }
 
-// prepare computes the header, the signature size and, for HS256, the
+// prepare computes the header, the signature size and, for HS*, the
 // pool of keyed HMAC states of a validated key.
 func (p *pinnedKey) prepare() {
 	hdr := []byte(`{"alg":`)
@@ -65,17 +67,14 @@ func (p *pinnedKey) prepare() {
 	}
 	hdr = append(hdr, `,"typ":"JWT"}`...)
 	p.header = base64.RawURLEncoding.EncodeToString(hdr)
-	switch pub := p.public.(type) {
-	case *rsa.PublicKey:
+	p.sigSize = p.spec.size
+	if pub, ok := p.public.(*rsa.PublicKey); ok {
 		p.sigSize = pub.Size()
-	case *ecdsa.PublicKey, ed25519.PublicKey:
-		p.sigSize = 64
 	}
-	if p.alg == "HS256" {
-		p.sigSize = sha256.Size
-		secret := p.secret
+	if p.symmetric() {
+		secret, newHash := p.secret, p.spec.newHash
 		p.macs = &sync.Pool{New: func() any {
-			return &macState{h: hmac.New(sha256.New, secret)}
+			return &macState{h: hmac.New(newHash, secret)}
 		}}
 	}
 	p.sigLen = b64.EncodedLen(p.sigSize)
@@ -90,27 +89,31 @@ func (p *pinnedKey) appendSignature(dst, signingInput []byte) ([]byte, error) {
 		st.h.Write(signingInput)
 		return st.h.Sum(dst), nil
 	}
-	digest := sha256.Sum256(signingInput)
 	switch priv := p.private.(type) {
 	case *ecdsa.PrivateKey:
-		r, s, err := ecdsa.Sign(rand.Reader, priv, digest[:])
+		var buf [64]byte
+		r, s, err := ecdsa.Sign(rand.Reader, priv, p.spec.digest(&buf, signingInput))
 		if err != nil {
 			return nil, err
 		}
-		// RFC 7518 §3.4: R and S as 32-byte big-endian integers.
-		var sig [64]byte
-		r.FillBytes(sig[:32])
-		s.FillBytes(sig[32:])
-		return append(dst, sig[:]...), nil
+		// RFC 7518 §3.4: R and S as big-endian integers of the
+		// curve's size each (32, 48 or 66 bytes).
+		n := len(dst)
+		dst = append(dst, make([]byte, p.sigSize)...)
+		r.FillBytes(dst[n : n+p.sigSize/2])
+		s.FillBytes(dst[n+p.sigSize/2:])
+		return dst, nil
 	case ed25519.PrivateKey:
 		return append(dst, ed25519.Sign(priv, signingInput)...), nil
 	case *rsa.PrivateKey:
+		var buf [64]byte
 		var sig []byte
 		var err error
-		if p.alg == "PS256" {
-			sig, err = rsa.SignPSS(rand.Reader, priv, crypto.SHA256, digest[:], &pssOptions)
+		digest := p.spec.digest(&buf, signingInput)
+		if p.spec.pss != nil {
+			sig, err = rsa.SignPSS(rand.Reader, priv, p.spec.hash, digest, p.spec.pss)
 		} else {
-			sig, err = rsa.SignPKCS1v15(nil, priv, crypto.SHA256, digest[:])
+			sig, err = rsa.SignPKCS1v15(nil, priv, p.spec.hash, digest)
 		}
 		return append(dst, sig...), err
 	}
@@ -120,7 +123,8 @@ func (p *pinnedKey) appendSignature(dst, signingInput []byte) ([]byte, error) {
 // verify checks the encoded signature sigPart over signingInput with the
 // pinned key and algorithm. A signature of any other length than the
 // algorithm's is refused before decoding: an ASN.1 ECDSA signature, a
-// raw one with a byte more or less, or one made for another RSA key.
+// raw one with a byte more or less, one of another curve, or one made
+// for another RSA key.
 func (p *pinnedKey) verify(signingInput, sigPart string) error {
 	if len(sigPart) != p.sigLen {
 		return errSignature
@@ -139,21 +143,23 @@ func (p *pinnedKey) verify(signingInput, sigPart string) error {
 	var ok bool
 	switch pub := p.public.(type) {
 	case *ecdsa.PublicKey:
-		digest := sha256.Sum256(in)
+		var sum [64]byte
+		half := p.sigSize / 2
 		var r, s big.Int
-		r.SetBytes(sig[:32])
-		s.SetBytes(sig[32:])
+		r.SetBytes(sig[:half])
+		s.SetBytes(sig[half:])
 		// ecdsa.Verify refuses r or s outside [1, n-1], the zero
 		// signature of CVE-2022-21449 included.
-		ok = ecdsa.Verify(pub, digest[:], &r, &s)
+		ok = ecdsa.Verify(pub, p.spec.digest(&sum, in), &r, &s)
 	case ed25519.PublicKey:
 		ok = ed25519.Verify(pub, in, sig)
 	case *rsa.PublicKey:
-		digest := sha256.Sum256(in)
-		if p.alg == "PS256" {
-			ok = rsa.VerifyPSS(pub, crypto.SHA256, digest[:], sig, &pssOptions) == nil
+		var sum [64]byte
+		digest := p.spec.digest(&sum, in)
+		if p.spec.pss != nil {
+			ok = rsa.VerifyPSS(pub, p.spec.hash, digest, sig, p.spec.pss) == nil
 		} else {
-			ok = rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig) == nil
+			ok = rsa.VerifyPKCS1v15(pub, p.spec.hash, digest, sig) == nil
 		}
 	}
 	if !ok {
@@ -162,7 +168,7 @@ func (p *pinnedKey) verify(signingInput, sigPart string) error {
 	return nil
 }
 
-// verifyMAC checks an HS256 signature with a pooled keyed state and a
+// verifyMAC checks an HS* signature with a pooled keyed state and a
 // constant-time comparison.
 func (p *pinnedKey) verifyMAC(signingInput, sigPart string) error {
 	st := p.macs.Get().(*macState)
@@ -172,7 +178,7 @@ func (p *pinnedKey) verifyMAC(signingInput, sigPart string) error {
 	}
 	st.h.Reset()
 	st.h.Write(bytesView(signingInput))
-	if !hmac.Equal(st.h.Sum(st.sum[:0]), st.sig[:]) {
+	if !hmac.Equal(st.h.Sum(st.sum[:0]), st.sig[:p.sigSize]) {
 		return errSignature
 	}
 	return nil

@@ -11,18 +11,14 @@ import (
 	"fmt"
 )
 
-// minHMACSecretSize is the shortest HS256 secret accepted: 32 bytes, the
-// hash output size required by RFC 7518 §3.2.
-const minHMACSecretSize = 32
-
 // minRSABits is the smallest RSA modulus accepted, in bits.
 const minRSABits = 2048
 
 // Key is a signing or verification key pinned to exactly one algorithm.
 // The algorithm always comes from the Key, never from a token header.
 // Build one with [HS256] from a secret, with [NewKey] from crypto key
-// material (a private key signs, a public key only verifies), or with
-// [ParsePEM].
+// material (a private key signs, a public key only verifies) or an HS384
+// or HS512 secret, or with [ParsePEM].
 //
 // A Key is a small handle, cheap to copy and comparable: copies are equal,
 // and two Keys built separately are not, even from the same material.
@@ -57,6 +53,7 @@ func verifyingKey(alg string, public crypto.PublicKey) Key {
 
 // newKey validates p and, when it is valid, prepares it.
 func newKey(p *pinnedKey) Key {
+	p.spec = algorithms[p.alg]
 	if p.err = p.validate(); p.err == nil {
 		p.prepare()
 	}
@@ -125,11 +122,12 @@ func (k Key) ID() string {
 	return k.p.id
 }
 
-// Public returns the public key of an ES256, EdDSA, RS256 or PS256 key:
-// an *ecdsa.PublicKey, an ed25519.PublicKey or an *rsa.PublicKey. It is
-// nil for an HS256 key, whose secret never leaves the Key.
+// Public returns the public key of an asymmetric key: an
+// *ecdsa.PublicKey for ES256, ES384 and ES512, an ed25519.PublicKey for
+// EdDSA and Ed25519, an *rsa.PublicKey for RS* and PS*. It is nil for an
+// HMAC (HS*) key, whose secret never leaves the Key.
 func (k Key) Public() crypto.PublicKey {
-	if k.p == nil || k.p.alg == "HS256" {
+	if k.p == nil || k.p.spec != nil && k.p.spec.family == familyHMAC {
 		return nil
 	}
 	return k.p.public

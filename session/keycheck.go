@@ -3,11 +3,11 @@ package session
 import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // validate reports what is wrong with k, if anything. Every key that
@@ -18,14 +18,21 @@ func (k *pinnedKey) validate() error {
 	if k.alg == "" {
 		return errZeroKey
 	}
+	if k.spec == nil {
+		return fmt.Errorf("session: algorithm %q is not supported; use %s", k.alg, algorithmNames)
+	}
 	if k.id != "" && !validClaimString(k.id) {
 		return errors.New("session: key id must be valid UTF-8 without NUL")
 	}
-	if k.alg == "HS256" {
-		if len(k.secret) < minHMACSecretSize {
-			return fmt.Errorf("session: HS256 secret is %d bytes; at least %d random bytes are required (RFC 7518 §3.2)", len(k.secret), minHMACSecretSize)
+	if k.spec.family == familyHMAC {
+		// RFC 7518 §3.2: a key at least as long as the hash output.
+		if len(k.secret) < k.spec.size {
+			return fmt.Errorf("session: %s secret is %d bytes; at least %d random bytes are required (RFC 7518 §3.2)", k.alg, len(k.secret), k.spec.size)
 		}
 		return nil
+	}
+	if k.secret != nil {
+		return fmt.Errorf("session: a secret is an HMAC key and cannot be used for %s", k.alg)
 	}
 	if k.private != nil && isNil(k.private) || k.private == nil && isNil(k.public) {
 		return fmt.Errorf("session: %s key is nil", k.alg)
@@ -40,7 +47,7 @@ func (k *pinnedKey) validate() error {
 	}
 	switch priv := k.private.(type) {
 	case *ecdsa.PrivateKey:
-		return validateECDSAPrivate(priv)
+		return validateECDSAPrivate(k.spec, priv)
 	case *rsa.PrivateKey:
 		if err := priv.Validate(); err != nil {
 			return fmt.Errorf("session: %s private key is not valid (%v); use it whole and unmodified, as rsa.GenerateKey or x509.ParsePKCS8PrivateKey return it", k.alg, err)
@@ -49,39 +56,46 @@ func (k *pinnedKey) validate() error {
 	return nil
 }
 
-// validatePublic checks the public half of k, whose alg is not HS256.
+// validatePublic checks the public half of k, whose algorithm is not an
+// HMAC one: its type must be the algorithm's, and an ECDSA key must be on
+// the algorithm's curve.
 func (k *pinnedKey) validatePublic() error {
+	spec := k.spec
 	switch pub := k.public.(type) {
 	case *ecdsa.PublicKey:
-		if k.alg != "ES256" {
-			return fmt.Errorf("session: an ECDSA key cannot be used for %s", k.alg)
+		if spec.family != familyECDSA {
+			return fmt.Errorf("session: an ECDSA key cannot be used for %s; ECDSA keys sign %s", k.alg, familyAlgorithms(familyECDSA))
 		}
 		if pub.Curve == nil {
-			return errors.New("session: ES256 key has no curve; it needs a P-256 key, as ecdsa.GenerateKey(elliptic.P256(), rand.Reader) makes")
+			return fmt.Errorf("session: %s key has no curve; it needs a %s key, as ecdsa.GenerateKey(elliptic.%s(), rand.Reader) makes", k.alg, spec.curveName, strings.ReplaceAll(spec.curveName, "-", ""))
 		}
-		if pub.Curve != elliptic.P256() {
+		if pub.Curve != spec.curve {
 			name := "a curve without parameters"
 			if p := pub.Curve.Params(); p != nil && p.Name != "" {
 				name = p.Name
 			}
-			return fmt.Errorf("session: ES256 needs a P-256 key; got %s", name)
+			hint := ""
+			if a := ecAlgorithm(pub.Curve); a != nil {
+				hint = "; a " + a.curveName + " key signs " + a.name
+			}
+			return fmt.Errorf("session: %s needs a %s key; got %s%s", k.alg, spec.curveName, name, hint)
 		}
 		if pub.X == nil || pub.Y == nil {
-			return errors.New("session: ES256 public key has no point (X or Y is nil)")
+			return fmt.Errorf("session: %s public key has no point (X or Y is nil)", k.alg)
 		}
 		if _, err := pub.ECDH(); err != nil {
-			return errors.New("session: ES256 public key (X, Y) is not a valid point on P-256")
+			return fmt.Errorf("session: %s public key (X, Y) is not a valid point on %s", k.alg, spec.curveName)
 		}
 	case ed25519.PublicKey:
-		if k.alg != "EdDSA" {
-			return fmt.Errorf("session: an Ed25519 key cannot be used for %s", k.alg)
+		if spec.family != familyEdDSA {
+			return fmt.Errorf("session: an Ed25519 key cannot be used for %s; Ed25519 keys sign EdDSA or Ed25519", k.alg)
 		}
 		if len(pub) != ed25519.PublicKeySize {
 			return fmt.Errorf("session: Ed25519 public key is %d bytes; want %d (ed25519.PublicKeySize)", len(pub), ed25519.PublicKeySize)
 		}
 	case *rsa.PublicKey:
-		if k.alg != "RS256" && k.alg != "PS256" {
-			return fmt.Errorf("session: an RSA key cannot be used for %s", k.alg)
+		if spec.family != familyRSA && spec.family != familyPSS {
+			return fmt.Errorf("session: an RSA key cannot be used for %s; RSA keys sign %s", k.alg, familyAlgorithms(familyRSA))
 		}
 		switch {
 		case pub.N == nil:
@@ -121,19 +135,19 @@ func validateEd25519Private(priv ed25519.PrivateKey) error {
 	return nil
 }
 
-// validateECDSAPrivate checks the private scalar of a P-256 key whose
-// public point is already valid.
-func validateECDSAPrivate(priv *ecdsa.PrivateKey) error {
+// validateECDSAPrivate checks the private scalar of an ECDSA key whose
+// public point is already valid on the curve of spec.
+func validateECDSAPrivate(spec *algorithm, priv *ecdsa.PrivateKey) error {
 	if priv.D == nil {
-		return errors.New("session: ES256 private key has no private scalar D")
+		return fmt.Errorf("session: %s private key has no private scalar D", spec.name)
 	}
 	d, err := priv.ECDH()
 	if err != nil {
-		return errors.New("session: ES256 private scalar D is not valid for P-256 (it must lie in [1, n-1])")
+		return fmt.Errorf("session: %s private scalar D is not valid for %s (it must lie in [1, n-1])", spec.name, spec.curveName)
 	}
 	pub, err := priv.PublicKey.ECDH()
 	if err != nil || !d.PublicKey().Equal(pub) {
-		return errors.New("session: ES256 private scalar D does not match the public point (X, Y)")
+		return fmt.Errorf("session: %s private scalar D does not match the public point (X, Y)", spec.name)
 	}
 	return nil
 }

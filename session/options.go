@@ -68,12 +68,13 @@ type Options struct {
 	// give, for its iss and kid, the Key that verified it). Entries are keyed by
 	// the whole token, so no forged token can hit one.
 	//
-	// Default (0): 4096 entries, holding only tokens verified by ES256,
-	// EdDSA, RS256 or PS256 keys, whose signature checks cost tens of
-	// microseconds: an HS256 check is cheap enough that holding thousands
-	// of tokens in memory is rarely worth it, and a cache that never held
-	// a token costs nothing. A positive bound caches the tokens of every
-	// key, HS256 included. A negative value turns the cache off.
+	// Default (0): 4096 entries, holding only tokens verified by
+	// asymmetric (ES*, EdDSA, RS*, PS*) keys, whose signature checks cost
+	// tens of microseconds: an HMAC (HS*) check is cheap enough that
+	// holding thousands of tokens in memory is rarely worth it, and a
+	// cache that never held a token costs nothing. A positive bound
+	// caches the tokens of every key, HMAC included. A negative value
+	// turns the cache off.
 	VerifiedTokenCache int
 }
 

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -17,16 +18,18 @@ import (
 // PARAMETERS" block openssl writes before it) and PKIX ("PUBLIC KEY"). A
 // private key gives a signing key, a public key a verification-only key.
 //
-// alg is "RS256", "PS256", "ES256" or "EdDSA". When alg is "", it is taken
-// from the key where the key allows one algorithm only: ES256 for a P-256
-// key, EdDSA for an Ed25519 key. An RSA key signs with RS256 or PS256 alike,
-// so it needs alg. When kid is "", the key has no key id (package jwks
+// alg is one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384,
+// ES512, EdDSA or Ed25519. When alg is "", it is taken from the key where
+// the key allows one algorithm only: ES256 for a P-256 key, ES384 for
+// P-384, ES512 for P-521, EdDSA for an Ed25519 key. An RSA key signs with
+// any RS* or PS* algorithm alike, so it needs alg. When kid is "", the key has no key id (package jwks
 // computes a key's RFC 7638 thumbprint, a common choice of key id).
 //
 // ParsePEM refuses, with an error that says what to fix, weak or
-// mismatched keys (RSA below 2048 bits, a curve other than P-256,
-// a key of another type than alg), encrypted PEM, several keys in one input,
-// certificates, and HMAC: HS256 secrets are not PEM keys (use [HS256]).
+// mismatched keys (RSA below 2048 bits, a curve other than alg's, a key
+// of another type than alg), encrypted PEM, several keys in one input,
+// certificates, and HMAC: secrets are not PEM keys (use [HS256] or
+// [NewKey]).
 func ParsePEM(data []byte, alg, kid string) (Key, error) {
 	block, err := pemKeyBlock(data)
 	if err != nil {
@@ -86,13 +89,20 @@ func pemKeyBlock(data []byte) (*pem.Block, error) {
 // NewKey returns the key of crypto key material of any supported type,
 // pinned to alg and carrying the key id kid ("" for none), for keys that
 // come from elsewhere (a parser, a KMS client) as an any: an
-// *ecdsa.PrivateKey or *ecdsa.PublicKey on P-256, an ed25519.PrivateKey or
-// ed25519.PublicKey, an *rsa.PrivateKey or *rsa.PublicKey, or an HS256
-// secret as a []byte. When alg is "", it is taken from the key where the
-// key allows one algorithm only: ES256 for an ECDSA key, EdDSA for an
-// Ed25519 key, HS256 for a secret; an RSA key needs alg. NewKey refuses,
-// with an error that says what to fix, what [New] would refuse, and
-// material of another type than alg.
+// *ecdsa.PrivateKey or *ecdsa.PublicKey on P-256 (ES256), P-384 (ES384)
+// or P-521 (ES512); an ed25519.PrivateKey or ed25519.PublicKey (EdDSA,
+// or its fully-specified name Ed25519 of RFC 9864); an *rsa.PrivateKey
+// or *rsa.PublicKey (RS256, RS384, RS512, PS256, PS384 or PS512); or an
+// HMAC secret as a []byte (HS256, HS384 or HS512, with a secret at least
+// as long as the hash output: 32, 48 or 64 bytes, RFC 7518 §3.2).
+//
+// When alg is "", it is taken from the key where the key allows one
+// algorithm only: by curve for an ECDSA key, EdDSA for an Ed25519 key,
+// HS256 for a secret; an RSA key needs alg. Each Key verifies its one
+// algorithm only: an HMAC key never verifies an asymmetric token, and
+// the other way round. NewKey refuses, with an error that says what to
+// fix, what [New] would refuse, and material of another type or curve
+// than alg.
 func NewKey(material any, alg, kid string) (Key, error) {
 	var (
 		k   Key
@@ -100,36 +110,35 @@ func NewKey(material any, alg, kid string) (Key, error) {
 	)
 	switch v := material.(type) {
 	case []byte:
-		if alg != "" && alg != "HS256" {
-			return Key{}, fmt.Errorf("session: a secret is an HMAC key and cannot be used for %s; HMAC keys sign HS256 only", alg)
+		if alg, err = algFor(familyHMAC, alg, nil); err == nil {
+			k = newKey(&pinnedKey{alg: alg, secret: bytes.Clone(v)})
 		}
-		k = HS256(v)
 	case *rsa.PrivateKey:
-		if alg, err = algFor("RSA", alg); err == nil {
+		if alg, err = algFor(familyRSA, alg, nil); err == nil {
 			k = signingKey(alg, v)
 		}
 	case *rsa.PublicKey:
-		if alg, err = algFor("RSA", alg); err == nil {
+		if alg, err = algFor(familyRSA, alg, nil); err == nil {
 			k = verifyingKey(alg, v)
 		}
 	case *ecdsa.PrivateKey:
-		if alg, err = algFor("EC", alg); err == nil {
+		if alg, err = algFor(familyECDSA, alg, curveOf(v)); err == nil {
 			k = signingKey(alg, v)
 		}
 	case *ecdsa.PublicKey:
-		if alg, err = algFor("EC", alg); err == nil {
+		if alg, err = algFor(familyECDSA, alg, v); err == nil {
 			k = verifyingKey(alg, v)
 		}
 	case ed25519.PrivateKey:
-		if alg, err = algFor("Ed25519", alg); err == nil {
+		if alg, err = algFor(familyEdDSA, alg, nil); err == nil {
 			k = signingKey(alg, v)
 		}
 	case ed25519.PublicKey:
-		if alg, err = algFor("Ed25519", alg); err == nil {
+		if alg, err = algFor(familyEdDSA, alg, nil); err == nil {
 			k = verifyingKey(alg, v)
 		}
 	default:
-		return Key{}, fmt.Errorf("session: unsupported key type %T; keys are RSA, ECDSA P-256, Ed25519 or HMAC secrets", material)
+		return Key{}, fmt.Errorf("session: unsupported key type %T; keys are RSA, ECDSA (P-256, P-384, P-521), Ed25519 or HMAC secrets", material)
 	}
 	if err != nil {
 		return Key{}, err
@@ -143,22 +152,60 @@ func NewKey(material any, alg, kid string) (Key, error) {
 	return k, nil
 }
 
-// algFor checks alg for a key of family ("RSA", "EC" or "Ed25519"), or
-// infers it when alg is "" and the family allows one algorithm only.
-func algFor(family, alg string) (string, error) {
-	switch alg {
-	case "":
-		switch family {
-		case "EC":
-			return "ES256", nil
-		case "Ed25519":
-			return "EdDSA", nil
-		}
-		return "", errors.New("session: an RSA key needs its algorithm: RS256 or PS256 (RSA keys sign with either, so it is never guessed)")
-	case "HS256":
-		return "", fmt.Errorf("session: HS256 is an HMAC algorithm and cannot use an %s key; build HMAC keys from a secret with session.HS256", family)
-	case "RS256", "PS256", "ES256", "EdDSA":
-		return alg, nil
+// curveOf returns the public half of an ECDSA private key, or nil for a
+// nil key.
+func curveOf(k *ecdsa.PrivateKey) *ecdsa.PublicKey {
+	if k == nil {
+		return nil
 	}
-	return "", fmt.Errorf("session: algorithm %q is not supported; use RS256, PS256, ES256, EdDSA or HS256", alg)
+	return &k.PublicKey
+}
+
+// algFor checks that alg is an algorithm of family f, or infers it when
+// alg is "" and the key allows one algorithm only: HS256 for a secret,
+// EdDSA for an Ed25519 key, and the algorithm of an ECDSA key's curve
+// (ec). An RSA key needs alg, and so does an ECDSA key on another curve;
+// validation then reports the curve.
+func algFor(f family, alg string, ec *ecdsa.PublicKey) (string, error) {
+	if alg == "" {
+		switch f {
+		case familyHMAC:
+			return "HS256", nil
+		case familyEdDSA:
+			return "EdDSA", nil
+		case familyECDSA:
+			if ec != nil {
+				if a := ecAlgorithm(ec.Curve); a != nil {
+					return a.name, nil
+				}
+			}
+			return "ES256", nil
+		}
+		return "", errors.New("session: an RSA key needs its algorithm: RS256, RS384, RS512, PS256, PS384 or PS512 (RSA keys sign with any of them, so it is never guessed)")
+	}
+	spec := algorithms[alg]
+	switch {
+	case spec == nil:
+		return "", fmt.Errorf("session: algorithm %q is not supported; use %s", alg, algorithmNames)
+	case f == familyHMAC && spec.family != familyHMAC:
+		return "", fmt.Errorf("session: a secret is an HMAC key and cannot be used for %s; HMAC keys sign %s", alg, familyAlgorithms(familyHMAC))
+	case spec.family == familyHMAC && f != familyHMAC:
+		return "", fmt.Errorf("session: %s is an HMAC algorithm and cannot use %s key; build HMAC keys from a secret with session.NewKey(secret, %q, kid)", alg, familyKeyName(f), alg)
+	case spec.family != f && !(f == familyRSA && spec.family == familyPSS):
+		return "", fmt.Errorf("session: %s key cannot be used for %s; it signs %s", familyKeyName(f), alg, familyAlgorithms(f))
+	}
+	return alg, nil
+}
+
+// familyKeyName names the keys of f, for error messages.
+func familyKeyName(f family) string {
+	switch f {
+	case familyRSA, familyPSS:
+		return "an RSA"
+	case familyECDSA:
+		return "an ECDSA"
+	case familyEdDSA:
+		return "an Ed25519"
+	}
+	return "an HMAC"
 }

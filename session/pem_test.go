@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -148,6 +149,10 @@ func TestParsePEMWithoutKid(t *testing.T) {
 
 func TestParsePEMRefusals(t *testing.T) {
 	k := testkit.NewKeys(t)
+	p224, err := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	x25519, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -166,15 +171,16 @@ func TestParsePEMRefusals(t *testing.T) {
 	}{
 		{"short RSA", pkcs8PEM(t, k.RSA1024), "RS256", "k", "1024 bits; at least 2048"},
 		{"short RSA public", pkixPEM(t, &k.RSA1024.PublicKey), "PS256", "k", "at least 2048"},
-		{"RSA without alg", pkcs8PEM(t, k.RSA), "", "k", "RS256 or PS256"},
+		{"RSA without alg", pkcs8PEM(t, k.RSA), "", "k", "RS256, RS384, RS512, PS256, PS384 or PS512"},
 		{"RSA for HS256", pkcs8PEM(t, k.RSA), "HS256", "k", "HMAC algorithm"},
 		{"EC for HS256", pkixPEM(t, &k.EC.PublicKey), "HS256", "k", "HMAC algorithm"},
 		{"P-384 for ES256", pkcs8PEM(t, k.EC384), "ES256", "k", "needs a P-256 key; got P-384"},
-		{"P-384 without alg", sec1PEM(t, k.EC384), "", "k", "needs a P-256 key"},
+		{"P-384 for ES512", sec1PEM(t, k.EC384), "ES512", "k", "ES512 needs a P-521 key; got P-384; a P-384 key signs ES384"},
+		{"P-224 without alg", sec1PEM(t, p224), "", "k", "needs a P-256 key; got P-224"},
 		{"EC for RS256", pkcs8PEM(t, k.EC), "RS256", "k", "ECDSA key cannot be used for RS256"},
 		{"Ed25519 for ES256", pkcs8PEM(t, k.Ed), "ES256", "k", "Ed25519 key cannot be used for ES256"},
 		{"RSA for ES256", pkixPEM(t, &k.RSA.PublicKey), "ES256", "k", "RSA key cannot be used for ES256"},
-		{"unsupported alg", pkcs8PEM(t, k.EC384), "ES384", "k", `"ES384" is not supported`},
+		{"unsupported alg", pkcs8PEM(t, k.EC), "ES256K", "k", `"ES256K" is not supported`},
 		{"alg none", pkcs8PEM(t, k.EC), "none", "k", `"none" is not supported`},
 		{"X25519", pkcs8PEM(t, x25519), "", "k", "unsupported key type"},
 		{"encrypted PKCS#8", pemBlock("ENCRYPTED PRIVATE KEY", []byte("ciphertext")), "ES256", "k", "encrypted"},

@@ -50,7 +50,7 @@ func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err := m.checkRevoked(ctx, c); err != nil {
 		return nil, err
 	}
-	if m.cache != nil && (m.cfg.cacheAll || key.alg != "HS256") {
+	if m.cache != nil && (m.cfg.cacheAll || !key.symmetric()) {
 		m.cache.put(token, c, key, kid)
 	}
 	return c, nil

@@ -26,12 +26,12 @@ func ExampleParse() {
 	}
 	fmt.Println(key, key.CanSign())
 
-	// HMAC secrets are HS256 keys; they cannot be pinned to RS256.
+	// HMAC secrets are HS256, HS384 or HS512 keys; never RS256.
 	_, err = jwks.Parse([]byte(`{"kty":"oct","kid":"s","alg":"RS256","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"}`))
 	fmt.Println(err)
 	// Output:
 	// ES256 key "1" false
-	// jwks: JWK "s" is an oct (HMAC) key and cannot be used for RS256; HMAC keys verify HS256 only
+	// jwks: JWK "s" is an oct (HMAC) key and cannot be used for RS256; HMAC keys verify HS256, HS384 or HS512
 }
 
 func ExampleParseSet() {

@@ -2,6 +2,8 @@ package jwks_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
 	"github.com/jwtsession/jwtsession/internal/testkit"
@@ -19,21 +21,35 @@ import (
 func TestSignaturesInteroperateWithJWX(t *testing.T) {
 	ctx := context.Background()
 	k := testkit.NewKeys(t)
-	ec, ed, rs := k.EC, k.Ed, k.RSA
+	ec, ec384, ed, rs := k.EC, k.EC384, k.Ed, k.RSA
+	ec521, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	edPub := ed.Public()
-	secret := make([]byte, 32)
+	secret := make([]byte, 64)
 	rand.Read(secret)
-	for _, tc := range []struct {
+	type pair struct {
 		alg             jwa.SignatureAlgorithm
 		sign, verify    session.Key
 		private, public any
-	}{
-		{jwa.HS256, session.HS256(secret), session.HS256(secret), secret, secret},
-		{jwa.ES256, mustKey(t, ec, "ES256", ""), mustKey(t, &ec.PublicKey, "ES256", ""), ec, &ec.PublicKey},
-		{jwa.EdDSA, mustKey(t, ed, "EdDSA", ""), mustKey(t, edPub, "EdDSA", ""), ed, edPub},
-		{jwa.RS256, mustKey(t, rs, "RS256", ""), mustKey(t, &rs.PublicKey, "RS256", ""), rs, &rs.PublicKey},
-		{jwa.PS256, mustKey(t, rs, "PS256", ""), mustKey(t, &rs.PublicKey, "PS256", ""), rs, &rs.PublicKey},
-	} {
+	}
+	cases := []pair{{jwa.HS256, session.HS256(secret[:32]), session.HS256(secret[:32]), secret[:32], secret[:32]}}
+	for _, hs := range []struct {
+		alg jwa.SignatureAlgorithm
+		n   int
+	}{{jwa.HS384, 48}, {jwa.HS512, 64}} {
+		key := mustKey(t, secret[:hs.n], hs.alg.String(), "")
+		cases = append(cases, pair{hs.alg, key, key, secret[:hs.n], secret[:hs.n]})
+	}
+	for _, alg := range []jwa.SignatureAlgorithm{jwa.RS256, jwa.RS384, jwa.RS512, jwa.PS256, jwa.PS384, jwa.PS512} {
+		cases = append(cases, pair{alg, mustKey(t, rs, alg.String(), ""), mustKey(t, &rs.PublicKey, alg.String(), ""), rs, &rs.PublicKey})
+	}
+	for alg, key := range map[jwa.SignatureAlgorithm]*ecdsa.PrivateKey{jwa.ES256: ec, jwa.ES384: ec384, jwa.ES512: ec521} {
+		cases = append(cases, pair{alg, mustKey(t, key, alg.String(), ""), mustKey(t, &key.PublicKey, alg.String(), ""), key, &key.PublicKey})
+	}
+	cases = append(cases, pair{jwa.EdDSA, mustKey(t, ed, "EdDSA", ""), mustKey(t, edPub, "EdDSA", ""), ed, edPub})
+	for _, tc := range cases {
 		t.Run(tc.alg.String(), func(t *testing.T) {
 			issuer, err := session.New(tc.sign, session.Options{})
 			if err != nil {
@@ -43,11 +59,13 @@ func TestSignaturesInteroperateWithJWX(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Several tokens, and for ES256 enough that signatures whose R
-			// or S has a leading zero byte (1 in 64) are all but certain
-			// to be among them: both halves must keep their 32 bytes.
+			// Several tokens, and for ES256 and ES384 enough that
+			// signatures whose R or S has a leading zero byte (1 in 64)
+			// are all but certain to be among them: both halves must
+			// keep their full size. A P-521 half (66 bytes for 521 bits)
+			// has a zero first byte about half the time.
 			n := 8
-			if tc.alg == jwa.ES256 {
+			if tc.alg == jwa.ES256 || tc.alg == jwa.ES384 {
 				n = 300
 			}
 			for i := range n {

@@ -15,7 +15,7 @@ import (
 
 // parseConfig says which JWKs become keys.
 type parseConfig struct {
-	// rsaAlg is the algorithm of RSA JWKs without alg; "" refuses them.
+	// rsaAlg is the algorithm of RSA JWKs without alg; "" is RS256.
 	rsaAlg string
 	// set: oct keys are refused (a key set is for publishing or
 	// verification by others, and never holds secrets).
@@ -26,15 +26,20 @@ type parseConfig struct {
 }
 
 // Parse returns the key of one JSON Web Key (RFC 7517). The JWK needs a
-// "kid"; its "alg" pins the algorithm and must fit the key type. An EC
-// P-256 key without "alg" is ES256 and an OKP Ed25519 key EdDSA, since
-// those allow one algorithm only; an RSA key without "alg" is refused,
-// since it signs with RS256 and PS256 alike. A JWK with "use" other than
-// "sig", or "key_ops" without "sign" or "verify", is refused. A private
-// key ("d") gives a signing key, a public key a verification-only key, and
-// an oct key an HS256 key (its "alg", if any, must be HS256). The key is
-// validated as [session.New] validates keys; x5c, x5u and x5t members are
-// ignored, so certificates are neither needed nor checked.
+// "kid"; its "alg" pins the algorithm, any of RS256, RS384, RS512, PS256,
+// PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519, HS256, HS384 or
+// HS512, and must fit the key type and curve (ES384 needs an EC P-384
+// key, an HS* alg an oct key, and so on), or the JWK is refused. A JWK
+// without "alg" is pinned to one algorithm all the same, never chosen by
+// a token's header: an EC key by its curve (P-256 is ES256, P-384 ES384,
+// P-521 ES512), an OKP Ed25519 key EdDSA, an oct key HS256, and an RSA
+// key RS256, as identity providers that publish RSA keys without "alg"
+// mean it (for a remote set, [RemoteOptions.RSAAlgorithm] chooses
+// another). A JWK with "use" other than "sig", or "key_ops" without
+// "sign" or "verify", is refused. A private key ("d") gives a signing
+// key, a public key a verification-only key, and an oct key an HMAC key.
+// The key is validated as [session.New] validates keys; x5c, x5u and x5t
+// members are ignored, so certificates are neither needed nor checked.
 func Parse(data []byte) (session.Key, error) {
 	jk, err := jwk.ParseKey(data)
 	if err != nil {
@@ -79,6 +84,26 @@ func ParseSet(data []byte) ([]session.Key, error) {
 	return keys, nil
 }
 
+// rsaAlgorithms are the algorithms an RSA key may be pinned to.
+var rsaAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+
+// checkRSAAlgorithm checks a configured algorithm for RSA JWKs without
+// "alg": "" (RS256) or one of the RSA algorithms.
+func checkRSAAlgorithm(alg string) error {
+	if alg != "" && !slices.Contains(rsaAlgorithms, alg) {
+		return fmt.Errorf("jwks: RSAAlgorithm %q: want one of RS256, RS384, RS512, PS256, PS384 or PS512", alg)
+	}
+	return nil
+}
+
+// rsaAlgorithm returns the algorithm of RSA JWKs without "alg".
+func (c parseConfig) rsaAlgorithm() string {
+	if c.rsaAlg == "" {
+		return "RS256"
+	}
+	return c.rsaAlg
+}
+
 // keyFromJWK returns the validated Key of a parsed JWK under cfg.
 func keyFromJWK(jk jwk.Key, cfg parseConfig) (session.Key, error) {
 	kid := jk.KeyID()
@@ -99,9 +124,7 @@ func keyFromJWK(jk jwk.Key, cfg parseConfig) (session.Key, error) {
 	case jwa.RSA:
 		family = "RSA"
 		if alg == "" {
-			if alg = cfg.rsaAlg; alg == "" {
-				return session.Key{}, fmt.Errorf(`jwks: RSA JWK %q has no "alg"; RSA keys sign with RS256 or PS256 alike, so add "alg" (or, for a remote set, choose with RemoteOptions.RSAAlgorithm)`, kid)
-			}
+			alg = cfg.rsaAlgorithm()
 		}
 	case jwa.EC:
 		family = "EC"
@@ -131,19 +154,24 @@ func keyFromJWK(jk jwk.Key, cfg parseConfig) (session.Key, error) {
 	return k, nil
 }
 
-// octKey returns the HS256 key of an oct JWK, where cfg allows one.
+// octKey returns the HMAC key of an oct JWK, where cfg allows one: its
+// "alg" is HS256 (the default), HS384 or HS512.
 func octKey(jk jwk.Key, kid, alg string, cfg parseConfig) (session.Key, error) {
 	if cfg.set {
 		return session.Key{}, fmt.Errorf("jwks: JWK %q is an oct (HMAC secret) key; a JWK Set is public and never holds secrets", kid)
 	}
-	if alg != "" && alg != "HS256" {
-		return session.Key{}, fmt.Errorf("jwks: JWK %q is an oct (HMAC) key and cannot be used for %s; HMAC keys verify HS256 only", kid, alg)
+	switch alg {
+	case "":
+		alg = "HS256"
+	case "HS256", "HS384", "HS512":
+	default:
+		return session.Key{}, fmt.Errorf("jwks: JWK %q is an oct (HMAC) key and cannot be used for %s; HMAC keys verify HS256, HS384 or HS512", kid, alg)
 	}
 	var secret []byte
 	if err := jk.Raw(&secret); err != nil {
 		return session.Key{}, fmt.Errorf("jwks: oct JWK %q: %w", kid, err)
 	}
-	k, err := session.NewKey(secret, "HS256", kid)
+	k, err := session.NewKey(secret, alg, kid)
 	if err != nil {
 		return session.Key{}, fmt.Errorf("jwks: JWK %q: %w", kid, unprefixed(err))
 	}

@@ -51,11 +51,12 @@ type RemoteOptions struct {
 	// is accepted on loopback hosts only: whoever can alter the response
 	// can substitute keys and sign any token. Default: false.
 	InsecureHTTP bool
-	// RSAAlgorithm is the algorithm, "RS256" or "PS256", of RSA keys that
-	// have no "alg" member. An RSA key signs with either padding, so
-	// without it such a key is skipped rather than guessed. EC P-256 keys
-	// without "alg" are always ES256 and Ed25519 keys EdDSA. Default: ""
-	// (RSA keys need "alg").
+	// RSAAlgorithm is the algorithm of RSA keys that have no "alg"
+	// member: RS256, RS384, RS512, PS256, PS384 or PS512. Such a key is
+	// pinned to it, never to the algorithm a token's header names. EC keys
+	// without "alg" are pinned by their curve and Ed25519 keys to EdDSA.
+	// Default: "" (RS256, as identity providers that publish RSA keys
+	// without "alg" mean it).
 	RSAAlgorithm string
 }
 
@@ -96,9 +97,8 @@ const (
 // without "kid" are skipped, and so are oct (HMAC) keys, private keys (a
 // published set must not hold one), keys with "use" other than "sig",
 // unsupported algorithms, weak keys, and keys whose kid appears twice.
-// Keys without "alg" are read deliberately: EC P-256 is ES256, Ed25519
-// EdDSA, and RSA is skipped unless RemoteOptions.RSAAlgorithm names its
-// algorithm. A token without kid verifies only when the set holds a
+// Keys without "alg" are pinned deliberately: EC by its curve, Ed25519 to
+// EdDSA, RSA to RemoteOptions.RSAAlgorithm (RS256 by default). A token without kid verifies only when the set holds a
 // single key.
 //
 // Call [Remote.Ready] before serving traffic, or from a readiness probe,
@@ -184,8 +184,8 @@ func (o *RemoteOptions) withDefaults() error {
 		o.MaxSize = defaultMaxSize
 	}
 	switch {
-	case o.RSAAlgorithm != "" && o.RSAAlgorithm != "RS256" && o.RSAAlgorithm != "PS256":
-		return fmt.Errorf("jwks: RSAAlgorithm %q: want RS256 or PS256", o.RSAAlgorithm)
+	case checkRSAAlgorithm(o.RSAAlgorithm) != nil:
+		return checkRSAAlgorithm(o.RSAAlgorithm)
 	case o.RefreshEvery < time.Second:
 		return fmt.Errorf("jwks: refresh interval %v is below one second", o.RefreshEvery)
 	case o.RefetchCooldown < 0:

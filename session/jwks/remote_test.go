@@ -622,7 +622,7 @@ func TestRemoteBadKeysNextToGood(t *testing.T) {
 		jwkOf(t, &k.RSA1024.PublicKey, map[string]any{"kid": "weak", "alg": "RS256"}),
 		jwkOf(t, newESKey(t), map[string]any{"kid": "private", "alg": "ES256"}),
 		jwkOf(t, &k.RSA.PublicKey, map[string]any{"kid": "no-alg"}),
-		jwkOf(t, &k.EC384.PublicKey, map[string]any{"kid": "p384"}),
+		jwkOf(t, &k.EC384.PublicKey, map[string]any{"kid": "p384", "alg": "ES256"}),
 		jwkOf(t, &newESKey(t).PublicKey, map[string]any{"kid": "enc", "use": "enc"}),
 		jwkOf(t, &newESKey(t).PublicKey, map[string]any{"kid": "dup"}),
 		jwkOf(t, &newESKey(t).PublicKey, map[string]any{"kid": "dup"}),
@@ -635,8 +635,8 @@ func TestRemoteBadKeysNextToGood(t *testing.T) {
 		opts    RemoteOptions
 		wantIDs []string
 	}{
-		{"default", RemoteOptions{}, []string{"good"}},
-		{"RSA default RS256", RemoteOptions{RSAAlgorithm: "RS256"}, []string{"good", "no-alg"}},
+		{"default", RemoteOptions{}, []string{"good", "no-alg"}},
+		{"RSA default PS384", RemoteOptions{RSAAlgorithm: "PS384"}, []string{"good", "no-alg"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newRemoteFixture(t, mustKey(t, k.EC, "ES256", "good"), tc.opts)
@@ -844,8 +844,8 @@ func TestNewRemoteRefusals(t *testing.T) {
 		{"negative cooldown", "https://issuer.example/jwks.json", RemoteOptions{RefetchCooldown: -time.Second}, "cooldown"},
 		{"negative timeout", "https://issuer.example/jwks.json", RemoteOptions{FetchTimeout: -time.Second}, "timeout"},
 		{"negative size", "https://issuer.example/jwks.json", RemoteOptions{MaxSize: -1}, "size limit"},
-		{"bad RSA default", "https://issuer.example/jwks.json", RemoteOptions{RSAAlgorithm: "ES256"}, "want RS256 or PS256"},
-		{"HMAC as the RSA default", "https://issuer.example/jwks.json", RemoteOptions{RSAAlgorithm: "HS256"}, "want RS256 or PS256"},
+		{"bad RSA default", "https://issuer.example/jwks.json", RemoteOptions{RSAAlgorithm: "ES256"}, "want one of RS256, RS384, RS512, PS256, PS384 or PS512"},
+		{"HMAC as the RSA default", "https://issuer.example/jwks.json", RemoteOptions{RSAAlgorithm: "HS256"}, "want one of RS256"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
