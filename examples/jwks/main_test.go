@@ -446,9 +446,10 @@ func TestResourceReadyz(t *testing.T) {
 	wantStatus(t, do(t, "GET", srv.URL+"/me", login(t, p.issuerURL), ""), http.StatusOK)
 }
 
-// TestAlgorithms: every -alg issues tokens the resource server accepts.
+// TestAlgorithms: every -alg issues tokens the resource server accepts,
+// with the key set's URL or by discovery.
 func TestAlgorithms(t *testing.T) {
-	for _, alg := range []string{"ES256", "EdDSA", "RS256", "PS256"} {
+	for _, alg := range []string{"ES256", "ES384", "ES512", "EdDSA", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"} {
 		t.Run(alg, func(t *testing.T) {
 			p := newPair(t, "-alg", alg)
 			tok := login(t, p.issuerURL)
@@ -458,6 +459,7 @@ func TestAlgorithms(t *testing.T) {
 				t.Errorf("header: got %s, want alg %s", raw, alg)
 			}
 			wantStatus(t, do(t, "GET", p.resourceURL+"/me", tok, ""), http.StatusOK)
+			wantStatus(t, do(t, "GET", startResource(t, "-issuer", p.issuerURL)+"/me", tok, ""), http.StatusOK)
 		})
 	}
 }
@@ -550,6 +552,7 @@ func TestFlags(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{"-role", "issuer", "-alg", "HS256"},
+		{"-role", "issuer", "-alg", "HS512"},
 		{"-role", "issuer", "-ttl", "1h", "-max-lifetime", "30m"},
 		{"-role", "resource", "-jwks-url", "http://issuer.example/jwks.json"},
 		{"-role", "resource", "-refetch-cooldown", "0s"},
