@@ -61,3 +61,20 @@ func orders(w http.ResponseWriter, r *http.Request) {
 	}
 	json.NewEncoder(w).Encode(map[string]string{"user": claims.UserID, "client": client.ClientID})
 }
+
+// The smallest API on one provider's tokens.
+func ExampleIssuers() {
+	keys, err := jwks.NewIssuers([]string{"https://example.eu.auth0.com/"}, jwks.RemoteOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, err := session.New(keys, session.Options{UserIDClaim: "sub", Audience: []string{"https://api.example.com"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	auth, err := middleware.New(m, middleware.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	http.Handle("GET /orders", auth.Authenticate(http.HandlerFunc(orders)))
+}
