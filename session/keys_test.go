@@ -118,7 +118,7 @@ var (
 )
 
 // TestCustomKeysCache: the verified-token cache keeps a token only while
-// the keys give, for its kid, the very Key that verified it.
+// the keys give, for its iss and kid, the very Key that verified it.
 func TestCustomKeysCache(t *testing.T) {
 	clock := newClock(t0)
 	ecKey := newECKey(t)
