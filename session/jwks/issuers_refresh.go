@@ -27,7 +27,7 @@ func (is *Issuers) discoverNow(ctx context.Context, ik *issuerKeys) error {
 			return errCoolingDown
 		}
 		ik.lastTry = now
-		f = &remoteFetch{done: make(chan struct{}), first: true}
+		f = &remoteFetch{done: make(chan struct{})}
 		ik.inflight = f
 		// Not any one request's context: every waiting request shares it.
 		is.wg.Go(func() {
