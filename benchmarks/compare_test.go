@@ -67,7 +67,7 @@ func newKeys(b *testing.B) *keys {
 // cache tokens (-1: no cache).
 func mustManager(tb testing.TB, key session.Key, cache int) *session.Manager {
 	tb.Helper()
-	m, err := session.New(key, session.Options{Issuer: issuer, Audience: audience, VerifiedTokenCache: cache})
+	m, err := session.New(key, session.Options{Issuer: issuer, Audience: []string{audience}, VerifiedTokenCache: cache})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func newKeysT(t *testing.T) *testKeys {
 			aud   string
 		}{{k.tokens, time.Now(), audience}, {k.expired, past, audience}, {k.otherAud, time.Now(), "other"}} {
 			at := v.clock
-			m, err := session.New(key, session.Options{Issuer: issuer, Audience: v.aud, Clock: func() time.Time { return at }})
+			m, err := session.New(key, session.Options{Issuer: issuer, Audience: []string{v.aud}, Clock: func() time.Time { return at }})
 			if err != nil {
 				t.Fatal(err)
 			}

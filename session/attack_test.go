@@ -714,7 +714,7 @@ func TestAttackClaims(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var opts session.Options
 			if strings.Contains(tt.payload, `"iss"`) {
-				opts = session.Options{Issuer: iss, Audience: aud}
+				opts = session.Options{Issuer: iss, Audience: []string{aud}}
 			}
 			_, err := verifyPayload(t, tt.payload, opts)
 			checkOnly(t, err, tt.want)

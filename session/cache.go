@@ -23,7 +23,8 @@ type verifiedCache struct {
 }
 
 // verifiedEntry is verified claims, the key that verified them and the
-// kid of the token's header, under which the Manager's keys gave it.
+// kid of the token's header, under which, with the claims' iss, the
+// Manager's keys gave it.
 type verifiedEntry struct {
 	claims *Claims
 	key    *pinnedKey
@@ -73,7 +74,7 @@ func (vc *verifiedCache) put(token string, c *Claims, key *pinnedKey, kid string
 }
 
 // forget drops token, once it is known to have expired or its key is no
-// longer the one its kid gives.
+// longer the one its iss and kid give.
 func (vc *verifiedCache) forget(token string) {
 	vc.mu.Lock()
 	delete(vc.entries, token)

@@ -131,7 +131,12 @@ func (c *Claims) appendRevocationKey(dst []byte) []byte {
 	}
 }
 
-// hasAudience reports whether aud lists want.
-func (c *Claims) hasAudience(want string) bool {
-	return slices.Contains(c.aud, want)
+// hasAnyAudience reports whether aud lists one of want.
+func (c *Claims) hasAnyAudience(want []string) bool {
+	for _, a := range c.aud {
+		if slices.Contains(want, a) {
+			return true
+		}
+	}
+	return false
 }

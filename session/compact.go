@@ -79,6 +79,9 @@ const maxHeaderSize = 2 << 10
 type header struct {
 	alg string
 	kid string // "" when absent: an empty kid is refused
+	// accessToken records a typ of at+jwt (RFC 9068); any other typ
+	// than that and JWT is refused by decodeHeader.
+	accessToken bool
 }
 
 // headerParameters are the registered JWS and JWE header parameter names
@@ -105,8 +108,12 @@ func decodeHeader(js string) (header, error) {
 		case "typ":
 			var typ string
 			typ, err = nonEmptyString(&sc, "typ")
-			if err == nil && !(len(typ) == 3 && equalFoldASCII(typ, "JWT")) {
-				err = invalid("header typ is not JWT")
+			switch {
+			case err != nil, len(typ) == 3 && equalFoldASCII(typ, "JWT"):
+			case isAccessTokenType(typ):
+				h.accessToken = true
+			default:
+				err = invalid("header typ is not JWT or at+jwt")
 			}
 		case "crit":
 			err = invalid("header crit is not supported")
@@ -131,4 +138,12 @@ func decodeHeader(js string) (header, error) {
 		return h, invalid("header alg missing")
 	}
 	return h, nil
+}
+
+// isAccessTokenType reports whether typ is the media type of JWT access
+// tokens, "at+jwt" or "application/at+jwt" (RFC 9068 §2.1), in any
+// letter case (media types are case-insensitive, RFC 7515 §4.1.9).
+func isAccessTokenType(typ string) bool {
+	const short, long = "at+jwt", "application/at+jwt"
+	return equalFoldASCII(typ, short) || equalFoldASCII(typ, long)
 }

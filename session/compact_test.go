@@ -419,7 +419,7 @@ func TestCompactBitFlips(t *testing.T) {
 		name string
 		m    *session.Manager
 	}{
-		{name: "plain key", m: newManager(t, secret, clock, session.Options{Issuer: "iss", Audience: "aud"})},
+		{name: "plain key", m: newManager(t, secret, clock, session.Options{Issuer: "iss", Audience: []string{"aud"}})},
 		{name: "key with id", m: func() *session.Manager {
 			m, err := session.New(session.HS256(secret).WithID("k1"), session.Options{Clock: clock.Now})
 			if err != nil {

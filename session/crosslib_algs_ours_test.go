@@ -34,7 +34,7 @@ func oursAlgs(t *testing.T) (algsFile, []byte) {
 		if key.Public() != nil {
 			public = append(public, key)
 		}
-		m, err := session.New(key, session.Options{Clock: func() time.Time { return crosslibNow }, Issuer: crosslibIssuer, Audience: crosslibAud})
+		m, err := session.New(key, session.Options{Clock: func() time.Time { return crosslibNow }, Issuer: crosslibIssuer, Audience: []string{crosslibAud}})
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}

@@ -100,7 +100,7 @@ func algsVerifier(t *testing.T, jwksJSON []byte, prefix string, at time.Time) *s
 	if err != nil {
 		t.Fatalf("NewKeySet: %v", err)
 	}
-	m, err := session.New(ks, session.Options{Clock: func() time.Time { return at }, Issuer: crosslibIssuer, Audience: crosslibAud})
+	m, err := session.New(ks, session.Options{Clock: func() time.Time { return at }, Issuer: crosslibIssuer, Audience: []string{crosslibAud}})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

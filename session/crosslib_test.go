@@ -83,7 +83,7 @@ func crosslibManager(t *testing.T, config string, at time.Time) *session.Manager
 	switch config {
 	case "":
 	case "iss_aud":
-		opts.Issuer, opts.Audience = crosslibIssuer, crosslibAud
+		opts.Issuer, opts.Audience = crosslibIssuer, []string{crosslibAud}
 	case "sub":
 		opts.UserIDClaim = "sub"
 	case "kid":

@@ -337,7 +337,7 @@ func TestDecodeAudience(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := verifyPayload(t, withClaims(`,"aud":`+tt.value), session.Options{Audience: "api"})
+			c, err := verifyPayload(t, withClaims(`,"aud":`+tt.value), session.Options{Audience: []string{"api"}})
 			if tt.want == nil {
 				checkOnly(t, err, session.ErrInvalid)
 				return

@@ -63,6 +63,8 @@ var (
 	errIssuerMismatch     = invalid("iss does not match")
 	errAudienceMismatch   = invalid("aud does not include the expected audience")
 	errAudienceUnexpected = invalid("aud is present but no audience is configured")
+	errTypAccessToken     = invalid("header typ is at+jwt, which is not accepted")
+	errTypNotAccessToken  = invalid("header typ is not at+jwt")
 	errLifetime           = invalid("token lifetime exceeds the maximum lifetime")
 	errAuthTimeFuture     = invalid("auth_time is in the future")
 )

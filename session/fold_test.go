@@ -66,7 +66,7 @@ func newFoldTarget(t testing.TB, userIDClaim string) *foldTarget {
 		}
 	}
 	secret := newSecret(t)
-	m := newManager(t, secret, newClock(t0), session.Options{UserIDClaim: userIDClaim, Issuer: foldIssuer, Audience: foldAudience})
+	m := newManager(t, secret, newClock(t0), session.Options{UserIDClaim: userIDClaim, Issuer: foldIssuer, Audience: []string{foldAudience}})
 	// Every interpreted claim the user id claim leaves free is present,
 	// each with a value of its own, so a folded name lands next to the
 	// exact one wherever that is possible.

@@ -372,7 +372,7 @@ func FuzzDecodeClaims(f *testing.F) {
 func FuzzRoundTrip(f *testing.F) {
 	secret := newSecret(f)
 	clock := newClock(t0)
-	m := newManager(f, secret, clock, session.Options{Issuer: fuzzIssuer, Audience: fuzzAudience})
+	m := newManager(f, secret, clock, session.Options{Issuer: fuzzIssuer, Audience: []string{fuzzAudience}})
 	f.Add("123", "role", "admin", int64(7), uint(0))
 	f.Add("ünï\"\\\n", "note", "\x00\xff", int64(-1), uint(1<<20))
 	f.Fuzz(func(t *testing.T, userID, name, value string, n int64, flip uint) {

@@ -153,8 +153,9 @@ func (k Key) SigningKey() (Key, bool) { return k, k.CanSign() }
 
 // VerificationKey returns k for a token without kid, for a token with any
 // kid when k has no key id, and for a token whose kid is k's key id. Any
-// other kid is refused with an error matching [ErrInvalid].
-func (k Key) VerificationKey(_ context.Context, kid string) (Key, error) {
+// other kid is refused with an error matching [ErrInvalid]. The issuer is
+// not consulted: a single Key is one issuer's.
+func (k Key) VerificationKey(_ context.Context, _, kid string) (Key, error) {
 	if kid != "" && k.ID() != "" && kid != k.ID() {
 		return Key{}, errUnknownKey
 	}

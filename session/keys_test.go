@@ -30,7 +30,7 @@ func (k *funcKeys) SigningKey() (session.Key, bool) {
 	return k.sign, k.canSig
 }
 
-func (k *funcKeys) VerificationKey(_ context.Context, kid string) (session.Key, error) {
+func (k *funcKeys) VerificationKey(_ context.Context, _, kid string) (session.Key, error) {
 	k.mu.Lock()
 	k.calls++
 	f := k.verify
@@ -118,7 +118,7 @@ var (
 )
 
 // TestCustomKeysCache: the verified-token cache keeps a token only while
-// the keys give, for its kid, the very Key that verified it.
+// the keys give, for its iss and kid, the very Key that verified it.
 func TestCustomKeysCache(t *testing.T) {
 	clock := newClock(t0)
 	ecKey := newECKey(t)
@@ -213,7 +213,7 @@ func TestKeyHandle(t *testing.T) {
 		{k, "", false}, {k, "anything", false},
 		{withID, "", false}, {withID, "k1", false}, {withID, "k2", true},
 	} {
-		got, err := tc.key.VerificationKey(ctx, tc.kid)
+		got, err := tc.key.VerificationKey(ctx, "any issuer", tc.kid)
 		if tc.wantErr != (err != nil) || err == nil && got != tc.key {
 			t.Errorf("%v.VerificationKey(%q): got %v, %v", tc.key, tc.kid, got, err)
 		}

@@ -166,8 +166,9 @@ func (s *keySnapshot) ordered() []Key {
 func (ks *KeySet) SigningKey() (Key, bool) { return ks.snap.Load().active, true }
 
 // VerificationKey returns the key whose id is kid. A token without kid
-// verifies only when the set holds a single key.
-func (ks *KeySet) VerificationKey(_ context.Context, kid string) (Key, error) {
+// verifies only when the set holds a single key. The issuer is not
+// consulted: a KeySet holds one issuer's keys.
+func (ks *KeySet) VerificationKey(_ context.Context, _, kid string) (Key, error) {
 	s := ks.snap.Load()
 	if kid == "" {
 		if len(s.keys) == 1 {

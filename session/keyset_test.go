@@ -226,7 +226,7 @@ func TestKeySetPublicKeys(t *testing.T) {
 	if got := ids(keys); !slices.Equal(got, []string{"b", "a"}) {
 		t.Errorf("b active: got %v, want [b a]", got)
 	}
-	if got, _ := ks.VerificationKey(ctx, "a"); len(keys) == 2 && got != keys[1] {
+	if got, _ := ks.VerificationKey(ctx, "", "a"); len(keys) == 2 && got != keys[1] {
 		t.Error("PublicKeys returned another Key than the set verifies with")
 	}
 	if got := ks.IDs(); !slices.Equal(got, []string{"b", "hs", "a"}) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 	"unsafe"
@@ -54,15 +55,16 @@ func New(keys Keys, opts Options) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := keys.SigningKey(); ok && cfg.typ == TypAccessToken {
+		return nil, errors.New("session: Options.Typ TypAccessToken is for verifying the access tokens of another issuer; the tokens of a Manager that signs carry typ JWT (use TypJWTOrAccessToken)")
+	}
 	m := &Manager{
 		cfg:     cfg,
 		keys:    keys,
 		cache:   newVerifiedCache(cfg.cacheEntries),
 		maxLife: (cfg.maxLifetime + time.Second - 1).Truncate(time.Second),
 	}
-	if cfg.audience != "" {
-		m.aud = []string{cfg.audience}
-	}
+	m.aud = cfg.audience
 	return m, nil
 }
 

@@ -33,7 +33,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 		},
 		{
 			name:     "issuer and audience",
-			opts:     session.Options{Issuer: "https://issuer.test", Audience: "api", TTL: 5 * time.Minute},
+			opts:     session.Options{Issuer: "https://issuer.test", Audience: []string{"api"}, TTL: 5 * time.Minute},
 			wantIss:  "https://issuer.test",
 			wantAud:  []string{"api"},
 			wantTTL:  5 * time.Minute,
@@ -180,7 +180,7 @@ func TestNewErrors(t *testing.T) {
 		{name: "user id claim with NUL", key: session.HS256(secret), opts: session.Options{UserIDClaim: "u\x00"}, wantErr: "Options.UserIDClaim"},
 		{name: "max token size too small", key: session.HS256(secret), opts: session.Options{MaxTokenSize: 100}, wantErr: "at least 256"},
 		{name: "issuer invalid UTF-8", key: session.HS256(secret), opts: session.Options{Issuer: "\xff"}, wantErr: "issuer"},
-		{name: "audience with NUL", key: session.HS256(secret), opts: session.Options{Audience: "a\x00"}, wantErr: "audience"},
+		{name: "audience with NUL", key: session.HS256(secret), opts: session.Options{Audience: []string{"a\x00"}}, wantErr: "audience"},
 		{name: "key id with NUL", key: session.HS256(secret).WithID("k\x00"), wantErr: "key id"},
 		{name: "zero options", key: session.HS256(secret), opts: session.Options{}},
 		{name: "max lifetime negative", key: session.HS256(secret), opts: session.Options{MaxLifetime: -time.Hour}, wantErr: "Options.MaxLifetime"},
@@ -398,7 +398,7 @@ func TestVerifyNotYetValid(t *testing.T) {
 
 func TestVerifyIssuerAudience(t *testing.T) {
 	const iss, aud = "https://issuer.test", "api"
-	both := session.Options{Issuer: iss, Audience: aud}
+	both := session.Options{Issuer: iss, Audience: []string{aud}}
 	exp := unix(t0.Add(time.Hour))
 	claims := func(more string) string { return `{"user_id":"u","exp":` + exp + more + `}` }
 	tests := []struct {
@@ -416,7 +416,7 @@ func TestVerifyIssuerAudience(t *testing.T) {
 		{name: "aud mismatched", opts: both, payload: claims(`,"iss":"` + iss + `","aud":"other"`), want: session.ErrInvalid},
 		{name: "aud array without it", opts: both, payload: claims(`,"iss":"` + iss + `","aud":["other","API"]`), want: session.ErrInvalid},
 		{name: "only iss configured", opts: session.Options{Issuer: iss}, payload: claims(`,"iss":"` + iss + `"`)},
-		{name: "only aud configured", opts: session.Options{Audience: aud}, payload: claims(`,"aud":"` + aud + `"`)},
+		{name: "only aud configured", opts: session.Options{Audience: []string{aud}}, payload: claims(`,"aud":"` + aud + `"`)},
 		{name: "not configured: any iss", opts: session.Options{}, payload: claims(`,"iss":"x"`)},
 		{name: "not configured: aud present (RFC 7519 §4.1.3)", opts: session.Options{}, payload: claims(`,"aud":"y"`), want: session.ErrInvalid},
 		{name: "not configured: aud array present", opts: session.Options{}, payload: claims(`,"aud":["y"]`), want: session.ErrInvalid},
@@ -435,8 +435,8 @@ func TestVerifyIssuerAudience(t *testing.T) {
 	t.Run("token of another issuer on the same secret", func(t *testing.T) {
 		secret := newSecret(t)
 		clock := newClock(t0)
-		a := newManager(t, secret, clock, session.Options{Issuer: "a", Audience: aud})
-		b := newManager(t, secret, clock, session.Options{Issuer: "b", Audience: aud})
+		a := newManager(t, secret, clock, session.Options{Issuer: "a", Audience: []string{aud}})
+		b := newManager(t, secret, clock, session.Options{Issuer: "b", Audience: []string{aud}})
 		_, err := verify(b, issue(t, a, "u", nil).Value)
 		checkOnly(t, err, session.ErrInvalid)
 	})

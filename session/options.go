@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -38,10 +39,15 @@ type Options struct {
 	// Issuer is the iss claim written into tokens and required on
 	// verification. Default: none (iss is neither written nor checked).
 	Issuer string
-	// Audience is the aud claim written into tokens; verification then
-	// requires aud to include it. Default: none (aud is neither written
-	// nor checked; a token that carries aud is rejected).
-	Audience string
+	// Audience lists the audiences of the Manager's tokens. Issued tokens
+	// carry them in aud (one as a string, several as an array), and
+	// verification requires aud to include at least one of them. Each
+	// must be non-empty. Default: none (aud is not written, and a token
+	// that carries aud is rejected, as RFC 7519 §4.1.3 requires).
+	Audience []string
+	// Typ selects the values of the typ header that verification
+	// accepts; see [TypHeader]. Default: [TypJWT].
+	Typ TypHeader
 	// UserIDClaim is the claim that carries the user id; "sub" is the
 	// usual choice for tokens from other issuers. Registered claim names
 	// other than "sub" are refused. Default: "user_id".
@@ -59,7 +65,7 @@ type Options struct {
 	// repeated token that already verified skips the signature check (its
 	// exp, nbf and the revocation store are still checked on every use,
 	// and so is its key: a token stays only while the Manager's [Keys]
-	// give, for its kid, the Key that verified it). Entries are keyed by
+	// give, for its iss and kid, the Key that verified it). Entries are keyed by
 	// the whole token, so no forged token can hit one.
 	//
 	// Default (0): 4096 entries, holding only tokens verified by
@@ -72,6 +78,29 @@ type Options struct {
 	VerifiedTokenCache int
 }
 
+// TypHeader selects the values of a token's typ header that verification
+// accepts. Whatever it says, a typ other than JWT, at+jwt and
+// application/at+jwt (in any letter case) is refused, and tokens issued
+// by a Manager carry typ JWT.
+type TypHeader int
+
+const (
+	// TypJWT accepts tokens whose typ is JWT or absent, and refuses
+	// access tokens of RFC 9068 (typ at+jwt), so that a token of another
+	// kind is never mistaken for a session token.
+	TypJWT TypHeader = iota
+	// TypJWTOrAccessToken accepts typ JWT, an absent typ, and the at+jwt
+	// of RFC 9068 JWT access tokens, for a resource server that takes
+	// the tokens of issuers of both kinds.
+	TypJWTOrAccessToken
+	// TypAccessToken requires typ at+jwt (or application/at+jwt), as RFC
+	// 9068 §4 asks of a resource server that accepts JWT access tokens
+	// only. A Manager that can sign is refused with it, since its own
+	// tokens carry typ JWT. Read the access token's client_id and scope
+	// claims with [Claims.Claim].
+	TypAccessToken
+)
+
 // config is the validated configuration of a Manager: [Options] with
 // every default applied.
 type config struct {
@@ -80,7 +109,8 @@ type config struct {
 	maxLifetime  time.Duration
 	leeway       time.Duration
 	issuer       string
-	audience     string
+	audience     []string
+	typ          TypHeader
 	userIDClaim  string
 	now          func() time.Time
 	store        Store
@@ -101,7 +131,8 @@ func newConfig(o Options) (config, error) {
 		maxLifetime:  o.MaxLifetime,
 		leeway:       o.Leeway,
 		issuer:       o.Issuer,
-		audience:     o.Audience,
+		audience:     slices.Clone(o.Audience),
+		typ:          o.Typ,
 		userIDClaim:  o.UserIDClaim,
 		now:          o.Clock,
 		store:        o.Store,
@@ -148,8 +179,10 @@ func newConfig(o Options) (config, error) {
 		return c, fmt.Errorf("session: Options.MaxTokenSize is %d bytes; it must be at least 256", c.maxTokenSize)
 	case c.issuer != "" && !validClaimString(c.issuer):
 		return c, fmt.Errorf("session: Options.Issuer: the issuer must be valid UTF-8 without NUL")
-	case c.audience != "" && !validClaimString(c.audience):
-		return c, fmt.Errorf("session: Options.Audience: the audience must be valid UTF-8 without NUL")
+	case slices.ContainsFunc(c.audience, func(a string) bool { return !validClaimString(a) }):
+		return c, fmt.Errorf("session: Options.Audience: each audience must be non-empty valid UTF-8 without NUL")
+	case c.typ < TypJWT || c.typ > TypAccessToken:
+		return c, fmt.Errorf("session: Options.Typ %d is not one of TypJWT, TypJWTOrAccessToken, TypAccessToken", c.typ)
 	case !validClaimString(c.userIDClaim):
 		return c, fmt.Errorf("session: Options.UserIDClaim: the user id claim name must be valid UTF-8 without NUL")
 	case c.userIDClaim != "user_id" && c.userIDClaim != "sub" && isRegistered(c.userIDClaim):

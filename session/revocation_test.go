@@ -415,7 +415,7 @@ func TestMemoryStoreOneUserCannotFillIt(t *testing.T) {
 // through the verified-token cache or shared slices.
 func TestClaimsImmutable(t *testing.T) {
 	clock := newClock(t0)
-	m := newManager(t, newSecret(t), clock, session.Options{VerifiedTokenCache: 16, Audience: "api"})
+	m := newManager(t, newSecret(t), clock, session.Options{VerifiedTokenCache: 16, Audience: []string{"api"}})
 	tok := issue(t, m, "u", map[string]any{"role": "admin"})
 	var wg sync.WaitGroup
 	for range 4 {

@@ -13,15 +13,18 @@ import (
 // signature, strict claims decoding, exp / nbf / iat / auth_time against
 // the clock and leeway, the token's lifetime (exp - iat, or for a token
 // without iat the time left, at most the maximum lifetime: a revocation
-// must outlive every token it covers), iss when configured, aud (with an
-// audience configured it must list it; without one, a token that carries
-// aud is refused, as RFC 7519 §4.1.3 requires), and the revocation
-// store. The maximum lifetime bounds renewal, not verification: a token
-// whose exp is still ahead verifies however old its auth_time. A token
-// found in the verified-token cache (see [Options.VerifiedTokenCache]) skips
-// the checks up to the claims' decoding while the keys still give, for its
-// kid, the Key that verified it; the time checks and the revocation store
-// still run. Errors match
+// must outlive every token it covers), iss when configured, aud (with
+// audiences configured it must list one of them; without any, a token
+// that carries aud is refused, as RFC 7519 §4.1.3 requires), and the
+// revocation store. A header other than the signing key's own is decoded
+// with the claims before the signature is checked: its typ must suit
+// [Options.Typ], and the claims' iss and the header's kid select the key
+// (see [Keys]). The maximum lifetime bounds renewal, not verification: a
+// token whose exp is still ahead verifies however old its auth_time. A
+// token found in the verified-token cache (see [Options.VerifiedTokenCache])
+// skips the checks up to the claims' decoding while the keys still give,
+// for its iss and kid, the Key that verified it; the time checks and the
+// revocation store still run. Errors match
 // [ErrInvalid], [ErrExpired], [ErrNotYetValid], [ErrRevoked] or
 // [ErrUnavailable] with [errors.Is].
 func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
@@ -54,14 +57,14 @@ func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 }
 
 // cached returns the claims of token from the verified-token cache while
-// m's keys still give, for the token's kid, the key that verified it: a
-// token of a retired or replaced key is dropped, and verified again.
+// m's keys still give, for the token's iss and kid, the key that verified
+// it: a token of a retired or replaced key is dropped, and verified again.
 func (m *Manager) cached(ctx context.Context, token string) (*Claims, bool) {
 	e, ok := m.cache.get(token)
 	if !ok {
 		return nil, false
 	}
-	if k, err := m.keys.VerificationKey(ctx, e.kid); err != nil || k.p != e.key {
+	if k, err := m.keys.VerificationKey(ctx, e.claims.Issuer, e.kid); err != nil || k.p != e.key {
 		m.cache.forget(token)
 		return nil, false
 	}
@@ -76,43 +79,48 @@ func (m *Manager) verifySignedToken(ctx context.Context, token string) (*Claims,
 	if err != nil {
 		return nil, nil, "", err
 	}
-	key, kid, err := m.keyFor(ctx, parts.header)
+	key, kid, c, err := m.keyFor(ctx, parts)
 	if err != nil {
 		return nil, nil, "", err
 	}
 	if err := key.verify(parts.signingInput, parts.signature); err != nil {
 		return nil, nil, "", err
 	}
-	c, err := m.checkClaims(parts)
-	if err != nil {
+	if c == nil {
+		if c, err = m.decodeClaims(parts); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	if err := m.checkClaims(c, parts); err != nil {
 		return nil, nil, "", err
 	}
 	return c, key, kid, nil
 }
 
-// checkClaims decodes and checks the claims of a token whose signature
-// verified.
-func (m *Manager) checkClaims(parts compact) (*Claims, error) {
+// decodeClaims decodes the claims of a token strictly.
+func (m *Manager) decodeClaims(parts compact) (*Claims, error) {
 	payload, err := decodePart(parts.payload)
 	if err != nil {
 		return nil, err
 	}
 	// payload is never written again, so the claims can share its bytes.
-	c, err := decodeClaims(unsafe.String(unsafe.SliceData(payload), len(payload)), m.cfg.userIDClaim)
-	if err != nil {
-		return nil, err
-	}
+	return decodeClaims(unsafe.String(unsafe.SliceData(payload), len(payload)), m.cfg.userIDClaim)
+}
+
+// checkClaims checks the decoded claims of a token whose signature
+// verified.
+func (m *Manager) checkClaims(c *Claims, parts compact) error {
 	if err := m.checkTimes(c); err != nil {
-		return nil, err
+		return err
 	}
 	if m.cfg.issuer != "" && c.Issuer != m.cfg.issuer {
-		return nil, errIssuerMismatch
+		return errIssuerMismatch
 	}
 	switch {
-	case m.cfg.audience != "" && !c.hasAudience(m.cfg.audience):
-		return nil, errAudienceMismatch
-	case m.cfg.audience == "" && len(c.aud) > 0:
-		return nil, errAudienceUnexpected
+	case len(m.cfg.audience) > 0 && !c.hasAnyAudience(m.cfg.audience):
+		return errAudienceMismatch
+	case len(m.cfg.audience) == 0 && len(c.aud) > 0:
+		return errAudienceUnexpected
 	}
 	if c.SessionID == "" && c.TokenID == "" {
 		// The signed part, not the signature: an ECDSA signature has
@@ -121,37 +129,49 @@ func (m *Manager) checkClaims(parts compact) (*Claims, error) {
 		sum := sha256.Sum256([]byte(parts.signingInput))
 		c.tokenHash = base64.RawURLEncoding.EncodeToString(sum[:16])
 	}
-	return c, nil
+	return nil
 }
 
-// keyFor selects the key for a token by its encoded header, and returns
-// it with the header's kid. The header of tokens signed by the signing
-// key matches its own byte for byte; any other header is decoded
-// strictly, the key is asked of m's keys by its kid, and its alg must
-// equal the key's own.
-func (m *Manager) keyFor(ctx context.Context, encoded string) (*pinnedKey, string, error) {
-	if key := m.signingKey(); key != nil && encoded == key.header {
-		return key, key.id, nil
+// keyFor selects the key for a token, and returns it with the header's
+// kid and, when it had to decode them, the token's claims. The header of
+// tokens signed by the signing key matches its own byte for byte; any
+// other header is decoded strictly, its typ checked against
+// [Options.Typ], the claims decoded strictly (the signature is not
+// checked yet) for their iss, the key asked of m's keys by iss and kid,
+// and the header's alg must equal the key's own.
+func (m *Manager) keyFor(ctx context.Context, parts compact) (*pinnedKey, string, *Claims, error) {
+	if key := m.signingKey(); key != nil && parts.header == key.header && m.cfg.typ != TypAccessToken {
+		return key, key.id, nil, nil
 	}
-	if len(encoded) > maxHeaderSize {
-		return nil, "", errHeaderTooLong
+	if len(parts.header) > maxHeaderSize {
+		return nil, "", nil, errHeaderTooLong
 	}
-	raw, err := decodePart(encoded)
+	raw, err := decodePart(parts.header)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	h, err := decodeHeader(string(raw))
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	key, err := m.verificationKey(ctx, h.kid)
+	switch {
+	case h.accessToken && m.cfg.typ == TypJWT:
+		return nil, "", nil, errTypAccessToken
+	case !h.accessToken && m.cfg.typ == TypAccessToken:
+		return nil, "", nil, errTypNotAccessToken
+	}
+	c, err := m.decodeClaims(parts)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
+	}
+	key, err := m.verificationKey(ctx, c.Issuer, h.kid)
+	if err != nil {
+		return nil, "", nil, err
 	}
 	if h.alg != key.alg {
-		return nil, "", errAlgorithm
+		return nil, "", nil, errAlgorithm
 	}
-	return key, h.kid, nil
+	return key, h.kid, c, nil
 }
 
 // checkTimes applies exp, nbf, iat and auth_time with the leeway, and

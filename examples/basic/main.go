@@ -134,12 +134,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 		return err
 	}
 	defer closeStore()
+	var audience []string // none: no aud written; a token with aud is rejected
+	if opts.audience != "" {
+		audience = []string{opts.audience}
+	}
 	m, err := session.New(session.HS256(secret), session.Options{
 		TTL:         opts.ttl,
 		RenewWithin: opts.renewWithin,
 		MaxLifetime: opts.maxLifetime,
-		Issuer:      opts.issuer,   // "": no iss written or required
-		Audience:    opts.audience, // "": no aud written; a token with aud is rejected
+		Issuer:      opts.issuer, // "": no iss written or required
+		Audience:    audience,
 		Store:       store,
 	})
 	if err != nil {

@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -35,7 +31,9 @@ const maxLoginBody = 4 << 10
 
 // issuer signs tokens with the active key of its KeySet and rotates it.
 type issuer struct {
+	opts   options
 	alg    string
+	iss    string // the iss of its tokens, and its discovery document's issuer
 	ks     *session.KeySet
 	m      *session.Manager
 	logger *log.Logger
@@ -56,6 +54,7 @@ type issuer struct {
 func newIssuer(opts options, getenv func(string) string, logger *log.Logger) (*issuer, error) {
 	is := &issuer{
 		alg:           opts.alg,
+		opts:          opts,
 		logger:        logger,
 		activateAfter: opts.activateAfter,
 		retireAfter:   opts.ttl + leeway,
@@ -70,69 +69,36 @@ func newIssuer(opts options, getenv func(string) string, logger *log.Logger) (*i
 	if is.ks, err = session.NewKeySet(first); err != nil {
 		return nil, err
 	}
-	is.m, err = session.New(is.ks, session.Options{
-		TTL:         opts.ttl,
-		RenewWithin: opts.renewWithin,
-		MaxLifetime: opts.maxLifetime,
-		Leeway:      leeway,
-	})
-	if err != nil {
+	iss := "http://" + opts.addr
+	if len(opts.issuers) > 0 {
+		iss = opts.issuers[0]
+	}
+	if err := is.setIssuer(iss); err != nil {
 		return nil, err
 	}
 	logger.Printf("issuer signing with %s key %q (ttl %v, max lifetime %v)", opts.alg, first.ID(), opts.ttl, opts.maxLifetime)
 	return is, nil
 }
 
-// firstKey reads the PEM key named by JWT_SIGNING_KEY_FILE, or generates
-// one with a notice.
-func (is *issuer) firstKey(getenv func(string) string) (session.Key, error) {
-	path := getenv("JWT_SIGNING_KEY_FILE")
-	if path == "" {
-		is.logger.Printf("JWT_SIGNING_KEY_FILE is not set: generating a %s key for this run (tokens stop working on restart)", is.alg)
-		return is.newKey()
+// setIssuer makes iss the issuer identifier of the tokens and of the
+// discovery document, before the server starts.
+func (is *issuer) setIssuer(iss string) error {
+	if u, err := url.Parse(iss); err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("-issuer %q: want an http or https URL without query or fragment", iss)
 	}
-	data, err := os.ReadFile(path)
+	m, err := session.New(is.ks, session.Options{
+		TTL:         is.opts.ttl,
+		RenewWithin: is.opts.renewWithin,
+		MaxLifetime: is.opts.maxLifetime,
+		Leeway:      leeway,
+		Issuer:      iss,
+		Audience:    is.opts.audiences, // none: no aud written
+	})
 	if err != nil {
-		return session.Key{}, err
+		return err
 	}
-	k, err := session.ParsePEM(data, is.alg, "")
-	if err != nil {
-		return session.Key{}, fmt.Errorf("JWT_SIGNING_KEY_FILE: %w", err)
-	}
-	if !k.CanSign() {
-		return session.Key{}, errors.New("JWT_SIGNING_KEY_FILE: the issuer needs a private key")
-	}
-	kid, err := jwks.Thumbprint(k) // the key id anyone can compute from the key
-	if err != nil {
-		return session.Key{}, fmt.Errorf("JWT_SIGNING_KEY_FILE: %w", err)
-	}
-	return k.WithID(kid), nil
-}
-
-// newKey generates a signing key for the issuer's algorithm, with a key
-// id that tells when it was made.
-func (is *issuer) newKey() (session.Key, error) {
-	var suffix [4]byte
-	rand.Read(suffix[:])
-	kid := time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(suffix[:])
-	var (
-		material any
-		err      error
-	)
-	switch is.alg {
-	case "ES256":
-		material, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case "EdDSA":
-		_, material, err = ed25519.GenerateKey(rand.Reader)
-	case "RS256", "PS256":
-		material, err = rsa.GenerateKey(rand.Reader, 2048)
-	default:
-		return session.Key{}, fmt.Errorf("-alg must be ES256, EdDSA, RS256 or PS256; got %q", is.alg)
-	}
-	if err != nil {
-		return session.Key{}, err
-	}
-	return session.NewKey(material, is.alg, kid)
+	is.iss, is.m = iss, m
+	return nil
 }
 
 // rotate publishes a new key at once and makes it the signing key
@@ -244,10 +210,11 @@ func (is *issuer) stop() {
 
 // newIssuerServer returns the issuer's API:
 //
-//	POST /login                → token JSON, as examples/basic
-//	POST /refresh              → token JSON for a valid token
-//	GET  /.well-known/jwks.json → the public JWK Set
-//	GET  /healthz              → 200, unauthenticated
+//	POST /login                             → token JSON, as examples/basic
+//	POST /refresh                           → token JSON for a valid token
+//	GET  /.well-known/jwks.json             → the public JWK Set
+//	GET  /.well-known/openid-configuration  → {"issuer", "jwks_uri"}
+//	GET  /healthz                           → 200, unauthenticated
 func newIssuerServer(is *issuer) (http.Handler, error) {
 	auth, err := middleware.New(is.m, middleware.Options{Realm: realm})
 	if err != nil {
@@ -262,7 +229,19 @@ func newIssuerServer(is *issuer) (http.Handler, error) {
 	mux.HandleFunc("POST /login", is.login)
 	mux.Handle("POST /refresh", alice.New(auth.Authenticate).ThenFunc(is.refresh))
 	mux.Handle("GET /.well-known/jwks.json", publish)
+	mux.HandleFunc("GET /.well-known/openid-configuration", is.configuration)
 	return mux, nil
+}
+
+// configuration serves the issuer's OpenID Connect discovery document
+// with the two members a resource server reads: issuer, exactly as its
+// tokens carry it in iss, and jwks_uri.
+func (is *issuer) configuration(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	demo.WriteJSON(w, http.StatusOK, map[string]string{
+		"issuer":   is.iss,
+		"jwks_uri": strings.TrimSuffix(is.iss, "/") + "/.well-known/jwks.json",
+	})
 }
 
 func (is *issuer) login(w http.ResponseWriter, r *http.Request) {

@@ -1,27 +1,40 @@
 // Command jwks runs the two sides of an asymmetric deployment: an issuer
-// that signs tokens and publishes its public keys as a JWK Set, and a
-// resource server that only verifies, with the keys it fetches from there.
+// that signs tokens and publishes its public keys as a JWK Set with an
+// OpenID Connect discovery document, and a resource server that only
+// verifies, with the keys of one or more issuers.
 //
-//	go run ./examples/jwks -role issuer -addr 127.0.0.1:8081 [-alg ES256] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h] [-rotate-every 0] [-activate-after 10m]
-//	go run ./examples/jwks -role resource -addr 127.0.0.1:8082 -jwks-url http://127.0.0.1:8081/.well-known/jwks.json [-refresh-every 5m] [-refetch-cooldown 30s]
+//	go run ./examples/jwks -role issuer -addr 127.0.0.1:8081 [-alg ES256] [-issuer http://127.0.0.1:8081] [-audience api] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h] [-rotate-every 0] [-activate-after 10m]
+//	go run ./examples/jwks -role resource -addr 127.0.0.1:8082 -jwks-url http://127.0.0.1:8081/.well-known/jwks.json [-audience api] [-refresh-every 5m] [-refetch-cooldown 30s]
+//	go run ./examples/jwks -role resource -addr 127.0.0.1:8082 -issuer http://127.0.0.1:8081 -issuer https://login.example.com/ [-audience api]
 //
 // The issuer serves POST /login and POST /refresh as examples/basic does,
-// and GET /.well-known/jwks.json. On SIGHUP, and every -rotate-every when
-// set, it rotates, publishing first and signing later: a new key is
-// published at once and signs from -activate-after later on, and the
-// previous one stays published until every token it signed has expired
-// (TTL plus leeway after the switch).
+// GET /.well-known/jwks.json, and GET /.well-known/openid-configuration
+// (its issuer and jwks_uri). -alg is ES256, ES384, ES512, EdDSA, RS256,
+// RS384, RS512, PS256, PS384 or PS512 (HMAC is not offered: the key set
+// is public). Its tokens carry iss, -issuer (default http:// and the
+// listening address), and aud when -audience is given. On SIGHUP, and
+// every -rotate-every when set, it rotates, publishing first and signing
+// later: a new key is published at once and signs from -activate-after
+// later on, and the previous one stays published until every token it
+// signed has expired (TTL plus leeway after the switch).
 // JWT_SIGNING_KEY_FILE names a PEM private key for the first key (-alg
 // must fit it); when it is unset a key is generated and a line says so.
 //
-// The resource server serves GET /me (no renewal: it holds no signing
-// key), GET /healthz, and GET /readyz, which answers 503 until a key set
-// has been fetched. A JWKS outage with no usable key answers 503 with
-// Retry-After, never the user's 401.
+// The resource server takes its keys from -jwks-url (one issuer, any iss)
+// or from OpenID Connect discovery of each -issuer (repeatable, or
+// comma-separated): then a token's iss must be one of them, and only that
+// issuer's keys verify it. With -audience (repeatable, or
+// comma-separated) a token's aud must hold one of them; without it a
+// token carrying aud is rejected. Tokens typed at+jwt (RFC 9068 access
+// tokens) are accepted as well as JWT. It serves GET /me (no renewal: it
+// holds no signing key), GET /healthz, and GET /readyz, which answers 503
+// until every issuer's key set has been fetched. A key set outage with no
+// usable key answers 503 with Retry-After, never the user's 401.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +43,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -69,10 +83,31 @@ type options struct {
 	maxLifetime   time.Duration
 	rotateEvery   time.Duration
 	activateAfter time.Duration
+	// both: the issuer's own iss (at most one; default http:// and the
+	// listening address), or the issuers whose tokens the resource
+	// server accepts; the audiences of issued or accepted tokens.
+	issuers   listFlag
+	audiences listFlag
 	// resource
 	jwksURL         string
 	refreshEvery    time.Duration
 	refetchCooldown time.Duration
+}
+
+// listFlag is a flag that may be repeated, each value a comma-separated
+// list.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			return fmt.Errorf("empty value in %q", v)
+		}
+		*l = append(*l, item)
+	}
+	return nil
 }
 
 // Default listen addresses of the two roles.
@@ -93,13 +128,15 @@ func parseFlags(args []string) (options, error) {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.role, "role", "", "issuer (signs, publishes its keys) or resource (verifies with the published keys)")
 	fs.StringVar(&o.addr, "addr", "", "listen address (default "+defaultIssuerAddr+" for the issuer, "+defaultResourceAddr+" for the resource server)")
-	fs.StringVar(&o.alg, "alg", "ES256", "issuer: signing algorithm: ES256, EdDSA, RS256 or PS256")
+	fs.StringVar(&o.alg, "alg", "ES256", "issuer: signing algorithm: ES256, ES384, ES512, EdDSA, RS256, RS384, RS512, PS256, PS384 or PS512")
+	fs.Var(&o.issuers, "issuer", "issuer: its iss (default http:// and the listening address); resource: an issuer whose keys are found by OpenID Connect discovery (repeatable, or comma-separated)")
+	fs.Var(&o.audiences, "audience", "the aud of issued tokens; resource: aud must hold one of them (repeatable, or comma-separated)")
 	fs.DurationVar(&o.ttl, "ttl", 30*time.Minute, "issuer: token lifetime")
 	fs.DurationVar(&o.renewWithin, "renew-within", 10*time.Minute, "issuer: renewal threshold of the session")
 	fs.DurationVar(&o.maxLifetime, "max-lifetime", 24*time.Hour, "issuer: absolute session limit from login")
 	fs.DurationVar(&o.rotateEvery, "rotate-every", 0, "issuer: rotate the signing key this often (0: only on SIGHUP)")
 	fs.DurationVar(&o.activateAfter, "activate-after", defaultActivateAfter, "issuer: publish a rotated-in key this long before it signs, so that resource servers learn it first (0: sign at once)")
-	fs.StringVar(&o.jwksURL, "jwks-url", "http://"+defaultIssuerAddr+"/.well-known/jwks.json", "resource: the issuer's JWK Set")
+	fs.StringVar(&o.jwksURL, "jwks-url", "http://"+defaultIssuerAddr+"/.well-known/jwks.json", "resource: the JWK Set of the one issuer, when no -issuer is given")
 	fs.DurationVar(&o.refreshEvery, "refresh-every", 5*time.Minute, "resource: fetch the key set again this often")
 	fs.DurationVar(&o.refetchCooldown, "refetch-cooldown", 30*time.Second, "resource: least time between fetches for unknown key ids")
 	if err := fs.Parse(args); err != nil {
@@ -123,13 +160,19 @@ func parseFlags(args []string) (options, error) {
 		return o, fmt.Errorf("-role must be issuer or resource; got %q", o.role)
 	}
 	var err error
+	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) {
+		set[f.Name] = true
 		if role, ok := roleFlags[f.Name]; ok && role != o.role && err == nil {
 			err = fmt.Errorf("-%s is a flag of the %s role, not of the %s", f.Name, role, o.role)
 		}
 	})
 	switch {
 	case err != nil:
+	case o.role == "issuer" && len(o.issuers) > 1:
+		err = fmt.Errorf("-issuer: the issuer role has one issuer identifier; got %v", o.issuers)
+	case o.role == "resource" && set["jwks-url"] && len(o.issuers) > 0:
+		err = errors.New("-jwks-url and -issuer: give the JWK Set of one issuer, or the issuers to discover, not both")
 	case o.rotateEvery < 0:
 		err = fmt.Errorf("-rotate-every must not be negative; got %v", o.rotateEvery)
 	case o.activateAfter < 0:
@@ -152,32 +195,45 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	if err != nil {
 		return err
 	}
-	var handler http.Handler
+	var (
+		is  *issuer
+		res *resource
+	)
 	switch opts.role {
 	case "issuer":
-		is, err := newIssuer(opts, getenv, logger)
-		if err != nil {
+		if is, err = newIssuer(opts, getenv, logger); err != nil {
 			return err
 		}
 		defer is.stop()
+	case "resource":
+		if res, err = newResource(opts, logger); err != nil {
+			return err
+		}
+		defer res.close()
+	}
+	ln, err := net.Listen("tcp", opts.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // in case of an error before serving
+	var handler http.Handler
+	switch opts.role {
+	case "issuer":
+		if len(opts.issuers) == 0 { // http:// and the address listened on
+			if err := is.setIssuer("http://" + ln.Addr().String()); err != nil {
+				return err
+			}
+		}
 		if handler, err = newIssuerServer(is); err != nil {
 			return err
 		}
 		stopRotating := is.rotateOnSignal(ctx, opts.rotateEvery)
 		defer stopRotating()
+		logger.Printf("issuer identifier %s", is.iss)
 	case "resource":
-		res, err := newResource(opts, logger)
-		if err != nil {
-			return err
-		}
-		defer res.close()
 		if handler, err = newResourceServer(res); err != nil {
 			return err
 		}
-	}
-	ln, err := net.Listen("tcp", opts.addr)
-	if err != nil {
-		return err
 	}
 	logger.Printf("%s listening on http://%s", opts.role, ln.Addr())
 	if opts.role == "issuer" {

@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -145,25 +146,9 @@ type pair struct {
 
 func newPair(t *testing.T, issuerArgs ...string) *pair {
 	t.Helper()
-	opts, err := parseFlags(append([]string{"-role", "issuer"}, issuerArgs...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	is, err := newIssuer(opts, noEnv, discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pair{is: is, timers: &timers{}}
-	is.after = p.timers.after
-	h, err := newIssuerServer(is)
-	if err != nil {
-		t.Fatal(err)
-	}
-	issuerSrv := httptest.NewServer(h)
-	t.Cleanup(issuerSrv.Close)
-	p.issuerURL = issuerSrv.URL
-
-	p.res = newTestResource(t, issuerSrv.URL+"/.well-known/jwks.json", "-refetch-cooldown", "1ms")
+	is, timers, issuerURL := newTestIssuer(t, issuerArgs...)
+	p := &pair{is: is, timers: timers, issuerURL: issuerURL}
+	p.res = newTestResource(t, issuerURL+"/.well-known/jwks.json", "-refetch-cooldown", "1ms")
 	rh, err := newResourceServer(p.res)
 	if err != nil {
 		t.Fatal(err)
@@ -174,9 +159,39 @@ func newPair(t *testing.T, issuerArgs ...string) *pair {
 	return p
 }
 
+// newTestIssuer starts the issuer role with args on a test server, its
+// issuer identifier the server's URL, and returns it with its timers and
+// URL.
+func newTestIssuer(t *testing.T, args ...string) (*issuer, *timers, string) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	url := "http://" + srv.Listener.Addr().String()
+	opts, err := parseFlags(append([]string{"-role", "issuer", "-issuer", url}, args...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := newIssuer(opts, noEnv, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &timers{}
+	is.after = tm.after
+	if srv.Config.Handler, err = newIssuerServer(is); err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	return is, tm, url
+}
+
+// newTestResource returns the resource role with args, its keys from
+// jwksURL unless args name issuers.
 func newTestResource(t *testing.T, jwksURL string, args ...string) *resource {
 	t.Helper()
-	opts, err := parseFlags(append([]string{"-role", "resource", "-jwks-url", jwksURL}, args...))
+	if jwksURL != "" {
+		args = append([]string{"-jwks-url", jwksURL}, args...)
+	}
+	opts, err := parseFlags(append([]string{"-role", "resource"}, args...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +299,7 @@ func TestRotationPublishesBeforeSigning(t *testing.T) {
 	res := newTestResource(t, jwks.URL+"/.well-known/jwks.json", "-refresh-every", "1h", "-refetch-cooldown", "1h")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := res.remote.Ready(ctx); err != nil {
+	if err := res.keys.Ready(ctx); err != nil {
 		t.Fatal(err)
 	}
 	rh, err := newResourceServer(res)
@@ -431,9 +446,10 @@ func TestResourceReadyz(t *testing.T) {
 	wantStatus(t, do(t, "GET", srv.URL+"/me", login(t, p.issuerURL), ""), http.StatusOK)
 }
 
-// TestAlgorithms: every -alg issues tokens the resource server accepts.
+// TestAlgorithms: every -alg issues tokens the resource server accepts,
+// with the key set's URL or by discovery.
 func TestAlgorithms(t *testing.T) {
-	for _, alg := range []string{"ES256", "EdDSA", "RS256", "PS256"} {
+	for _, alg := range []string{"ES256", "ES384", "ES512", "EdDSA", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"} {
 		t.Run(alg, func(t *testing.T) {
 			p := newPair(t, "-alg", alg)
 			tok := login(t, p.issuerURL)
@@ -443,6 +459,7 @@ func TestAlgorithms(t *testing.T) {
 				t.Errorf("header: got %s, want alg %s", raw, alg)
 			}
 			wantStatus(t, do(t, "GET", p.resourceURL+"/me", tok, ""), http.StatusOK)
+			wantStatus(t, do(t, "GET", startResource(t, "-issuer", p.issuerURL)+"/me", tok, ""), http.StatusOK)
 		})
 	}
 }
@@ -484,6 +501,16 @@ func TestFlags(t *testing.T) {
 	if o.addr != "127.0.0.1:8081" || o.alg != "ES256" || o.ttl != 30*time.Minute || o.renewWithin != 10*time.Minute || o.maxLifetime != 24*time.Hour || o.rotateEvery != 0 || o.activateAfter != 10*time.Minute {
 		t.Errorf("issuer defaults: got %+v", o)
 	}
+	o, err = parseFlags([]string{"-role", "resource", "-issuer", "https://a.example,https://b.example/", "-issuer", "https://c.example", "-audience", "api", "-audience", "admin,reports"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"https://a.example", "https://b.example/", "https://c.example"}; !slices.Equal(o.issuers, want) {
+		t.Errorf("-issuer: got %q, want %q", o.issuers, want)
+	}
+	if want := []string{"api", "admin", "reports"}; !slices.Equal(o.audiences, want) {
+		t.Errorf("-audience: got %q, want %q", o.audiences, want)
+	}
 	o, err = parseFlags([]string{"-role", "resource"})
 	if err != nil {
 		t.Fatal(err)
@@ -515,6 +542,9 @@ func TestFlags(t *testing.T) {
 		{[]string{"-role", "issuer", "-rotate-every", "1m", "-activate-after", "1m"}, "must be longer than -activate-after"},
 		{[]string{"-role", "resource", "-activate-after", "1m"}, "-activate-after is a flag of the issuer role"},
 		{[]string{"-role", "issuer", "extra"}, "unexpected arguments"},
+		{[]string{"-role", "issuer", "-issuer", "http://a.example,http://b.example"}, "one issuer identifier"},
+		{[]string{"-role", "resource", "-jwks-url", "http://x/jwks", "-issuer", "http://y"}, "not both"},
+		{[]string{"-role", "resource", "-audience", "api,"}, "empty value"},
 	} {
 		if _, err := parseFlags(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: got %v, want an error containing %q", tc.args, err, tc.want)
@@ -522,9 +552,14 @@ func TestFlags(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{"-role", "issuer", "-alg", "HS256"},
+		{"-role", "issuer", "-alg", "HS512"},
 		{"-role", "issuer", "-ttl", "1h", "-max-lifetime", "30m"},
 		{"-role", "resource", "-jwks-url", "http://issuer.example/jwks.json"},
 		{"-role", "resource", "-refetch-cooldown", "0s"},
+		{"-role", "issuer", "-issuer", "ftp://issuer.example"},
+		{"-role", "issuer", "-issuer", "https://issuer.example/?tenant=1"},
+		{"-role", "resource", "-issuer", "http://issuer.example"},
+		{"-role", "resource", "-issuer", "https://issuer.example#x"},
 	} {
 		if err := run(context.Background(), args, noEnv, discard, nil); err == nil {
 			t.Errorf("%v: got nil, want a configuration error", args)

@@ -18,54 +18,83 @@ import (
 // readyTimeout bounds the fetch a readiness probe may wait for.
 const readyTimeout = 2 * time.Second
 
-// resource verifies tokens with the keys the issuer publishes.
+// keySource is where the resource server's keys come from: one issuer's
+// JWK Set (*jwks.Remote) or the keys of several issuers found by
+// discovery (*jwks.Issuers).
+type keySource interface {
+	session.Keys
+	Ready(ctx context.Context) error
+	Close()
+}
+
+// resource verifies tokens with the keys the issuers publish.
 type resource struct {
-	remote *jwks.Remote
+	keys   keySource
 	m      *session.Manager
 	logger *log.Logger
 	wg     sync.WaitGroup
 }
 
-// newResource builds the verify-only manager and starts fetching the key
-// set in the background, so that the server answers /healthz at once and
+// newResource builds the verify-only manager and starts fetching the keys
+// in the background, so that the server answers /healthz at once and
 // /readyz as soon as the keys are in.
 func newResource(opts options, logger *log.Logger) (*resource, error) {
-	remote, err := jwks.NewRemote(opts.jwksURL, jwks.RemoteOptions{
+	ropts := jwks.RemoteOptions{
 		RefreshEvery:    opts.refreshEvery,
 		RefetchCooldown: opts.refetchCooldown,
-		OnFetchError:    func(err error) { logger.Printf("key set: %v", err) },
+		OnFetchError:    func(err error) { logger.Printf("keys: %v", err) },
+	}
+	var (
+		keys keySource
+		err  error
+	)
+	if len(opts.issuers) > 0 {
+		keys, err = jwks.NewIssuers(opts.issuers, ropts)
+	} else {
+		keys, err = jwks.NewRemote(opts.jwksURL, ropts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := session.New(keys, session.Options{
+		Leeway:   leeway,
+		Audience: opts.audiences, // none: a token carrying aud is rejected
+		Typ:      session.TypJWTOrAccessToken,
 	})
 	if err != nil {
+		keys.Close()
 		return nil, err
 	}
-	m, err := session.New(remote, session.Options{Leeway: leeway})
-	if err != nil {
-		remote.Close()
-		return nil, err
-	}
-	res := &resource{remote: remote, m: m, logger: logger}
+	res := &resource{keys: keys, m: m, logger: logger}
 	res.wg.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 		defer cancel()
-		if err := remote.Ready(ctx); err != nil {
-			logger.Print("no key set yet: /readyz answers 503 until one is fetched")
+		if err := keys.Ready(ctx); err != nil {
+			logger.Print("no keys yet: /readyz answers 503 until they are fetched")
 			return
 		}
-		logger.Printf("key set fetched from %s: %v", opts.jwksURL, remote.IDs())
+		switch k := keys.(type) {
+		case *jwks.Remote:
+			logger.Printf("key set fetched from %s: %v", opts.jwksURL, k.IDs())
+		case *jwks.Issuers:
+			for _, iss := range opts.issuers {
+				logger.Printf("issuer %s discovered, keys %v", iss, k.IDs(iss))
+			}
+		}
 	})
 	return res, nil
 }
 
 func (res *resource) close() {
 	res.wg.Wait()
-	res.remote.Close()
+	res.keys.Close()
 }
 
 // newResourceServer returns the resource server's API:
 //
 //	GET /me      → {"user_id": "..."}; never renews
 //	GET /healthz → 200, unauthenticated
-//	GET /readyz  → 200 once a key set has been fetched, else 503
+//	GET /readyz  → 200 once every issuer's key set has been fetched, else 503
 func newResourceServer(res *resource) (http.Handler, error) {
 	auth, err := middleware.New(res.m, middleware.Options{Realm: realm})
 	if err != nil {
@@ -88,10 +117,10 @@ func (res *resource) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := res.remote.Ready(ctx); err != nil {
+	if err := res.keys.Ready(ctx); err != nil {
 		w.Header().Set("Retry-After", "5")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte("not ready: no key set fetched yet\n"))
+		w.Write([]byte("not ready: keys not fetched yet\n"))
 		return
 	}
 	w.Write([]byte("ready\n"))

@@ -96,3 +96,12 @@ func TestRunBothRolesAndSIGHUP(t *testing.T) {
 	wantStatus(t, do(t, "GET", resourceURL+"/me", fresh, ""), http.StatusOK)
 	wantStatus(t, do(t, "GET", resourceURL+"/me", tok, ""), http.StatusOK)
 }
+
+// TestRunDiscovery runs an issuer on an ephemeral port, whose identifier
+// is then its address, and a resource server that discovers it.
+func TestRunDiscovery(t *testing.T) {
+	issuerURL := start(t, "-role", "issuer", "-audience", "api")
+	resourceURL := start(t, "-role", "resource", "-issuer", issuerURL, "-audience", "api", "-refetch-cooldown", "1ms")
+	wantStatus(t, do(t, "GET", resourceURL+"/me", login(t, issuerURL), ""), http.StatusOK)
+	wantStatus(t, do(t, "GET", resourceURL+"/readyz", "", ""), http.StatusOK)
+}

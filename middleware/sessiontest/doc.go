@@ -21,6 +21,12 @@
 // headers. [Issuer.Handler] tests a handler alone instead, as if
 // Authenticate had let the user in.
 //
+// For a verifier of several OpenID Connect providers, [Issuer.URL]
+// serves discovery as well, and the Issuer's tokens then carry that URL
+// in iss:
+//
+//	keys, err := jwks.NewIssuers([]string{iss.URL()}, jwks.RemoteOptions{})
+//
 // HS256 issuers sign with [Secret], which everybody knows: never use this
 // package outside tests.
 package sessiontest

@@ -38,7 +38,7 @@ type Issuer struct {
 
 	mu  sync.Mutex // guards the fields below
 	now time.Time
-	url string // of the published key set; "" until JWKSURL
+	url string // of the loopback server; "" until it starts
 }
 
 // NewIssuer returns an Issuer that signs with alg: "ES256", "EdDSA",
@@ -128,6 +128,13 @@ func (iss *Issuer) Advance(d time.Duration) {
 // Issuer has no public key to publish: JWKSURL fails the test.
 func (iss *Issuer) JWKSURL() string {
 	iss.t.Helper()
+	return iss.server() + "/.well-known/jwks.json"
+}
+
+// server returns the URL of the Issuer's loopback server, starting it at
+// the first call.
+func (iss *Issuer) server() string {
+	iss.t.Helper()
 	iss.mu.Lock()
 	defer iss.mu.Unlock()
 	if iss.url != "" {
@@ -143,8 +150,9 @@ func (iss *Issuer) JWKSURL() string {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /.well-known/jwks.json", h)
+	mux.HandleFunc("GET /.well-known/openid-configuration", iss.configuration)
 	srv := httptest.NewServer(mux)
 	iss.t.Cleanup(srv.Close)
-	iss.url = srv.URL + "/.well-known/jwks.json"
+	iss.url = srv.URL
 	return iss.url
 }

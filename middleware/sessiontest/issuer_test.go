@@ -125,7 +125,7 @@ func TestAlgorithms(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer remote.Close()
-			k, err := remote.VerificationKey(context.Background(), h.Kid)
+			k, err := remote.VerificationKey(context.Background(), "", h.Kid)
 			if err != nil {
 				t.Fatalf("got %v for the token's kid %q, want the published key", err, h.Kid)
 			}

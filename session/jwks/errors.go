@@ -18,3 +18,8 @@ var (
 	errKeysNotFetched  = &keyError{session.ErrUnavailable, "remote key set not fetched yet"}
 	errKeysUnreachable = &keyError{session.ErrUnavailable, "remote key set unreachable and the token's key is unknown"}
 )
+
+var (
+	errUnknownIssuer = &keyError{session.ErrInvalid, "the token's iss is not one of the configured issuers"}
+	errNotDiscovered = &keyError{session.ErrUnavailable, "the token's issuer has not been discovered yet"}
+)

@@ -14,13 +14,14 @@ import (
 	"time"
 )
 
-// fetchClient is the HTTP client the JWK cache fetches with. Every fetch is
-// bounded in time (timeout, through the request's context, whatever the
-// underlying client does) and in size (maxSize: a longer body fails the
-// fetch and is not read further). The body is read here, in full, and the
-// connection released, so the cache parses a body already in memory.
+// fetchClient is the HTTP client the JWK cache and OpenID Connect
+// discovery fetch with. Every fetch is bounded in time (timeout, through
+// the request's context, whatever the underlying client does) and in size
+// (maxSize: a longer body fails the fetch and is not read further). The
+// body is read here, in full, and the connection released, so the cache
+// parses a body already in memory.
 type fetchClient struct {
-	ctx     context.Context // canceled by Remote.Close
+	ctx     context.Context // canceled by Close
 	client  *http.Client
 	timeout time.Duration
 	maxSize int64
@@ -40,39 +41,9 @@ func (c *fetchClient) Get(u string) (*http.Response, error) {
 }
 
 func (c *fetchClient) get(u string) (*http.Response, error) {
-	ctx, cancel := context.WithTimeout(c.ctx, c.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	res, body, err := c.fetch(u, "application/jwk-set+json, application/json")
 	if err != nil {
 		return nil, err
-	}
-	req.Header.Set("Accept", "application/jwk-set+json, application/json")
-	res, err := c.client.Do(req)
-	if err != nil {
-		if ue, ok := err.(*url.Error); ok {
-			err = ue.Err // the URL is in the message already
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("no response within the %v timeout: %w", c.timeout, err)
-		}
-		return nil, err
-	}
-	// Closing a body that was not read to its end drops the connection,
-	// which is what an oversized or unwanted response deserves.
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %s", res.Status)
-	}
-	if res.ContentLength > c.maxSize {
-		return nil, fmt.Errorf("the response is %d bytes; the limit is %d", res.ContentLength, c.maxSize)
-	}
-	body, err := io.ReadAll(io.LimitReader(res.Body, c.maxSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading the body: %w", err)
-	}
-	if int64(len(body)) > c.maxSize {
-		return nil, fmt.Errorf("the response exceeds the limit of %d bytes", c.maxSize)
 	}
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
@@ -84,6 +55,47 @@ func (c *fetchClient) get(u string) (*http.Response, error) {
 	res.Body = io.NopCloser(bytes.NewReader(body))
 	res.ContentLength = int64(len(body))
 	return res, nil
+}
+
+// fetch GETs u, asking for the media types in accept, and returns the
+// response, whose body is closed, with the body read in full. Only 200
+// with a body within the size cap succeeds.
+func (c *fetchClient) fetch(u, accept string) (*http.Response, []byte, error) {
+	ctx, cancel := context.WithTimeout(c.ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Accept", accept)
+	res, err := c.client.Do(req)
+	if err != nil {
+		if ue, ok := err.(*url.Error); ok {
+			err = ue.Err // the URL is in the message already
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+			return nil, nil, fmt.Errorf("no response within the %v timeout: %w", c.timeout, err)
+		}
+		return nil, nil, err
+	}
+	// Closing a body that was not read to its end drops the connection,
+	// which is what an oversized or unwanted response deserves.
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("status %s", res.Status)
+	}
+	if res.ContentLength > c.maxSize {
+		return nil, nil, fmt.Errorf("the response is %d bytes; the limit is %d", res.ContentLength, c.maxSize)
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, c.maxSize+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the body: %w", err)
+	}
+	if int64(len(body)) > c.maxSize {
+		return nil, nil, fmt.Errorf("the response exceeds the limit of %d bytes", c.maxSize)
+	}
+	return res, body, nil
 }
 
 // fetchError marks an error of this package inside the JWK cache's

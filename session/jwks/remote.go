@@ -255,8 +255,9 @@ func (r *Remote) Close() {
 func (r *Remote) SigningKey() (session.Key, bool) { return session.Key{}, false }
 
 // VerificationKey returns the key of kid, fetching the set first when the
-// kid is unknown or no set is held yet (see [Remote]).
-func (r *Remote) VerificationKey(ctx context.Context, kid string) (session.Key, error) {
+// kid is unknown or no set is held yet (see [Remote]). The issuer is not
+// consulted: a Remote holds one issuer's keys (see [Issuers] for several).
+func (r *Remote) VerificationKey(ctx context.Context, _, kid string) (session.Key, error) {
 	seen := r.snap.Load()
 	if seen != nil {
 		if k, ok, err := seen.find(kid); ok || err != nil {

@@ -248,7 +248,7 @@ func TestRemoteRotationEndToEnd(t *testing.T) {
 	if err := f.ks.Retire("k1"); err != nil {
 		t.Fatal(err)
 	}
-	k2, err := f.remote.VerificationKey(ctx, "k2")
+	k2, err := f.remote.VerificationKey(ctx, "", "k2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,10 +259,10 @@ func TestRemoteRotationEndToEnd(t *testing.T) {
 	if got := f.remote.IDs(); !slices.Equal(got, []string{"k2"}) {
 		t.Errorf("IDs: got %v, want [k2]", got)
 	}
-	if _, err := f.remote.VerificationKey(ctx, "k1"); !errors.Is(err, session.ErrInvalid) {
+	if _, err := f.remote.VerificationKey(ctx, "", "k1"); !errors.Is(err, session.ErrInvalid) {
 		t.Errorf("k1 after it left the set: got %v, want ErrInvalid", err)
 	}
-	if again, _ := f.remote.VerificationKey(ctx, "k2"); again != k2 {
+	if again, _ := f.remote.VerificationKey(ctx, "", "k2"); again != k2 {
 		t.Error("the refetch made k2 a new Key though its material is unchanged: its cached tokens would be verified again")
 	}
 	if err := f.verify(tok1); err == nil {
@@ -335,14 +335,14 @@ func TestRemoteKeyReplacedUnderSameKid(t *testing.T) {
 	if err := f.verify(tok); err != nil {
 		t.Fatal(err)
 	}
-	before, err := f.remote.VerificationKey(context.Background(), "k")
+	before, err := f.remote.VerificationKey(context.Background(), "", "k")
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.ep.serve(serveString(200, "application/jwk-set+json", string(jwkSetJSON(t, jwkOf(t, &newKey.PublicKey, map[string]any{"kid": "k"})))))
 	f.clock.Advance(time.Minute)
 	f.verify(randomKidToken(t, f.clock.Now()))
-	if after, _ := f.remote.VerificationKey(context.Background(), "k"); after == before {
+	if after, _ := f.remote.VerificationKey(context.Background(), "", "k"); after == before {
 		t.Error("kid k kept its Key though its material changed")
 	}
 	if err := f.verify(tok); !errors.Is(err, session.ErrInvalid) {
