@@ -168,6 +168,10 @@ func (m *Manager) sign(c *Claims, now, exp time.Time) (*Token, error) {
 
 func (m *Manager) now() time.Time { return m.cfg.now() }
 
+// Now returns the current time of m's clock ([Options.Clock]), which
+// checks that belong with m's, such as a DPoP proof's iat window, use.
+func (m *Manager) Now() time.Time { return m.cfg.now() }
+
 // randomID returns 128 random bits in base64url.
 func randomID() (string, error) {
 	var b [16]byte
