@@ -97,3 +97,13 @@ func forwarded(r *http.Request) {
 	r.Header.Set("X-Forwarded-Proto", "https")
 	r.Header.Set("X-Forwarded-Host", "api.example.com, internal:8080")
 }
+
+// TestDPoPWithQueryToken: a DPoP request that also carries a token in
+// the query parameter uses two methods at once and is malformed.
+func TestDPoPWithQueryToken(t *testing.T) {
+	d := newDPoPFixture(t, middleware.Options{QueryParameter: "access_token"})
+	tok := d.bound(t).Value
+	url := publicURL + "/me?access_token=" + tok
+	res, body := serve(d.auth.Authenticate(mustNotRun(t)), dpopRequest("GET", url, tok, d.proof(t, d.client, "GET", publicURL+"/me", tok, nil)))
+	wantDPoPFailure(t, res, body, http.StatusBadRequest, "invalid_request", true)
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"time"
 
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -69,7 +70,7 @@ func tokenHashMatches(ath, tok string) bool {
 // as the proof could be accepted, and fails a proof seen before. A cache
 // that cannot answer fails the request closed (503).
 func (a *Auth) recordProof(r *http.Request, p checkedProof) (failure, error) {
-	until := p.IssuedAt.Add(a.dpop.maxAge + 1e9) // iat has whole seconds
+	until := p.IssuedAt.Add(a.dpop.maxAge + time.Second) // iat has whole seconds
 	fresh, err := a.dpop.replay.Add(r.Context(), p.ID, until)
 	switch {
 	case err != nil:

@@ -115,6 +115,7 @@ func TestParseProofRefuses(t *testing.T) {
 		{"jwk RSA for alg ES256", testkit.SignJWS(t, "ES256", keys.EC, hdr(`"jwk":`+testkit.PublicJWK(t, &keys.RSA.PublicKey)), proofClaims)},
 		{"jwk P-384 for alg ES256", testkit.SignJWS(t, "ES384", keys.EC384, hdr(`"jwk":`+testkit.PublicJWK(t, &keys.EC384.PublicKey)), proofClaims)},
 		{"jwk EC for alg EdDSA", sign(`{"typ":"dpop+jwt","alg":"EdDSA","jwk":`+jwk+`}`, proofClaims)},
+		{"jwk crv X25519 for alg EdDSA", testkit.SignJWS(t, "EdDSA", keys.Ed, `{"typ":"dpop+jwt","alg":"EdDSA","jwk":`+strings.Replace(testkit.PublicJWK(t, keys.Ed.Public()), "Ed25519", "X25519", 1)+`}`, proofClaims)},
 		{"jwk Ed25519 for alg ES256", sign(hdr(`"jwk":`+testkit.PublicJWK(t, keys.Ed.Public())), proofClaims)},
 		{"jwk x one byte short", sign(hdr(`"jwk":{"crv":"P-256","kty":"EC","x":"`+b64(strings.Repeat("a", 31))+`","y":"`+b64(strings.Repeat("a", 32))+`"}`), proofClaims)},
 		{"jwk point off the curve", sign(hdr(`"jwk":{"crv":"P-256","kty":"EC","x":"`+b64(strings.Repeat("a", 32))+`","y":"`+b64(strings.Repeat("b", 32))+`"}`), proofClaims)},
