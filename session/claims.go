@@ -29,6 +29,12 @@ type Claims struct {
 	// AuthTime is the auth_time claim: when the user logged in. Zero for
 	// tokens that this library did not issue.
 	AuthTime time.Time
+	// KeyThumbprint is the jkt member of the cnf claim (RFC 9449 §6.1):
+	// the RFC 7638 thumbprint of the key the token is bound to, or "" for
+	// an unbound (bearer) token. A bound token is good only with a DPoP
+	// proof signed by that key; [Manager.Verify] does not check one, the
+	// caller must (package middleware does). Renewal keeps it.
+	KeyThumbprint string
 
 	// aud is the aud claim, a single string as one element; extra holds
 	// the application claims, each as its JSON text. Neither is written

@@ -9,7 +9,7 @@ import (
 // registered lists the claim names this library interprets, all ASCII. An
 // application claim may not use them, nor any spelling that differs only in
 // case.
-var registered = [...]string{"exp", "iat", "nbf", "jti", "sid", "auth_time", "iss", "aud", "sub", "user_id"}
+var registered = [...]string{"exp", "iat", "nbf", "jti", "sid", "auth_time", "iss", "aud", "sub", "user_id", "cnf"}
 
 // Bounds for NumericDate values: not negative, not past the year 9999.
 const maxNumericDate = 253402300799
@@ -54,6 +54,9 @@ func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 		case "aud":
 			bit = 1 << 8
 			c.aud, err = audience(&sc, &c.audience)
+		case "cnf":
+			bit = 1 << 9
+			c.KeyThumbprint, err = confirmation(&sc)
 		default:
 			if confusable(name, userIDClaim) {
 				return invalid("claim name differs from a registered claim only in letter case or Unicode folding")

@@ -34,6 +34,11 @@ func appendClaims(dst []byte, c *Claims, userIDClaim string) []byte {
 		dst = append(dst, `,"iss":`...)
 		dst = appendJSONString(dst, c.Issuer)
 	}
+	if c.KeyThumbprint != "" {
+		dst = append(dst, `,"cnf":{"jkt":`...)
+		dst = appendJSONString(dst, c.KeyThumbprint)
+		dst = append(dst, '}')
+	}
 	switch len(c.aud) {
 	case 0:
 	case 1:

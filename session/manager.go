@@ -82,12 +82,19 @@ func (m *Manager) MaxLifetime() time.Duration { return m.cfg.maxLifetime }
 // Issue starts a session for userID and returns its first token, with a new
 // session id and auth_time set to now. extra holds application claims,
 // encoded as JSON; their names must not be registered claim names nor the
-// user id claim's name, in any letter case.
+// user id claim's name, in any letter case. [Manager.IssueBound] issues a
+// token bound to a DPoP key.
 func (m *Manager) Issue(ctx context.Context, userID string, extra map[string]any) (*Token, error) {
+	return m.issue(userID, "", extra)
+}
+
+// issue issues the first token of a session, bound to the key of
+// thumbprint jkt unless it is "".
+func (m *Manager) issue(userID, jkt string, extra map[string]any) (*Token, error) {
 	if !validClaimString(userID) {
 		return nil, fmt.Errorf("session: user id must be non-empty valid UTF-8 without NUL")
 	}
-	c := &Claims{UserID: userID}
+	c := &Claims{UserID: userID, KeyThumbprint: jkt}
 	if len(extra) > 0 {
 		c.extra = make(map[string]string, len(extra))
 		for name, v := range extra {
@@ -160,6 +167,10 @@ func (m *Manager) sign(c *Claims, now, exp time.Time) (*Token, error) {
 }
 
 func (m *Manager) now() time.Time { return m.cfg.now() }
+
+// Now returns the current time of m's clock ([Options.Clock]), which
+// checks that belong with m's, such as a DPoP proof's iat window, use.
+func (m *Manager) Now() time.Time { return m.cfg.now() }
 
 // randomID returns 128 random bits in base64url.
 func randomID() (string, error) {

@@ -54,6 +54,9 @@ type MemoryStore struct {
 	// perUser counts the records in keys of each known user.
 	perUser   map[string]int
 	lastSweep time.Time
+
+	// replay holds the DPoP proof ids of [MemoryStore.Add].
+	replay replaySet
 }
 
 type keyRevocation struct {

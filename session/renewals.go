@@ -172,6 +172,8 @@ func (m *Manager) Renew(ctx context.Context, c *Claims) (*Token, error) {
 			SessionID: c.SessionID,
 			AuthTime:  c.AuthTime,
 			extra:     c.extra,
+			// The successor is bound to the same key.
+			KeyThumbprint: c.KeyThumbprint,
 		}
 		return m.sign(next, now, exp)
 	}
@@ -183,11 +185,16 @@ func (m *Manager) Renew(ctx context.Context, c *Claims) (*Token, error) {
 
 // Refresh verifies token and returns its successor, as [Manager.Renew].
 // Expired, revoked and invalid tokens are refused with the error of
-// [Manager.Verify].
+// [Manager.Verify]. A token bound to a DPoP key (cnf.jkt) is refused
+// with an error matching [ErrInvalid]: it is refreshed only with a proof
+// of its key, through [Manager.RefreshBound].
 func (m *Manager) Refresh(ctx context.Context, token string) (*Token, error) {
 	c, err := m.Verify(ctx, token)
 	if err != nil {
 		return nil, err
+	}
+	if c.KeyThumbprint != "" {
+		return nil, errBoundToken
 	}
 	return m.Renew(ctx, c)
 }

@@ -1,0 +1,232 @@
+package session
+
+import (
+	"crypto"
+	"errors"
+	"time"
+
+	"github.com/jwtsession/jwtsession/internal/strictjson"
+)
+
+// ErrInvalidProof reports a DPoP proof (RFC 9449) that is malformed,
+// badly signed, or carries a key or claims that fail validation. The
+// wrapped message says what was wrong without echoing the proof.
+var ErrInvalidProof = errors.New("session: invalid DPoP proof")
+
+func proofInvalid(detail string) error { return &tokenError{ErrInvalidProof, detail} }
+
+// Bounds of a DPoP proof: the whole proof as a token's default size cap,
+// its protected header (which carries the public key, an RSA modulus of
+// up to 8192 bits included), and its jti.
+const (
+	maxProofSize       = defaultMaxTokenSize
+	maxProofHeaderSize = 4 << 10
+	maxProofIDSize     = 256
+)
+
+// Proof is a DPoP proof (RFC 9449 §4.2) whose form, key and signature
+// [ParseProof] has checked. Its claims are the client's: whether they fit
+// the request (Method, URL), are fresh (IssuedAt, ID against a
+// [ReplayCache]), belong to the token (TokenHash) and carry the server's
+// nonce is for the caller to check, as package middleware does.
+type Proof struct {
+	// Algorithm is the proof's alg header, one of [ProofAlgorithms].
+	Algorithm string
+	// Thumbprint is the RFC 7638 SHA-256 thumbprint of the proof's key
+	// ([Thumbprint]): what a bound token's cnf.jkt must equal.
+	Thumbprint string
+	// ID is the jti claim: non-empty, at most 256 bytes.
+	ID string
+	// Method is the htm claim, the HTTP method of the request.
+	Method string
+	// URL is the htu claim, the request's URL without query and fragment.
+	URL string
+	// IssuedAt is the iat claim, to the second.
+	IssuedAt time.Time
+	// TokenHash is the ath claim, base64url(SHA-256(access token)), or ""
+	// when the proof has none.
+	TokenHash string
+	// Nonce is the nonce claim, or "" when the proof has none.
+	Nonce string
+}
+
+// ParseProof parses a DPoP proof strictly and checks its signature. It
+// checks, in order: the size cap (8 KiB, as tokens by default), the
+// compact form; a protected header whose typ is exactly "dpop+jwt", whose
+// alg is one of [ProofAlgorithms] (never none nor HMAC) and whose jwk is a
+// public key of the type and curve alg needs (private members and
+// symmetric keys are refused); the signature by that key, with the same
+// verification as tokens; and the claims: jti (non-empty, at most 256
+// bytes), htm and htu (non-empty strings), iat (a NumericDate), and the
+// optional ath and nonce (non-empty strings). A duplicated member anywhere
+// rejects the proof; crit is refused. Errors match [ErrInvalidProof].
+//
+// ParseProof does not look at the request, the clock or a replay cache:
+// see [Proof].
+func ParseProof(proof string) (*Proof, error) {
+	if len(proof) > maxProofSize {
+		return nil, errProofTooLong
+	}
+	parts, err := splitCompact(proof)
+	if err != nil {
+		return nil, asProofError(err)
+	}
+	if len(parts.header) > maxProofHeaderSize {
+		return nil, errProofHeaderTooLong
+	}
+	js, err := decodePart(parts.header)
+	if err != nil {
+		return nil, asProofError(err)
+	}
+	alg, pub, err := decodeProofHeader(string(js))
+	if err != nil {
+		return nil, asProofError(err)
+	}
+	key, err := NewKey(pub, keyAlgorithm(alg), "")
+	if err != nil {
+		return nil, errProofKey
+	}
+	if err := key.p.verify(parts.signingInput, parts.signature); err != nil {
+		return nil, asProofError(err)
+	}
+	js, err = decodePart(parts.payload)
+	if err != nil {
+		return nil, asProofError(err)
+	}
+	p, err := decodeProofClaims(string(js))
+	if err != nil {
+		return nil, asProofError(err)
+	}
+	if p.Thumbprint, err = Thumbprint(pub); err != nil {
+		return nil, errProofKey
+	}
+	p.Algorithm = alg
+	return p, nil
+}
+
+// Errors of proofs, built once.
+var (
+	errProofTooLong       = proofInvalid("proof exceeds the size limit")
+	errProofHeaderTooLong = proofInvalid("proof header exceeds 4 KiB")
+	errProofKey           = proofInvalid("proof key is not accepted for its alg")
+	errProofType          = proofInvalid("proof typ is not dpop+jwt")
+	errProofAlg           = proofInvalid("proof alg is not an accepted asymmetric algorithm")
+)
+
+// asProofError reports err, from the token decoders, as [ErrInvalidProof].
+func asProofError(err error) error {
+	var te *tokenError
+	var je jsonError
+	switch {
+	case errors.As(err, &te) && te.kind == ErrInvalidProof:
+		return err
+	case errors.As(err, &te):
+		return proofInvalid(te.detail)
+	case errors.As(err, &je):
+		return proofInvalid(je.err.Detail)
+	}
+	var se *strictjson.Error
+	if errors.As(err, &se) {
+		return proofInvalid(se.Detail)
+	}
+	return proofInvalid("malformed proof")
+}
+
+// decodeProofHeader decodes a proof's protected header and returns its
+// alg and public key. The jwk is read once alg is known, so a header that
+// names jwk before alg is scanned twice; both reads are bounded by the
+// header size cap.
+func decodeProofHeader(js string) (string, crypto.PublicKey, error) {
+	var alg, typ, jwk string
+	sc := strictjson.New(js)
+	err := sc.Object(func(name string) error {
+		var err error
+		switch name {
+		case "alg":
+			alg, err = nonEmptyString(&sc, "alg")
+		case "typ":
+			typ, err = nonEmptyString(&sc, "typ")
+		case "jwk":
+			if sc.Next() != '{' {
+				return proofInvalid("jwk is not an object")
+			}
+			jwk, err = sc.RawValue()
+		case "crit":
+			err = proofInvalid("header crit is not supported")
+		case "b64":
+			err = proofInvalid("header b64 is not supported")
+		case "enc", "zip":
+			err = proofInvalid("JWE is not supported")
+		default:
+			if confusableHeaderName(name) {
+				return proofInvalid("header member name differs from a registered one only in letter case or Unicode folding")
+			}
+			err = sc.SkipValue()
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return "", nil, err
+	case !sc.End():
+		return "", nil, proofInvalid("trailing data after the header object")
+	case typ != "dpop+jwt":
+		return "", nil, errProofType
+	case alg == "":
+		return "", nil, proofInvalid("header alg missing")
+	case jwk == "":
+		return "", nil, proofInvalid("header jwk missing")
+	}
+	if _, _, ok := jwkShape(alg); !ok {
+		return "", nil, errProofAlg
+	}
+	ksc := strictjson.New(jwk)
+	pub, err := parseProofJWK(&ksc, alg)
+	return alg, pub, err
+}
+
+// decodeProofClaims decodes a proof's claims strictly.
+func decodeProofClaims(js string) (*Proof, error) {
+	p := &Proof{}
+	var hasIAT bool
+	sc := strictjson.New(js)
+	err := sc.Object(func(name string) error {
+		var err error
+		switch name {
+		case "jti":
+			p.ID, err = nonEmptyString(&sc, "jti")
+			if err == nil && len(p.ID) > maxProofIDSize {
+				err = proofInvalid("jti exceeds 256 bytes")
+			}
+		case "htm":
+			p.Method, err = nonEmptyString(&sc, "htm")
+		case "htu":
+			p.URL, err = nonEmptyString(&sc, "htu")
+		case "iat":
+			hasIAT = true
+			p.IssuedAt, err = numericDate(&sc, false)
+		case "ath":
+			p.TokenHash, err = nonEmptyString(&sc, "ath")
+		case "nonce":
+			p.Nonce, err = nonEmptyString(&sc, "nonce")
+		default:
+			err = sc.SkipValue()
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case !sc.End():
+		return nil, proofInvalid("trailing data after the claims object")
+	case p.ID == "":
+		return nil, proofInvalid("jti claim missing")
+	case p.Method == "":
+		return nil, proofInvalid("htm claim missing")
+	case p.URL == "":
+		return nil, proofInvalid("htu claim missing")
+	case !hasIAT:
+		return nil, proofInvalid("iat claim missing")
+	}
+	return p, nil
+}
