@@ -36,7 +36,7 @@ func TestThumbprintRFC7638Example(t *testing.T) {
 }
 
 // TestThumbprintMatchesJWKS: a ProofKey's thumbprint equals the one
-// package jwks computes (with jwx) for the same key.
+// package jwks computes (with jwx) for the same key, and session's.
 func TestThumbprintMatchesJWKS(t *testing.T) {
 	for _, alg := range []string{"ES256", "EdDSA", "Ed25519", "RS256", "PS256"} {
 		t.Run(alg, func(t *testing.T) {
@@ -55,6 +55,9 @@ func TestThumbprintMatchesJWKS(t *testing.T) {
 			}
 			if got := pk.Thumbprint(); got != want {
 				t.Errorf("got %s, want jwks.Thumbprint %s", got, want)
+			}
+			if got, err := session.Thumbprint(pk.signer.Public()); err != nil || got != want {
+				t.Errorf("session.Thumbprint: got %s (%v), want %s", got, err, want)
 			}
 		})
 	}
