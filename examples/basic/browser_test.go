@@ -389,7 +389,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newServer(m, log.New(io.Discard, "", 0), true) // httptest serves on loopback
+	h, err := newServer(m, log.New(io.Discard, "", 0), serverConfig{insecureCookie: true}) // httptest serves on loopback
 	if err != nil {
 		t.Fatal(err)
 	}
