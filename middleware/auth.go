@@ -66,6 +66,12 @@ type Options struct {
 
 	// Hooks observe every outcome. Default: none, which costs nothing.
 	Hooks Hooks
+
+	// DPoP configures sender-constrained tokens (RFC 9449): the
+	// "Authorization: DPoP <token>" scheme with a DPoP proof header, and
+	// the proofs that [Auth.CheckProof] checks at login. Default: Bearer
+	// and DPoP both accepted, see [DPoPOptions].
+	DPoP DPoPOptions
 }
 
 // The defaults of [Options].
@@ -86,7 +92,8 @@ type Auth struct {
 	// s is m, except in this package's tests.
 	s sessionCalls
 	// fast: the Authorization header fast path, which calls m directly,
-	// is sound (see plainBearer): s is m and no query parameter is read.
+	// is sound (see plainBearer): s is m, no query parameter is read, and
+	// bearer tokens are accepted.
 	fast         bool
 	canSign      bool
 	realm        string
@@ -99,6 +106,7 @@ type Auth struct {
 	onRenewError func(*http.Request, error)
 	hooks        Hooks
 	challenges   challenges
+	dpop         *dpopConfig
 }
 
 // sessionCalls is what an Auth calls on its manager.
@@ -111,8 +119,8 @@ type sessionCalls interface {
 // New returns the authentication layer that verifies tokens with m,
 // configured by opts. It checks the whole configuration once and refuses,
 // with an error that says what to fix, a nil manager, an invalid realm,
-// renew header name or query parameter name, a negative RetryAfter, and a
-// Cookie that does not come from [NewCookie].
+// renew header name or query parameter name, a negative RetryAfter, a
+// Cookie that does not come from [NewCookie], and invalid [DPoPOptions].
 func New(m *session.Manager, opts Options) (*Auth, error) {
 	if m == nil {
 		return nil, errors.New("middleware: New needs a *session.Manager; got nil")
@@ -145,10 +153,14 @@ func New(m *session.Manager, opts Options) (*Auth, error) {
 	case opts.Cookie != nil && opts.Cookie.protection == nil:
 		return nil, errors.New("middleware: Options.Cookie must come from NewCookie")
 	}
+	dpop, err := newDPoP(m, opts.DPoP)
+	if err != nil {
+		return nil, err
+	}
 	return &Auth{
 		m:            m,
 		s:            m,
-		fast:         opts.QueryParameter == "",
+		fast:         opts.QueryParameter == "" && dpop.mode != DPoPRequired,
 		canSign:      m.CanSign(),
 		realm:        realm,
 		optional:     opts.Optional,
@@ -160,6 +172,7 @@ func New(m *session.Manager, opts Options) (*Auth, error) {
 		onRenewError: opts.OnRenewError,
 		hooks:        opts.Hooks,
 		challenges:   newChallenges(realm),
+		dpop:         dpop,
 	}, nil
 }
 
@@ -169,8 +182,8 @@ func (a *Auth) fail(w http.ResponseWriter, r *http.Request, f failure, err error
 	h := w.Header()
 	if f.status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", a.retryAfter)
-	} else if c, ok := a.challenges[f]; ok {
-		h.Set("WWW-Authenticate", c)
+	} else {
+		a.setChallenges(h, f, false)
 	}
 	a.reject(w, r, f.newError(err), Fingerprint{tok})
 }

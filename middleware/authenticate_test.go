@@ -9,13 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/jwtsession/jwtsession/internal/testkit"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jwtsession/jwtsession/internal/testkit"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -162,6 +163,10 @@ func challenge(realm, code, desc string) string {
 	return fmt.Sprintf("Bearer realm=%q, error=%q, error_description=%q", realm, code, desc)
 }
 
+// dpopChallenge is the bare DPoP challenge of an Auth that accepts
+// DPoP, listing the proof algorithms.
+var dpopChallenge = `DPoP algs="` + strings.Join(session.ProofAlgorithms(), " ") + `"`
+
 // errorResponse is the JSON body of a failure.
 type errorResponse struct {
 	Error       string `json:"error"`
@@ -201,9 +206,14 @@ func checkFailure(t *testing.T, res *http.Response, body string, status int, rea
 			t.Errorf("got WWW-Authenticate %q on 503, want none: a server fault is not the client's", got)
 		}
 	} else {
-		got := res.Header.Values("WWW-Authenticate")
-		if want := challenge(realm, code, desc); len(got) != 1 || got[0] != want {
-			t.Errorf("got WWW-Authenticate %q, want exactly [%q]", got, want)
+		// The Bearer challenge, then (on 401, with DPoP accepted by
+		// default) the bare DPoP one.
+		want := []string{challenge(realm, code, desc)}
+		if status == http.StatusUnauthorized {
+			want = append(want, dpopChallenge)
+		}
+		if got := res.Header.Values("WWW-Authenticate"); !slices.Equal(got, want) {
+			t.Errorf("got WWW-Authenticate %q, want exactly %q", got, want)
 		}
 		if got := res.Header.Get("Retry-After"); got != "" {
 			t.Errorf("got Retry-After %q on %d, want none", got, status)

@@ -13,7 +13,8 @@ type claimsKey struct{}
 // The value under claimsKey is *session.Claims for a token from the
 // Authorization header or the query parameter (and for [NewContext]),
 // *cookieClaims for a token from the cookie of [Options.Cookie], which
-// records the cookie at no extra cost, or anonymous for a request that
+// records the cookie at no extra cost, *dpopClaims for a token presented
+// with a DPoP proof, which records the proof key's thumbprint, or anonymous for a request that
 // [Auth.Authenticate] let through without a token in optional mode. Any
 // value marks the request as having passed Authenticate, which
 // [Auth.Renew] insists on.
@@ -75,6 +76,8 @@ func claimsOf(v any) (*session.Claims, bool) {
 	case *session.Claims:
 		return v, v != nil
 	case *cookieClaims:
+		return v.claims, v.claims != nil
+	case *dpopClaims:
 		return v.claims, v.claims != nil
 	}
 	return nil, false

@@ -58,12 +58,12 @@ func fromAuthorizationHeader(r *http.Request) (string, error) {
 	default:
 		return "", errMultipleAuthorization
 	}
-	return parseBearer(values[0])
+	return parseAuthorization(values[0], "bearer")
 }
 
-// parseBearer parses an Authorization header value.
-func parseBearer(v string) (string, error) {
-	const scheme = "bearer"
+// parseAuthorization parses an Authorization header value of scheme,
+// given in lower case ("bearer" or "dpop"): another scheme is no token.
+func parseAuthorization(v, scheme string) (string, error) {
 	if len(v) < len(scheme) || !equalFoldASCII(v[:len(scheme)], scheme) {
 		return "", nil
 	}
@@ -78,7 +78,7 @@ func parseBearer(v string) (string, error) {
 		}
 		return "", errMalformedAuthorization
 	}
-	// The scheme is Bearer: refuse a hostile length before scanning it.
+	// The scheme is ours: refuse a hostile length before scanning it.
 	if len(v) > maxAuthorizationLength {
 		return "", errAuthorizationTooLong
 	}

@@ -1,0 +1,154 @@
+package middleware
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jwtsession/jwtsession/session"
+)
+
+// DPoPMode says which token schemes [Auth.Authenticate] accepts.
+type DPoPMode int
+
+// The modes of [DPoPOptions.Mode].
+const (
+	// DPoPAllowed accepts both "Authorization: Bearer <token>" and
+	// "Authorization: DPoP <token>" with a DPoP proof (RFC 9449). A token
+	// bound to a key (cnf.jkt) is accepted only with a proof of that key,
+	// never as Bearer. The default.
+	DPoPAllowed DPoPMode = iota
+	// DPoPRequired accepts only DPoP: a Bearer token, from the header,
+	// the query parameter or the cookie, is refused with 401.
+	DPoPRequired
+	// DPoPDisabled ignores the DPoP scheme: "Authorization: DPoP ..."
+	// counts as no token, and bound tokens are refused as before.
+	DPoPDisabled
+)
+
+// DPoPOptions configures DPoP proofs (RFC 9449), in [Options.DPoP]. The
+// zero value accepts Bearer and DPoP, checks htu against the request's
+// own scheme and Host, allows proofs at most 60 seconds old and 5 seconds
+// ahead, remembers proof ids in memory, and uses no server nonces.
+type DPoPOptions struct {
+	// Mode chooses the accepted schemes. Default: [DPoPAllowed].
+	Mode DPoPMode
+
+	// PublicURL is the URL under which clients reach this server, such as
+	// "https://api.example.com", optionally with a path prefix that a
+	// proxy strips ("https://example.com/api"): a proof's htu must equal
+	// it followed by the request's path (query and fragment ignored,
+	// compared after RFC 3986 §6.2.2–6.2.3 normalisation). Default: "",
+	// the request's own origin: https when the connection is TLS, else
+	// http, and the Host header.
+	PublicURL string
+
+	// TrustForwardedHeaders takes the origin from the X-Forwarded-Proto
+	// and X-Forwarded-Host request headers (their first element) when
+	// PublicURL is unset. Set it only behind a proxy that overwrites
+	// them: a client can send any value. Default: false, never read.
+	TrustForwardedHeaders bool
+
+	// MaxAge is how old a proof's iat may be, on the [session.Manager]'s
+	// clock, at most 10 minutes. Default: 60 seconds.
+	MaxAge time.Duration
+
+	// MaxFuture is how far ahead of the clock a proof's iat may be, at
+	// most one minute. Default: 5 seconds.
+	MaxFuture time.Duration
+
+	// ReplayCache remembers the ids (jti) of accepted proofs for their
+	// window, so that none is accepted twice. Several instances behind
+	// one address must share one, such as session/redisstore's Store.
+	// A cache that cannot answer makes the request fail closed (503).
+	// Default: a new in-memory [session.MemoryStore] on the manager's
+	// clock, which serves this process only.
+	ReplayCache session.ReplayCache
+
+	// NonceSecret turns on server nonces (RFC 9449 §8): every proof must
+	// carry a nonce that this server made, else the request gets 401
+	// use_dpop_nonce with a fresh nonce in the DPoP-Nonce header. Nonces
+	// are stateless (a keyed MAC over a 30-second time step), so every
+	// instance with the same secret accepts them, each for at least 60
+	// seconds; a successful response carries a fresh DPoP-Nonce once the
+	// presented one is older than the current step. At least 32 random
+	// bytes. Default: nil, no nonces.
+	NonceSecret []byte
+}
+
+// The defaults and bounds of [DPoPOptions].
+const (
+	defaultDPoPMaxAge    = 60 * time.Second
+	defaultDPoPMaxFuture = 5 * time.Second
+	maxDPoPMaxAge        = 10 * time.Minute
+	maxDPoPMaxFuture     = time.Minute
+	minNonceSecret       = 32
+)
+
+// dpopConfig is the validated [DPoPOptions] of an Auth.
+type dpopConfig struct {
+	mode DPoPMode
+	// origin is the normalised PublicURL without a trailing slash, or ""
+	// to use the request's own.
+	origin         string
+	trustForwarded bool
+	maxAge         time.Duration
+	maxFuture      time.Duration
+	replay         session.ReplayCache
+	nonces         *nonceSource // nil when off
+	now            func() time.Time
+	// challenge is the bare DPoP challenge, `DPoP algs="..."`.
+	challenge string
+}
+
+// newDPoP validates o for an Auth on m.
+func newDPoP(m *session.Manager, o DPoPOptions) (*dpopConfig, error) {
+	d := &dpopConfig{
+		mode:           o.Mode,
+		trustForwarded: o.TrustForwardedHeaders,
+		maxAge:         o.MaxAge,
+		maxFuture:      o.MaxFuture,
+		replay:         o.ReplayCache,
+		now:            m.Now,
+		challenge:      `DPoP algs="` + strings.Join(session.ProofAlgorithms(), " ") + `"`,
+	}
+	if d.maxAge == 0 {
+		d.maxAge = defaultDPoPMaxAge
+	}
+	if d.maxFuture == 0 {
+		d.maxFuture = defaultDPoPMaxFuture
+	}
+	switch {
+	case o.Mode < DPoPAllowed || o.Mode > DPoPDisabled:
+		return nil, fmt.Errorf("middleware: Options.DPoP.Mode %d is not one of DPoPAllowed, DPoPRequired, DPoPDisabled", o.Mode)
+	case o.Mode == DPoPDisabled && (o.PublicURL != "" || o.TrustForwardedHeaders || o.MaxAge != 0 || o.MaxFuture != 0 || o.ReplayCache != nil || o.NonceSecret != nil):
+		return nil, errors.New("middleware: Options.DPoP sets DPoP options with Mode DPoPDisabled, where they have no effect")
+	case d.maxAge < 0 || d.maxAge > maxDPoPMaxAge:
+		return nil, fmt.Errorf("middleware: Options.DPoP.MaxAge is %v; it must be positive and at most %v", d.maxAge, maxDPoPMaxAge)
+	case d.maxFuture < 0 || d.maxFuture > maxDPoPMaxFuture:
+		return nil, fmt.Errorf("middleware: Options.DPoP.MaxFuture is %v; it must be positive and at most %v", d.maxFuture, maxDPoPMaxFuture)
+	case o.NonceSecret != nil && len(o.NonceSecret) < minNonceSecret:
+		return nil, fmt.Errorf("middleware: Options.DPoP.NonceSecret is %d bytes; at least %d random bytes are required", len(o.NonceSecret), minNonceSecret)
+	case o.PublicURL != "" && o.TrustForwardedHeaders:
+		return nil, errors.New("middleware: Options.DPoP.TrustForwardedHeaders has no effect with a PublicURL; set one or the other")
+	}
+	if o.PublicURL != "" {
+		origin, err := publicOrigin(o.PublicURL)
+		if err != nil {
+			return nil, err
+		}
+		d.origin = origin
+	}
+	if d.replay == nil {
+		d.replay = session.NewMemoryStore(session.MemoryStoreOptions{Clock: m.Now})
+	}
+	if o.NonceSecret != nil {
+		d.nonces = newNonceSource(bytes.Clone(o.NonceSecret), m.Now)
+	}
+	return d, nil
+}
+
+// accepts reports whether the DPoP scheme is read at all.
+func (d *dpopConfig) accepts() bool { return d.mode != DPoPDisabled }

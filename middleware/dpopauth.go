@@ -1,0 +1,158 @@
+package middleware
+
+import (
+	"context"
+	"net/http"
+)
+
+// dpopToken returns the token of "Authorization: DPoP <token>" (RFC 9449
+// §7.1: the scheme in any letter case, one or more spaces, one
+// b64token), and whether the request uses that scheme at all. A request
+// with several Authorization headers is left to the bearer path, which
+// refuses it.
+func dpopToken(r *http.Request) (tok string, ok bool, err error) {
+	values := r.Header["Authorization"]
+	if len(values) != 1 {
+		return "", false, nil
+	}
+	tok, err = parseAuthorization(values[0], "dpop")
+	return tok, tok != "" || err != nil, err
+}
+
+// serveDPoP authenticates a request that presents tok with the DPoP
+// scheme: exactly one DPoP header whose proof fits the request and the
+// token, a token that verifies and is bound to the proof's key, and a
+// proof id never seen before.
+func (h *authHandler) serveDPoP(w http.ResponseWriter, r *http.Request, tok string) {
+	a := h.a
+	proofs := r.Header["Dpop"]
+	switch len(proofs) {
+	case 0:
+		a.failDPoP(w, r, failProof, errNoProof, tok)
+		return
+	case 1:
+	default:
+		a.failDPoP(w, r, failRequest, errMultipleProofs, "")
+		return
+	}
+	if a.query != "" {
+		if q, err := fromQuery(r, a.query); err != nil || q != "" {
+			a.failDPoP(w, r, failRequest, errMultipleTokens, "")
+			return
+		}
+	}
+	p, f, err := a.checkProof(r, proofs[0], tok)
+	if err != nil {
+		a.failDPoP(w, r, f, err, tok)
+		return
+	}
+	claims, err := a.s.Verify(r.Context(), tok)
+	if err == nil && claims == nil {
+		err = errNoClaims
+	}
+	switch {
+	case err != nil:
+		a.failDPoP(w, r, classify(err), err, tok)
+		return
+	case claims.KeyThumbprint == "":
+		a.failDPoP(w, r, failNotDPoPToken, errUnboundDPoP, tok)
+		return
+	case claims.KeyThumbprint != p.Thumbprint:
+		a.failDPoP(w, r, failProof, errProofKeyMismatch, tok)
+		return
+	}
+	if f, err := a.recordProof(r, p); err != nil {
+		a.failDPoP(w, r, f, err, tok)
+		return
+	}
+	if p.staleNonce {
+		a.setNonce(w.Header())
+	}
+	if a.hooks.Authenticated != nil {
+		a.hooks.Authenticated(r, claims, Fingerprint{tok})
+	}
+	ctx := context.WithValue(r.Context(), claimsKey{}, &dpopClaims{claims: claims, thumbprint: p.Thumbprint})
+	h.next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// Proof checks the DPoP proof of a request that [Auth.Authenticate] does
+// not authenticate, such as POST /login, and returns the thumbprint of
+// its key, for [session.Manager.IssueBound]. A request without a DPoP
+// header returns "" and no error (an error in [DPoPRequired] mode), so
+// that the login issues a bearer token; with [DPoPDisabled] Proof
+// always returns "". A proof must pass every check of RFC 9449 §4.3 that
+// Authenticate makes: one DPoP header; form, key and signature; htm; htu;
+// the iat window; the server nonce when nonces are on; ath when the
+// request also carries "Authorization: DPoP <token>"; and its jti is
+// recorded, so the same proof is refused the second time. Errors are
+// [*Error] values that say how to answer; [Auth.CheckProof] answers them.
+func (a *Auth) Proof(r *http.Request) (thumbprint string, err error) {
+	p, f, err := a.proof(r)
+	if err != nil {
+		return "", f.newError(err)
+	}
+	return p.thumbprint(), nil
+}
+
+// proof runs [Auth.Proof]; p.Proof is nil when the request has no proof.
+func (a *Auth) proof(r *http.Request) (checkedProof, failure, error) {
+	if !a.dpop.accepts() {
+		return checkedProof{}, failure{}, nil
+	}
+	proofs := r.Header["Dpop"]
+	switch len(proofs) {
+	case 0:
+		if a.dpop.mode == DPoPRequired {
+			return checkedProof{}, failProof, errNoProof
+		}
+		return checkedProof{}, failure{}, nil
+	case 1:
+	default:
+		return checkedProof{}, failRequest, errMultipleProofs
+	}
+	tok, _, err := dpopToken(r)
+	if err != nil {
+		return checkedProof{}, failRequest, err
+	}
+	p, f, err := a.checkProof(r, proofs[0], tok)
+	if err != nil {
+		return checkedProof{}, f, err
+	}
+	if f, err := a.recordProof(r, p); err != nil {
+		return checkedProof{}, f, err
+	}
+	return p, failure{}, nil
+}
+
+// thumbprint returns the proof key's thumbprint, or "" for no proof.
+func (p checkedProof) thumbprint() string {
+	if p.Proof == nil {
+		return ""
+	}
+	return p.Thumbprint
+}
+
+// CheckProof is the middleware form of [Auth.Proof], for endpoints that
+// Authenticate does not cover, such as POST /login: a request with a good
+// proof reaches next with the proof key's thumbprint in its context
+// ([ThumbprintFromContext]); a request without a DPoP header passes as it
+// is (in [DPoPRequired] mode it gets 401); a bad proof gets 401
+// invalid_dpop_proof, or use_dpop_nonce with a DPoP-Nonce header, and two
+// DPoP headers 400 invalid_request. next never runs after a failure.
+func (a *Auth) CheckProof(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, f, err := a.proof(r)
+		if err != nil {
+			a.failDPoP(w, r, f, err, "")
+			return
+		}
+		if p.Proof == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if p.staleNonce {
+			a.setNonce(w.Header())
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), thumbprintKey{}, p.Thumbprint)))
+	})
+}

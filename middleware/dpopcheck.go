@@ -1,0 +1,81 @@
+package middleware
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+
+	"github.com/jwtsession/jwtsession/session"
+)
+
+// checkedProof is a proof that fits its request.
+type checkedProof struct {
+	*session.Proof
+	// staleNonce: the proof's nonce is accepted but a fresh one should
+	// be sent (RFC 9449 §8.2).
+	staleNonce bool
+}
+
+// checkProof runs the checks of RFC 9449 §4.3 that need no replay
+// cache on the proof of r: its form, key and signature
+// ([session.ParseProof]), htm, htu, the iat window, ath when tok (the
+// presented access token) is not "", and the server nonce when nonces are
+// on. It returns the failure to answer with when a check fails.
+func (a *Auth) checkProof(r *http.Request, proof, tok string) (checkedProof, failure, error) {
+	d := a.dpop
+	p, err := session.ParseProof(proof)
+	if err != nil {
+		return checkedProof{}, failProof, err
+	}
+	if p.Method != r.Method {
+		return checkedProof{}, failProof, errProofMethod
+	}
+	if !d.htuMatches(r, p.URL) {
+		return checkedProof{}, failProof, errProofURL
+	}
+	now := d.now()
+	switch {
+	case p.IssuedAt.Before(now.Add(-d.maxAge)):
+		return checkedProof{}, failProof, errProofStale
+	case p.IssuedAt.After(now.Add(d.maxFuture)):
+		return checkedProof{}, failProof, errProofFuture
+	}
+	if tok != "" && !tokenHashMatches(p.TokenHash, tok) {
+		return checkedProof{}, failProof, errProofTokenHash
+	}
+	c := checkedProof{Proof: p}
+	if d.nonces != nil {
+		ok, current := d.nonces.check(p.Nonce)
+		if !ok {
+			return checkedProof{}, failNonce, errProofNonce
+		}
+		c.staleNonce = !current
+	}
+	return c, failure{}, nil
+}
+
+// tokenHashMatches reports whether ath is base64url(SHA-256(tok)).
+func tokenHashMatches(ath, tok string) bool {
+	var want [43]byte
+	if len(ath) != len(want) {
+		return false
+	}
+	sum := sha256.Sum256([]byte(tok))
+	base64.RawURLEncoding.Encode(want[:], sum[:])
+	return ath == string(want[:])
+}
+
+// recordProof records the proof's jti in the replay cache for as long
+// as the proof could be accepted, and fails a proof seen before. A cache
+// that cannot answer fails the request closed (503).
+func (a *Auth) recordProof(r *http.Request, p checkedProof) (failure, error) {
+	until := p.IssuedAt.Add(a.dpop.maxAge + 1e9) // iat has whole seconds
+	fresh, err := a.dpop.replay.Add(r.Context(), p.ID, until)
+	switch {
+	case err != nil:
+		return failUnavailable, err
+	case !fresh:
+		return failProof, errProofReplayed
+	}
+	return failure{}, nil
+}
