@@ -78,5 +78,8 @@ func writeToken(w http.ResponseWriter, tok *session.Token, bound bool) {
 	})
 }
 
-// dpopChallenge is the WWW-Authenticate value of a refused bound token.
-var dpopChallenge = `DPoP algs="` + strings.Join(session.ProofAlgorithms(), " ") + `"`
+// dpopChallenge returns the WWW-Authenticate challenge for a bound token,
+// without an error code.
+func dpopChallenge() string {
+	return `DPoP algs="` + strings.Join(session.ProofAlgorithms(), " ") + `"`
+}

@@ -60,11 +60,12 @@ func newServer(m *session.Manager, logger *log.Logger, cfg serverConfig) (http.H
 	if err != nil {
 		return nil, err
 	}
+	hooks := middleware.SlogHooks(slog.New(slog.NewTextHandler(logger.Writer(), nil)))
 	auth, err := middleware.New(m, middleware.Options{
 		Realm:  realm,
 		Cookie: cookie,
 		DPoP:   dpop,
-		Hooks:  middleware.SlogHooks(slog.New(slog.NewTextHandler(logger.Writer(), nil))),
+		Hooks:  hooks,
 		OnRenewError: func(r *http.Request, err error) {
 			logger.Printf("renewal failed: %v", err)
 		},
@@ -77,6 +78,7 @@ func newServer(m *session.Manager, logger *log.Logger, cfg serverConfig) (http.H
 	loginAuth, err := middleware.New(m, middleware.Options{
 		Realm:        realm,
 		DPoP:         dpop,
+		Hooks:        hooks,
 		ErrorHandler: tokenEndpointError,
 	})
 	if err != nil {
@@ -186,7 +188,7 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, session.ErrNotRenewable), errors.Is(err, session.ErrExpired):
 		challenge := `Bearer realm="` + realm + `"`
 		if bound {
-			challenge = dpopChallenge
+			challenge = dpopChallenge()
 		}
 		w.Header().Set("WWW-Authenticate", challenge+`, error="invalid_token", error_description="session cannot be renewed; log in again"`)
 		demo.WriteError(w, http.StatusUnauthorized, "invalid_token", "session cannot be renewed; log in again")
