@@ -165,7 +165,7 @@ type challenges map[failure]string
 
 func newChallenges(realm string) challenges {
 	c := challenges{}
-	for _, f := range []failure{failMissing, failRequest, failInvalid, failExpired, failNotYet, failRevoked, failScope} {
+	for _, f := range []failure{failMissing, failRequest, failInvalid, failExpired, failNotYet, failRevoked, failScope, failBoundBearer} {
 		c[f] = challenge(realm, f, "")
 	}
 	return c
