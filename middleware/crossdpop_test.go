@@ -3,6 +3,8 @@ package middleware_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/middleware/sessiontest"
 	"github.com/jwtsession/jwtsession/session"
+	"github.com/jwtsession/jwtsession/session/jwks"
 )
 
 // nodeAlgs are the algorithms of dpop 2.1.2's generateKeyPair. It signs
@@ -69,8 +72,9 @@ func wantDPoPError(t *testing.T, rec *httptest.ResponseRecorder, code string) {
 }
 
 // TestDPoPCrossNode: proofs made by panva's dpop are accepted by the
-// middleware for a token bound to dpop's thumbprint, which equals ours;
-// replayed, tampered and misdirected ones are refused.
+// middleware for a token bound to dpop's thumbprint, which equals ours
+// (session's and jwx's); replayed, tampered and misdirected ones are
+// refused.
 func TestDPoPCrossNode(t *testing.T) {
 	node := startNodeDPoP(t)
 	for _, alg := range nodeAlgs {
@@ -85,6 +89,25 @@ func TestDPoPCrossNode(t *testing.T) {
 			}
 			if p.Algorithm != alg || p.Thumbprint != login.Thumbprint {
 				t.Errorf("got alg %s, thumbprint %s; want %s and dpop's %s", p.Algorithm, p.Thumbprint, alg, login.Thumbprint)
+			}
+			// jwx (through package jwks) agrees on dpop's public key; kid
+			// and alg, which jwks requires of RSA keys, are no members of
+			// the thumbprint.
+			jwk := map[string]string{"kid": "dpop"}
+			maps.Copy(jwk, login.JWK)
+			if jwk["kty"] == "RSA" {
+				jwk["alg"] = alg
+			}
+			raw, err := json.Marshal(jwk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := jwks.Parse(raw)
+			if err != nil {
+				t.Fatalf("jwks.Parse(%s): %v", raw, err)
+			}
+			if jkt, err := jwks.Thumbprint(k); err != nil || jkt != login.Thumbprint {
+				t.Errorf("jwks.Thumbprint: got %s, %v; want dpop's %s", jkt, err, login.Thumbprint)
 			}
 			req := httptest.NewRequest("POST", crossOrigin+"/login", nil)
 			req.Header.Set("DPoP", login.Proof)
