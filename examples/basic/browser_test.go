@@ -357,8 +357,8 @@ func (p *page) cookies() map[string]map[string]any {
 	return out
 }
 
-// TestBrowser drives the demo page in headless Chromium, for the header
-// and the cookie transport: log in, wait past the renewal threshold, see
+// TestBrowser drives the demo page in headless Chromium, for the header,
+// the cookie and the DPoP transport (proofs signed by WebCrypto): log in, wait past the renewal threshold, see
 // the renewed token taken up (the countdown jumps forward), log out, see
 // /me fail. The browser's countdown runs on its own clock, so the server
 // keeps real time too, with TTLs short enough that the wait takes about
@@ -389,7 +389,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newServer(m, log.New(io.Discard, "", 0), true) // httptest serves on loopback
+	h, err := newServer(m, log.New(io.Discard, "", 0), serverConfig{insecureCookie: true}) // httptest serves on loopback
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,7 +405,7 @@ func TestBrowser(t *testing.T) {
 	}
 	t.Logf("driving %s", version.Product)
 
-	for _, transport := range []string{"header", "cookie"} {
+	for _, transport := range []string{"header", "cookie", "dpop"} {
 		t.Run(transport, func(t *testing.T) {
 			p := browser.newPage(t, srv.URL+"/")
 			p.waitFor("the page to load", `document.body && document.body.dataset.ready === 'true'`)
@@ -447,6 +447,24 @@ func TestBrowser(t *testing.T) {
 			switch transport {
 			case "header":
 				p.mustEval(`state.token`, &token)
+			case "dpop":
+				p.mustEval(`state.token`, &token)
+				var extractable bool
+				p.mustEval(`state.key.privateKey.extractable`, &extractable)
+				if extractable {
+					t.Error("got an extractable DPoP private key, want one no script can export")
+				}
+				// Without the page's key, the token is worth nothing.
+				req, _ := http.NewRequest("GET", srv.URL+"/me", nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != http.StatusUnauthorized {
+					t.Errorf("got status %d for the bound token as Bearer, want 401", res.StatusCode)
+				}
 			case "cookie":
 				c := p.cookies()[sessionCookie]
 				if c == nil {
@@ -462,8 +480,12 @@ func TestBrowser(t *testing.T) {
 					t.Error("got the cookie's token readable by the page, want it HttpOnly")
 				}
 			}
-			if c, err := m.Verify(t.Context(), token); err != nil || c.ExpiresAt.Unix() != exp2 {
-				t.Errorf("got the browser's token verifying to %v, %v; want the renewed token expiring at %d", c, err, exp2)
+			c, err := m.Verify(t.Context(), token)
+			if err != nil || c.ExpiresAt.Unix() != exp2 {
+				t.Fatalf("got the browser's token verifying to %v, %v; want the renewed token expiring at %d", c, err, exp2)
+			}
+			if bound := c.KeyThumbprint != ""; bound != (transport == "dpop") {
+				t.Errorf("got cnf.jkt %q in the %s transport's renewed token", c.KeyThumbprint, transport)
 			}
 
 			shot := filepath.Join(t.TempDir(), "demo-"+transport+".png")

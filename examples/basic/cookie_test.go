@@ -290,7 +290,7 @@ func TestCookieSecureUnlessLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newServer(m, log.New(io.Discard, "", 0), false)
+	h, err := newServer(m, log.New(io.Discard, "", 0), serverConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

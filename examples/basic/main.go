@@ -1,8 +1,9 @@
 // Command basic is the jwtsession demo API: log in, call /me with the bearer
 // token, watch it renew near expiry, refresh it explicitly, log out, and
-// log out everywhere.
+// log out everywhere; with DPoP (RFC 9449), the token is bound to the
+// client's key and worth nothing without it.
 //
-//	go run ./examples/basic [-addr 127.0.0.1:8080] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h] [-issuer URL] [-audience NAME] [-redis-addr 127.0.0.1:6379]
+//	go run ./examples/basic [-addr 127.0.0.1:8080] [-ttl 30m] [-renew-within 10m] [-max-lifetime 24h] [-issuer URL] [-audience NAME] [-redis-addr 127.0.0.1:6379] [-public-url https://api.example] [-dpop-nonce]
 //
 // JWT_SECRET (at least 32 bytes) is the HS256 secret; when it is unset a
 // random one is made for this run. With -issuer and -audience, issued
@@ -11,6 +12,18 @@
 // -redis-addr, logouts are recorded in that Redis and shared by every
 // instance started with the same Redis and JWT_SECRET; without it they
 // stay in this process's memory.
+//
+// A login that carries a DPoP proof header gets a token of token_type
+// "DPoP", bound to the proof's key (cnf.jkt); it is accepted only as
+// "Authorization: DPoP <token>" with a fresh proof of each request, and
+// its renewals and refreshes stay bound. A login without a proof gets a
+// Bearer token as before. Proofs name the URL of the request (htu) under
+// -public-url, the origin clients reach the API at (default: http:// and
+// the listen address); X-Forwarded-* headers are never trusted for it.
+// Each proof is accepted once: its id is remembered in memory, or in the
+// Redis of -redis-addr for every instance. With -dpop-nonce, proofs must
+// also carry a server nonce (RFC 9449 §8-9), handed out in DPoP-Nonce
+// headers and good on every instance with the same JWT_SECRET.
 //
 // The session cookie of the browser transport drops its Secure attribute
 // only when -addr is a loopback address (plain HTTP on the developer's
@@ -59,6 +72,8 @@ type options struct {
 	issuer      string
 	audience    string
 	redisAddr   string
+	publicURL   string // "": http:// and the address run listens on
+	dpopNonce   bool
 }
 
 func parseFlags(args []string) (options, error) {
@@ -72,6 +87,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.issuer, "issuer", "", "iss of issued tokens, an http(s) URL; required on verification (default: none)")
 	fs.StringVar(&o.audience, "audience", "", "aud of issued tokens; required on verification (default: none, and tokens carrying aud are refused)")
 	fs.StringVar(&o.redisAddr, "redis-addr", "", "Redis host:port, or a comma-separated list of Cluster nodes, for revocations shared by several instances (default: in memory, this process only)")
+	fs.StringVar(&o.publicURL, "public-url", "", "the origin clients reach the API at, which DPoP proofs' htu must name, e.g. https://api.example (default: http:// and the listen address)")
+	fs.BoolVar(&o.dpopNonce, "dpop-nonce", false, "require server nonces in DPoP proofs (RFC 9449 §8-9), valid on every instance with the same JWT_SECRET")
 	if err := fs.Parse(args); err != nil {
 		fs.SetOutput(os.Stderr)
 		fs.PrintDefaults()
@@ -84,6 +101,13 @@ func parseFlags(args []string) (options, error) {
 		if u, err := url.Parse(o.issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			return o, fmt.Errorf("-issuer must be an http or https URL without query or fragment; got %q", o.issuer)
 		}
+	}
+	if o.publicURL != "" {
+		u, err := url.Parse(o.publicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return o, fmt.Errorf("-public-url must be an http or https origin (scheme and host, no path, query or fragment); got %q", o.publicURL)
+		}
+		o.publicURL = u.Scheme + "://" + u.Host
 	}
 	return o, nil
 }
@@ -149,19 +173,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	if err != nil {
 		return err
 	}
-	insecureCookie := loopbackAddr(opts.addr)
-	if !insecureCookie {
+	cfg := serverConfig{
+		insecureCookie: loopbackAddr(opts.addr),
+		publicURL:      opts.publicURL,
+		dpopNonce:      opts.dpopNonce,
+		secret:         secret,
+	}
+	if !cfg.insecureCookie {
 		logger.Printf("-addr %s is not a loopback address: the session cookie is Secure (HTTPS only)", opts.addr)
 	}
-	handler, err := newServer(m, logger, insecureCookie)
-	if err != nil {
-		return err
+	if replay, ok := store.(session.ReplayCache); ok {
+		cfg.replay = replay // DPoP proofs are remembered where logouts are
 	}
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return err
 	}
-	logger.Printf("listening on http://%s (ttl %v, renew within %v, max lifetime %v)", ln.Addr(), opts.ttl, opts.renewWithin, opts.maxLifetime)
+	if cfg.publicURL == "" {
+		cfg.publicURL = "http://" + ln.Addr().String()
+	}
+	handler, err := newServer(m, logger, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	logger.Printf("listening on http://%s (ttl %v, renew within %v, max lifetime %v; DPoP proofs name %s, nonces %v)", ln.Addr(), opts.ttl, opts.renewWithin, opts.maxLifetime, cfg.publicURL, cfg.dpopNonce)
 	return demo.Serve(ctx, ln, handler, logger, ready)
 }
 

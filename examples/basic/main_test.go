@@ -57,7 +57,7 @@ func newDemoWith(t *testing.T, opts session.Options) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newServer(m, log.New(io.Discard, "", 0), true) // httptest serves on loopback
+	h, err := newServer(m, log.New(io.Discard, "", 0), serverConfig{insecureCookie: true}) // httptest serves on loopback
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func TestFlags(t *testing.T) {
 		{"defaults", nil, options{addr: "127.0.0.1:8080", ttl: 30 * time.Minute, renewWithin: 10 * time.Minute, maxLifetime: 24 * time.Hour}, false},
 		{"all set", []string{"-addr", "127.0.0.1:0", "-ttl", "6s", "-renew-within", "4s", "-max-lifetime", "1m",
 			"-issuer", "https://auth.example", "-audience", "demo-api", "-redis-addr", "127.0.0.1:6379"},
-			options{"127.0.0.1:0", 6 * time.Second, 4 * time.Second, time.Minute, "https://auth.example", "demo-api", "127.0.0.1:6379"}, false},
+			options{"127.0.0.1:0", 6 * time.Second, 4 * time.Second, time.Minute, "https://auth.example", "demo-api", "127.0.0.1:6379", "", false}, false},
 		{"http issuer", []string{"-issuer", "http://127.0.0.1:8080"}, options{addr: "127.0.0.1:8080", ttl: 30 * time.Minute, renewWithin: 10 * time.Minute, maxLifetime: 24 * time.Hour, issuer: "http://127.0.0.1:8080"}, false},
 		{"issuer not a URL", []string{"-issuer", "demo"}, options{}, true},
 		{"issuer without host", []string{"-issuer", "https://"}, options{}, true},

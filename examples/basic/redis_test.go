@@ -44,7 +44,7 @@ func redisDemo(t *testing.T, addr string, clk *clock) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newServer(m, log.New(io.Discard, "", 0), true) // httptest serves on loopback
+	h, err := newServer(m, log.New(io.Discard, "", 0), serverConfig{insecureCookie: true}) // httptest serves on loopback
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,35 +34,52 @@ const (
 // newServer returns the demo API and its page:
 //
 //	GET  /         → the browser demo (static/index.html)
-//	POST /login    {"username","password"} → token JSON; with
-//	               "transport": "cookie" the token goes into a cookie
+//	POST /login    {"username","password"} → token JSON; with a DPoP
+//	               proof header, a DPoP token bound to the proof's key;
+//	               with "transport": "cookie" the token goes into a cookie
 //	GET  /me       → {"user_id": "..."}; renews near expiry
-//	POST /refresh  → token JSON for a valid token
+//	POST /refresh  → token JSON for a valid token (bound tokens stay bound)
 //	POST /logout   → 204; the session's tokens stop working
 //	POST /logout-all → 204; every earlier token of the user, on every
 //	               session, stops working
 //	GET  /healthz  → 200, unauthenticated
 //
-// Tokens are read from the Authorization header or, when there is none,
-// from the session cookie; every authentication outcome is logged with
-// log/slog, naming tokens by their fingerprint only. insecureCookie drops
-// the cookies' Secure attribute, for plain HTTP; run sets it only when
-// the demo listens on a loopback address.
-func newServer(m *session.Manager, logger *log.Logger, insecureCookie bool) (http.Handler, error) {
+// Tokens are read from the Authorization header (Bearer, or DPoP with a
+// proof of the request) or, when there is none, from the session cookie;
+// every authentication outcome is logged with log/slog, naming tokens by
+// their fingerprint only.
+func newServer(m *session.Manager, logger *log.Logger, cfg serverConfig) (http.Handler, error) {
 	cookie, err := middleware.NewCookie(sessionCookie, middleware.CookieOptions{
 		ExpiryCookie: expiryCookie,
-		Insecure:     insecureCookie,
+		Insecure:     cfg.insecureCookie,
 	})
 	if err != nil {
 		return nil, err
 	}
+	dpop, err := cfg.dpopOptions(m.Now)
+	if err != nil {
+		return nil, err
+	}
+	hooks := middleware.SlogHooks(slog.New(slog.NewTextHandler(logger.Writer(), nil)))
 	auth, err := middleware.New(m, middleware.Options{
 		Realm:  realm,
 		Cookie: cookie,
-		Hooks:  middleware.SlogHooks(slog.New(slog.NewTextHandler(logger.Writer(), nil))),
+		DPoP:   dpop,
+		Hooks:  hooks,
 		OnRenewError: func(r *http.Request, err error) {
 			logger.Printf("renewal failed: %v", err)
 		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	// POST /login checks a proof if it carries one, with the same
+	// settings and replay cache, answering as a token endpoint.
+	loginAuth, err := middleware.New(m, middleware.Options{
+		Realm:        realm,
+		DPoP:         dpop,
+		Hooks:        hooks,
+		ErrorHandler: tokenEndpointError,
 	})
 	if err != nil {
 		return nil, err
@@ -73,7 +90,7 @@ func newServer(m *session.Manager, logger *log.Logger, insecureCookie bool) (htt
 	s := &server{m: m, logger: logger, cookie: cookie}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", demo.Healthz)
-	mux.HandleFunc("POST /login", s.login)
+	mux.Handle("POST /login", loginAuth.CheckProof(http.HandlerFunc(s.login)))
 	mux.Handle("GET /me", api.ThenFunc(s.me))
 	mux.Handle("POST /refresh", authenticated.ThenFunc(s.refresh))
 	mux.Handle("POST /logout", authenticated.ThenFunc(s.logout))
@@ -110,12 +127,25 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		demo.WriteError(w, http.StatusBadRequest, "invalid_request", `transport must be "header" or "cookie"`)
 		return
 	}
+	// A good proof's thumbprint, put there by CheckProof; none without
+	// a DPoP header (a Bearer login).
+	thumbprint, _ := middleware.ThumbprintFromContext(r.Context())
+	if thumbprint != "" && creds.Transport == "cookie" {
+		demo.WriteError(w, http.StatusBadRequest, "invalid_request", "a DPoP-bound token goes in the Authorization header, not a cookie")
+		return
+	}
 	userID, ok := demo.AuthenticateUser(creds.Username, creds.Password)
 	if !ok {
 		demo.WriteError(w, http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
 		return
 	}
-	tok, err := s.m.Issue(r.Context(), userID, nil)
+	var tok *session.Token
+	var err error
+	if thumbprint != "" {
+		tok, err = s.m.IssueBound(r.Context(), userID, thumbprint, nil)
+	} else {
+		tok, err = s.m.Issue(r.Context(), userID, nil)
+	}
 	if err != nil {
 		s.logger.Printf("issue: %v", err)
 		demo.WriteError(w, http.StatusInternalServerError, "server_error", "could not issue a token")
@@ -125,7 +155,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		setCookie(s.cookie, w, r, tok)
 		return
 	}
-	demo.WriteToken(w, tok)
+	writeToken(w, tok, thumbprint != "")
 }
 
 // setCookie puts tok into the session cookie c and answers without the
@@ -150,10 +180,17 @@ type meResponse struct {
 
 func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
 	claims, _ := middleware.ClaimsFromContext(r.Context())
+	// Authenticate let a bound token in only with a proof of its key;
+	// the renewed token is bound to the same key.
+	bound := claims.KeyThumbprint != ""
 	tok, err := s.m.Renew(r.Context(), claims)
 	switch {
 	case errors.Is(err, session.ErrNotRenewable), errors.Is(err, session.ErrExpired):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`", error="invalid_token", error_description="session cannot be renewed; log in again"`)
+		challenge := `Bearer realm="` + realm + `"`
+		if bound {
+			challenge = dpopChallenge()
+		}
+		w.Header().Set("WWW-Authenticate", challenge+`, error="invalid_token", error_description="session cannot be renewed; log in again"`)
 		demo.WriteError(w, http.StatusUnauthorized, "invalid_token", "session cannot be renewed; log in again")
 		return
 	case err != nil:
@@ -165,7 +202,7 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
 		setCookie(c, w, r, tok)
 		return
 	}
-	demo.WriteToken(w, tok)
+	writeToken(w, tok, bound)
 }
 
 // logout ends the request's session: its token and every token renewed

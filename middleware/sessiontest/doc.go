@@ -27,6 +27,14 @@
 //
 //	keys, err := jwks.NewIssuers([]string{iss.URL()}, jwks.RemoteOptions{})
 //
+// A [ProofKey] is a DPoP client's key pair (RFC 9449): it signs proofs
+// for requests and gives the thumbprint that bound tokens carry, written
+// apart from the library's verifier so that tests cross-check it:
+//
+//	key := sessiontest.NewProofKey(t, "ES256") // also EdDSA, Ed25519, RS256, PS256
+//	tok, err := iss.Manager.IssueBound(ctx, "123", key.Thumbprint(), nil)
+//	key.Sign(req, tok.Value) // Authorization: DPoP <token> and a DPoP proof of req
+//
 // HS256 issuers sign with [Secret], which everybody knows: never use this
 // package outside tests.
 package sessiontest
