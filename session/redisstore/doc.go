@@ -105,11 +105,6 @@
 //     it restarts, and logged-out tokens are accepted again until their
 //     own exp. Use AOF (appendfsync everysec loses at most about a
 //     second) or replication if that matters.
-//   - [session.CacheNotRevoked] is not needed in front of this store: the
-//     client-side cache already saves the round trip, and is invalidated
-//     by Redis instead of living for a fixed MaxAge. Put in front of it,
-//     it adds its MaxAge to how late a revocation can take effect on
-//     another instance.
 //
 // # Failures
 //
