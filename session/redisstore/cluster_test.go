@@ -17,16 +17,17 @@ import (
 )
 
 // newClusterClient returns a client of the cluster c, given the address
-// of every master, closed when t ends. A silent node is given up after
-// Dialer.KeepAlive (1 s, rueidis's default) + ConnWriteTimeout (1 s), as
-// in the examples.
+// of every master, closed when t ends, with the options that the package
+// documentation recommends: a connection that stays silent is dropped,
+// with its cache, at most 2 × Dialer.KeepAlive + ConnWriteTimeout (2 s)
+// after its last sign of life.
 func newClusterClient(t testing.TB, c *redistest.Cluster) rueidis.Client {
 	t.Helper()
 	client, err := rueidis.NewClient(rueidis.ClientOption{
 		InitAddress:      c.Addrs(),
 		DisableRetry:     true,
-		Dialer:           net.Dialer{Timeout: time.Second},
-		ConnWriteTimeout: time.Second,
+		Dialer:           net.Dialer{Timeout: time.Second, KeepAlive: clientKeepAlive},
+		ConnWriteTimeout: clientWriteTimeout,
 	})
 	if err != nil {
 		t.Fatalf("rueidis.NewClient: %v", err)
