@@ -68,11 +68,15 @@ login() {
 	echo "$token"
 }
 
-# commands: the commands Redis has run, INFO itself left out.
+# commands: the calls of each command Redis has run, INFO itself left
+# out, one "name calls" a line.
 commands() {
 	redis-cli -p "$redis_port" info commandstats |
-		awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" { n += $3 } END { print n + 0 }'
+		awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" { sub(/^cmdstat_/, "", $1); print $1, $3 }'
 }
+
+# count LINES: the sum of the calls in "name calls" lines.
+count() { awk '{ n += $2 } END { print n + 0 }' <<<"$1"; }
 
 # run URL [HEADER]: wrk; prints "<requests/s> <requests>".
 run() {
@@ -90,7 +94,8 @@ redis_token="$(login "$redis_addr")"
 
 echo "wrk -t1 -c$connections -d$duration, $rounds rounds, on loopback ($(nproc) cores shared by examples/basic, redis-server and wrk)"
 mem_healthz=() mem_me=() redis_healthz=() redis_me=()
-me_requests=0 redis_commands=0
+me_requests=0
+: >"$dir/deltas"
 for round in $(seq "$rounds"); do
 	read -r r _ < <(run "http://$mem_addr/healthz")
 	mem_healthz+=("$r")
@@ -98,12 +103,13 @@ for round in $(seq "$rounds"); do
 	mem_me+=("$r")
 	read -r r _ < <(run "http://$redis_addr/healthz")
 	redis_healthz+=("$r")
-	before="$(commands)"
+	commands >"$dir/before"
 	read -r r n < <(run "http://$redis_addr/me" "Authorization: Bearer $redis_token")
-	after="$(commands)"
+	commands >"$dir/after"
 	redis_me+=("$r")
 	me_requests=$((me_requests + n))
-	redis_commands=$((redis_commands + after - before))
+	# Per command: after minus before, summed over the rounds.
+	awk 'NR == FNR { b[$1] = $2; next } { print $1, $2 - b[$1] }' "$dir/before" "$dir/after" >>"$dir/deltas"
 	printf 'round %d: /healthz %.0f, /me %.0f in memory; /healthz %.0f, /me %.0f with Redis (req/s)\n' \
 		"$round" "${mem_healthz[-1]}" "${mem_me[-1]}" "${redis_healthz[-1]}" "${redis_me[-1]}"
 done
@@ -117,5 +123,7 @@ printf '%-22s %12.0f %12.0f\n' "GET /healthz req/s" "$mh" "$rh"
 printf '%-22s %12.0f %12.0f\n' "GET /me req/s" "$mm" "$rm_"
 printf '%-22s %11.1f%% %11.1f%%\n' "/me ÷ /healthz" "$(pct "$mm" "$mh")" "$(pct "$rm_" "$rh")"
 printf '/me with Redis ÷ /me in memory: %.1f%%\n' "$(pct "$rm_" "$mm")"
-printf 'Redis commands during the /me runs with Redis: %d for %d requests, %.5f per request\n' \
-	"$redis_commands" "$me_requests" "$(echo "$redis_commands / $me_requests" | bc -l)"
+per_command="$(awk '{ n[$1] += $2 } END { for (c in n) if (n[c]) printf "%s %d\n", c, n[c] }' "$dir/deltas" | sort)"
+redis_commands="$(count "$per_command")"
+printf 'Redis commands during the /me runs with Redis: %d for %d requests, %.5f per request (%s)\n' \
+	"$redis_commands" "$me_requests" "$(echo "$redis_commands / $me_requests" | bc -l)" "$(tr '\n' ' ' <<<"$per_command" | sed 's/ $//')"
