@@ -134,7 +134,9 @@ func (s *Server) Stop() {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		p.cmd.Process.Kill()
 	}
-	p.cmd.Process.Signal(syscall.SIGCONT) // a paused server handles SIGTERM once resumed
+	if sigCont != nil {
+		p.cmd.Process.Signal(sigCont) // a paused server handles SIGTERM once resumed
+	}
 	select {
 	case <-p.done:
 		return
