@@ -4,5 +4,5 @@
 // library's go.mod.
 //
 //	./compare.sh          # the table and chart in the README
-//	./loadtest.sh         # wrk against examples/basic: /me vs /healthz
+//	./loadtest.sh         # wrk against examples/basic: /me vs /healthz, in memory and with Redis
 package benchmarks

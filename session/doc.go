@@ -40,10 +40,9 @@
 // # Revocation
 //
 // Revocations go to a [Store]: a bounded [MemoryStore] by default, or
-// package redisstore for several instances. [FailOpen] and
-// [CacheNotRevoked] trade revocation latency for availability, each with a
-// documented bound; package storetest checks any Store against the
-// contract.
+// package redisstore for several instances. [FailOpen] trades revocation
+// for availability while the store is down, at a documented cost; package
+// storetest checks any Store against the contract.
 //
 // # Security
 //

@@ -28,7 +28,6 @@ const (
 	defaultMaxLifetime  = 24 * time.Hour
 	defaultMaxTokenSize = 8 << 10
 	maxLeeway           = 5 * time.Minute
-	maxCacheAge         = time.Minute
 	minHMACSecretSize   = 32
 )
 

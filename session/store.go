@@ -7,9 +7,8 @@ import (
 
 // Store records revocations. [MemoryStore] serves one process; a shared
 // store such as session/redisstore serves several instances of a server,
-// so that a logout on one is a logout on all. [FailOpen] and
-// [CacheNotRevoked] wrap a Store to change its failure policy or to save
-// round trips, each at a documented cost.
+// so that a logout on one is a logout on all. [FailOpen] wraps a Store to
+// change its failure policy, at a documented cost.
 //
 // The contract, which the session/storetest suite checks:
 //

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"time"
 
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -41,20 +40,4 @@ func ExampleFailOpen() {
 	// fail closed: true
 	// revocation store down: mystore: session: revocation store unavailable: connection refused
 	// fail open: 123 <nil>
-}
-
-func ExampleCacheNotRevoked() {
-	shared := session.NewMemoryStore(session.MemoryStoreOptions{}) // e.g. a redisstore.Store
-	// A logout made through another instance takes effect here at most
-	// two seconds later; one made through this instance, at once.
-	store, err := session.CacheNotRevoked(shared, session.CacheOptions{MaxAge: 2 * time.Second})
-	if err != nil {
-		log.Fatal(err)
-	}
-	m, err := session.New(session.HS256(newExampleSecret()), session.Options{Store: store})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(m != nil)
-	// Output: true
 }

@@ -1,18 +1,18 @@
-// Package redistest starts a real redis-server for tests: on a free
-// loopback port, in a temporary directory, without persistence, and
-// always stopped when the test ends.
+// Package redistest starts a real redis-server for tests, or a real
+// Redis Cluster of three masters ([StartCluster]): on free loopback
+// ports, in temporary directories, without persistence, and always
+// stopped when the test ends.
 //
-// When redis-server cannot be found (in PATH or /usr/bin), the test is
-// skipped with a message that says so, unless the environment has
-// CI=true: then a missing server fails the test, so CI never passes by
-// skipping. .ci/run installs Debian's redis-server when it is missing.
+// When redis-server (or, for a cluster, redis-cli) cannot be found (in
+// PATH or /usr/bin), the test is skipped with a message that says so,
+// unless the environment has CI=true: then a missing program fails the
+// test, so CI never passes by skipping. .ci/run installs Debian's
+// redis-server (which brings redis-cli) when it is missing.
 package redistest
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -45,11 +45,13 @@ type Server struct {
 	// Addr is host:port on 127.0.0.1.
 	Addr string
 
-	t    testing.TB
-	bin  string
-	dir  string
-	port int
-	opts Options
+	t           testing.TB
+	bin         string
+	dir         string
+	port        int
+	clusterPort int  // the cluster bus port, in cluster mode
+	member      bool // a node of a Cluster: no slots of its own at start
+	opts        Options
 
 	mu   sync.Mutex
 	proc *process
@@ -65,15 +67,23 @@ type process struct {
 // the test with a clear message, or fails it when CI=true.
 func Binary(t testing.TB) string {
 	t.Helper()
-	if p, err := exec.LookPath("redis-server"); err == nil {
+	return lookup(t, "redis-server")
+}
+
+// lookup returns the path of the program name of Debian's redis-server
+// or redis-tools, from PATH, /usr/bin or /usr/local/bin. When there is
+// none it skips the test, or fails it when CI=true.
+func lookup(t testing.TB, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
-	for _, p := range []string{"/usr/bin/redis-server", "/usr/local/bin/redis-server"} {
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p
+	for _, dir := range []string{"/usr/bin/", "/usr/local/bin/"} {
+		if fi, err := os.Stat(dir + name); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return dir + name
 		}
 	}
-	const msg = "redis-server not found in PATH nor in /usr/bin: the tests against a real Redis cannot run (install Debian's redis-server, as bash .ci/run does)"
+	msg := name + " not found in PATH nor in /usr/bin: the tests against a real Redis cannot run (install Debian's redis-server, as bash .ci/run does)"
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg + "; with CI=true this is a failure")
 	}
@@ -84,12 +94,22 @@ func Binary(t testing.TB) string {
 // Start starts a redis-server for t and stops it when t ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	s := &Server{t: t, bin: Binary(t), dir: t.TempDir(), opts: opts}
+	return start(t, &Server{t: t, bin: Binary(t), dir: t.TempDir(), opts: opts})
+}
+
+// start finds free ports for s and starts it, or fails t.
+func start(t testing.TB, s *Server) *Server {
+	t.Helper()
 	t.Cleanup(s.Stop)
 	var err error
 	for range startTries {
 		if s.port, err = freePort(); err != nil {
 			t.Fatalf("redistest: finding a free port: %v", err)
+		}
+		if s.opts.Cluster {
+			if s.clusterPort, err = freePort(); err != nil {
+				t.Fatalf("redistest: finding a free port: %v", err)
+			}
 		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
 		if err = s.start(); err == nil {
@@ -113,6 +133,9 @@ func (s *Server) Stop() {
 	s.proc = nil
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		p.cmd.Process.Kill()
+	}
+	if sigCont != nil {
+		p.cmd.Process.Signal(sigCont) // a paused server handles SIGTERM once resumed
 	}
 	select {
 	case <-p.done:
@@ -159,8 +182,14 @@ func (s *Server) start() error {
 		args = append(args,
 			"--cluster-enabled", "yes",
 			"--cluster-config-file", "nodes-"+strconv.Itoa(s.port)+".conf",
+			"--cluster-port", strconv.Itoa(s.clusterPort),
 			"--cluster-announce-ip", "127.0.0.1",
 		)
+	}
+	if s.member {
+		// The masters that are up keep serving their slots while another
+		// one is down.
+		args = append(args, "--cluster-require-full-coverage", "no")
 	}
 	cmd := exec.Command(s.bin, args...)
 	cmd.Dir = s.dir
@@ -191,7 +220,7 @@ func (s *Server) start() error {
 		}
 		time.Sleep(readyTimeout / readyAttempts)
 	}
-	if s.opts.Cluster {
+	if s.opts.Cluster && !s.member {
 		return s.claimAllSlots(deadline)
 	}
 	return nil
@@ -226,52 +255,6 @@ func (s *Server) waitClusterOK(deadline time.Time) error {
 		}
 		time.Sleep(readyTimeout / readyAttempts)
 	}
-}
-
-// Do sends one command to addr on a new connection and returns the reply
-// of a simple, integer or bulk string (an error reply as an error). It
-// serves setup and checks in tests, independently of any Redis client.
-func Do(addr string, args ...string) (string, error) {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	var req bytes.Buffer
-	fmt.Fprintf(&req, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&req, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := conn.Write(req.Bytes()); err != nil {
-		return "", err
-	}
-	r := bufio.NewReader(conn)
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	line = strings.TrimSuffix(line, "\r\n")
-	if line == "" {
-		return "", fmt.Errorf("empty reply")
-	}
-	switch line[0] {
-	case '+', ':':
-		return line[1:], nil
-	case '-':
-		return "", fmt.Errorf("redis: %s", line[1:])
-	case '$':
-		n, err := strconv.Atoi(line[1:])
-		if err != nil || n < 0 {
-			return "", err // nil bulk: "", nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return "", err
-		}
-		return string(buf[:n]), nil
-	}
-	return "", fmt.Errorf("unsupported reply %q", line)
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.

@@ -3,7 +3,12 @@
 // all of them, with the reads of every check served from the process's
 // memory:
 //
-//	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{"127.0.0.1:6379"}, DisableRetry: true})
+//	client, err := rueidis.NewClient(rueidis.ClientOption{
+//		InitAddress:      []string{"127.0.0.1:6379"}, // or every master of a Cluster
+//		DisableRetry:     true,
+//		Dialer:           net.Dialer{Timeout: time.Second, KeepAlive: 500 * time.Millisecond},
+//		ConnWriteTimeout: time.Second, // with KeepAlive: a silent Redis is given up within 2 s
+//	})
 //	if err != nil { ... }
 //	store, err := redisstore.New(client, redisstore.Options{})
 //	if err != nil { ... }
@@ -41,12 +46,12 @@
 //
 // [Store.Revoked] reads the session key and the user key with two GETs
 // through rueidis's server-assisted client-side caching (RESP3 CLIENT
-// TRACKING, DoMultiCache): what Redis answered, including that a key does
-// not exist, is kept in the process, and Redis sends an invalidation on
-// the same connection as soon as a tracked key changes, wherever the write
-// came from. At steady state a check sends no command at all; a miss
-// sends both GETs together (split by node, in parallel, on a Cluster):
-// one round trip.
+// TRACKING, DoCache): what Redis answered, including that a key does not
+// exist, is kept in the process, and Redis sends an invalidation on the
+// same connection as soon as a tracked key changes, wherever the write
+// came from. At steady state a check sends no command at all (about 1 µs
+// on a 2-core machine); a key missing from the cache costs one round
+// trip to its node, so a check costs at most two, one after the other.
 //
 // Bounds:
 //
@@ -84,14 +89,20 @@
 //     longer receives invalidations; checks then go to Redis again or
 //     fail with [session.ErrStoreUnavailable]. In the short time before
 //     the client notices that the connection is gone, a check may still
-//     be answered from the cache. An orderly close is seen at once. A
-//     silent partition (no close, no answer) is seen by rueidis's
-//     background PING, sent on a connection that has received nothing
-//     for Dialer.KeepAlive (default 1 s) and failing the connection when
-//     no answer comes within ClientOption.ConnWriteTimeout: cached
-//     answers stop at most KeepAlive + ConnWriteTimeout after the last
-//     sign of life. rueidis's default ConnWriteTimeout is 10 s; set it to
-//     1 s, as the examples do, for a bound of 2 s.
+//     be answered from the cache. An orderly close (a server that stops,
+//     CLIENT KILL) is seen at once; the client reconnects on the next
+//     command and tracking starts again on the new connection. A silent
+//     partition (no close, no answer) is seen by rueidis's background
+//     PING: every Dialer.KeepAlive it looks whether the connection
+//     received anything since it last looked, and when not it sends a
+//     PING and drops the connection if no answer comes within
+//     ClientOption.ConnWriteTimeout. Cached answers therefore stop at
+//     most 2 × KeepAlive + ConnWriteTimeout after the last sign of life.
+//     rueidis's defaults (KeepAlive 1 s, ConnWriteTimeout 10 × KeepAlive)
+//     make that 12 s; KeepAlive 500 ms and ConnWriteTimeout 1 s, as in
+//     the example at the top, make it 2 s. After that, a check that
+//     needs the silent node waits for the dial and handshake timeouts
+//     (or its context) and fails closed.
 //   - Sentinel and Cluster: writes and reads go to the master of the key.
 //     Replication is asynchronous, so a revocation acknowledged just
 //     before the master fails can be lost in the failover. Do not send
@@ -101,15 +112,13 @@
 //     cache fail with [session.ErrStoreUnavailable]; a check cached on a
 //     connection that is still open is answered, as nothing can change
 //     its keys meanwhile without an invalidation on that connection.
+//     While one master is down or silent, only the checks and writes
+//     whose keys live on it fail closed (a check reads two keys, which
+//     may live on two masters); the other masters keep answering.
 //   - Persistence: Redis without RDB or AOF forgets every revocation when
 //     it restarts, and logged-out tokens are accepted again until their
 //     own exp. Use AOF (appendfsync everysec loses at most about a
 //     second) or replication if that matters.
-//   - [session.CacheNotRevoked] is not needed in front of this store: the
-//     client-side cache already saves the round trip, and is invalidated
-//     by Redis instead of living for a fixed MaxAge. Put in front of it,
-//     it adds its MaxAge to how late a revocation can take effect on
-//     another instance.
 //
 // # Failures
 //

@@ -23,9 +23,12 @@ func ExampleNew() {
 		CacheSizeEachConn: 16 << 20,
 		// An outage should turn into a quick 503, not a slow one: no
 		// retries (rueidis otherwise retries a read until the request's
-		// context is done) and short timeouts.
+		// context is done) and short timeouts. A Redis that goes silent
+		// without closing the connection is given up, with the cached
+		// answers, at most 2 × KeepAlive + ConnWriteTimeout = 2 s after
+		// its last sign of life.
 		DisableRetry:     true,
-		Dialer:           net.Dialer{Timeout: time.Second},
+		Dialer:           net.Dialer{Timeout: time.Second, KeepAlive: 500 * time.Millisecond},
 		ConnWriteTimeout: time.Second,
 	})
 	if err != nil {
@@ -48,7 +51,10 @@ func ExampleNew() {
 // of its nodes and sends each key to its slot's master.
 func ExampleNew_cluster() {
 	client, err := rueidis.NewClient(rueidis.ClientOption{
-		InitAddress: []string{"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"},
+		InitAddress:      []string{"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"},
+		DisableRetry:     true,
+		Dialer:           net.Dialer{Timeout: time.Second, KeepAlive: 500 * time.Millisecond},
+		ConnWriteTimeout: time.Second,
 	})
 	if err != nil {
 		log.Fatal(err)

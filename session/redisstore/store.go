@@ -189,17 +189,11 @@ func (s *Store) RevokeUser(ctx context.Context, userID string, at, until time.Ti
 // Redis's invalidations.
 func (s *Store) Revoked(ctx context.Context, c *session.Claims) (bool, error) {
 	sk, uk := s.sessionKey(c.RevocationKey()), s.userKey(c.UserID)
-	resps := s.client.DoMultiCache(ctx,
-		rueidis.CT(s.client.B().Get().Key(sk).Cache(), s.cacheTTL),
-		rueidis.CT(s.client.B().Get().Key(uk).Cache(), s.cacheTTL))
-	if len(resps) != 2 {
-		return false, fmt.Errorf("redisstore: revoked: got %d replies for 2 GETs", len(resps))
-	}
-	keyVal, keyFound, err := value(resps[0])
+	keyVal, keyFound, err := value(s.client.DoCache(ctx, s.client.B().Get().Key(sk).Cache(), s.cacheTTL))
 	if err != nil {
 		return false, wrap("revoked", err)
 	}
-	userVal, userFound, err := value(resps[1])
+	userVal, userFound, err := value(s.client.DoCache(ctx, s.client.B().Get().Key(uk).Cache(), s.cacheTTL))
 	if err != nil {
 		return false, wrap("revoked", err)
 	}
