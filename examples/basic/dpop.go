@@ -50,17 +50,24 @@ func (c serverConfig) dpopOptions(now func() time.Time) (middleware.DPoPOptions,
 	return opts, nil
 }
 
-// tokenEndpointError answers a refused login proof as a token endpoint
-// does (RFC 9449 §5, §8): 400 with invalid_dpop_proof, or use_dpop_nonce
-// with the DPoP-Nonce header that the middleware has already set, rather
-// than a resource's 401. Other failures keep their status.
-func tokenEndpointError(w http.ResponseWriter, r *http.Request, e *middleware.Error) {
-	if e.Status == http.StatusUnauthorized {
-		e2 := *e
-		e2.Status = http.StatusBadRequest
-		e = &e2
+// tokenEndpointError returns the error handler of /login's proof check:
+// it answers a refused proof as a token endpoint does (RFC 9449 §5, §8),
+// 400 with invalid_dpop_proof, or use_dpop_nonce with the DPoP-Nonce
+// header that the middleware has already set, rather than a resource's
+// 401; other failures keep their status. hooks observe the answer that
+// is sent.
+func tokenEndpointError(hooks middleware.Hooks) func(http.ResponseWriter, *http.Request, *middleware.Error) {
+	return func(w http.ResponseWriter, r *http.Request, e *middleware.Error) {
+		if e.Status == http.StatusUnauthorized {
+			e2 := *e
+			e2.Status = http.StatusBadRequest
+			e = &e2
+		}
+		if hooks.Rejected != nil {
+			hooks.Rejected(r, e, middleware.Fingerprint{})
+		}
+		middleware.WriteError(w, r, e)
 	}
-	middleware.WriteError(w, r, e)
 }
 
 // writeToken answers 200 with tok as /login and /refresh do: token_type

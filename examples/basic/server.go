@@ -74,12 +74,12 @@ func newServer(m *session.Manager, logger *log.Logger, cfg serverConfig) (http.H
 		return nil, err
 	}
 	// POST /login checks a proof if it carries one, with the same
-	// settings and replay cache, answering as a token endpoint.
+	// settings and replay cache, answering as a token endpoint (and
+	// logging the status it sends).
 	loginAuth, err := middleware.New(m, middleware.Options{
 		Realm:        realm,
 		DPoP:         dpop,
-		Hooks:        hooks,
-		ErrorHandler: tokenEndpointError,
+		ErrorHandler: tokenEndpointError(hooks),
 	})
 	if err != nil {
 		return nil, err
