@@ -82,6 +82,12 @@ func (c *fetchClient) fetch(u, accept string) (*http.Response, []byte, error) {
 	// Closing a body that was not read to its end drops the connection,
 	// which is what an oversized or unwanted response deserves.
 	defer res.Body.Close()
+	// A client of the application's (RemoteOptions.HTTPClient) may follow
+	// any redirect: what was asked for over https is accepted only from
+	// https, whatever client fetched it.
+	if final := res.Request.URL; req.URL.Scheme == "https" && final.Scheme != "https" {
+		return nil, nil, fmt.Errorf("redirected from https to %s://%s", final.Scheme, final.Host)
+	}
 	if res.StatusCode != http.StatusOK {
 		return nil, nil, fmt.Errorf("status %s", res.Status)
 	}
