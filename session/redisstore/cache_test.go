@@ -51,6 +51,32 @@ func commandCounts(t testing.TB, addr string) map[string]int64 {
 	return counts
 }
 
+// fillCache runs check until a round of it sends no GET or EXEC to the
+// nodes at addrs: the first checks of a store read Redis without the
+// cache until each node has answered a PING, then fill the cache.
+func fillCache(t *testing.T, check func(), addrs ...string) {
+	t.Helper()
+	reads := func() int64 {
+		var n int64
+		for _, addr := range addrs {
+			c := commandCounts(t, addr)
+			n += c["get"] + c["exec"]
+		}
+		return n
+	}
+	for i := 0; ; i++ {
+		before := reads()
+		check()
+		if reads() == before {
+			return
+		}
+		if i >= 100 {
+			t.Fatalf("still reading Redis after %d rounds of checks", i+1)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestCommandsPerCheck checks that repeated checks of the same tokens
 // are answered from the process's cache: once the cache is filled, the
 // only commands Redis runs are the store's PINGs (and rueidis's own),
@@ -83,20 +109,7 @@ func TestCommandsPerCheck(t *testing.T) {
 					}
 				}
 			}
-			// The first checks read Redis until the first PING is
-			// answered, then fill the cache.
-			for i := 0; ; i++ {
-				before := commandCounts(t, tt.addr)
-				check()
-				after := commandCounts(t, tt.addr)
-				if after["get"] == before["get"] && after["exec"] == before["exec"] {
-					break
-				}
-				if i >= 100 {
-					t.Fatalf("still reading Redis after %d rounds of checks", i+1)
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+			fillCache(t, check, tt.addr)
 
 			before := commandCounts(t, tt.addr)
 			start := time.Now()
