@@ -133,7 +133,7 @@ func (l *liveness) refresh(now int64) *[]*node {
 // through the node's pipelined connection (ToPipe, even when the client
 // disables auto-pipelining), the one that DoCache uses.
 func (l *liveness) ping(n *node) {
-	if !n.pinging.CompareAndSwap(false, true) {
+	if n.pinging.Load() || !n.pinging.CompareAndSwap(false, true) {
 		return
 	}
 	go func() {

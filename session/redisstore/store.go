@@ -25,10 +25,11 @@ const (
 	// DefaultMaxStaleness is how long after the last sign of life of a
 	// Redis node its cached answers are served at most, by default.
 	DefaultMaxStaleness = 2 * time.Second
-	// MaxMaxStaleness is the largest [Options.MaxStaleness] that [New]
-	// accepts.
-	MaxMaxStaleness = time.Minute
 )
+
+// maxStalenessLimit is the largest [Options.MaxStaleness] that [New]
+// accepts.
+const maxStalenessLimit = time.Minute
 
 // Options configures [New]. The zero value is ready to use.
 type Options struct {
@@ -59,8 +60,8 @@ type Options struct {
 	// a time per node, about two a second per node under load); once it
 	// is older than MaxStaleness, checks read Redis without the cache,
 	// waiting at most MaxStaleness for the answer, so that a Redis that
-	// went silent without closing the connection fails closed. It must be
-	// positive and at most [MaxMaxStaleness].
+	// went silent without closing the connection fails closed. It must
+	// not be negative nor above 1 minute.
 	// Default: [DefaultMaxStaleness] (2 seconds).
 	MaxStaleness time.Duration
 }
@@ -83,8 +84,8 @@ type Store struct {
 var _ session.Store = (*Store)(nil)
 
 // New returns a [Store] on client. It refuses a nil client, a negative
-// clock skew, a negative cache TTL and a negative MaxStaleness or one
-// above [MaxMaxStaleness]. The store does not own the client, and New
+// clock skew, a negative cache TTL, and a negative MaxStaleness or one
+// above 1 minute. The store does not own the client, and New
 // does not contact Redis.
 func New(client rueidis.Client, opts Options) (*Store, error) {
 	if client == nil {
@@ -96,8 +97,8 @@ func New(client rueidis.Client, opts Options) (*Store, error) {
 	if opts.CacheTTL < 0 {
 		return nil, fmt.Errorf("redisstore: cache TTL is %v; it must not be negative", opts.CacheTTL)
 	}
-	if opts.MaxStaleness < 0 || opts.MaxStaleness > MaxMaxStaleness {
-		return nil, fmt.Errorf("redisstore: max staleness is %v; it must be positive and at most %v", opts.MaxStaleness, MaxMaxStaleness)
+	if opts.MaxStaleness < 0 || opts.MaxStaleness > maxStalenessLimit {
+		return nil, fmt.Errorf("redisstore: max staleness is %v; it must not be negative nor above %v", opts.MaxStaleness, maxStalenessLimit)
 	}
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
