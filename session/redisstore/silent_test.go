@@ -69,15 +69,18 @@ func waitSilent(t *testing.T, paused time.Time, bound time.Duration, verify func
 // has rueidis's default keep-alive: the cached answers stop within
 // MaxStaleness of the store, checks then fail closed without a request
 // deadline, a logged-out token is never accepted, and once the node
-// answers again the same store answers and sees new logouts.
+// answers again the same store answers and sees new logouts. Without a
+// request deadline, a check that skips the cache waits at most
+// MaxStaleness; with one, at most the deadline.
 func TestSilentNodeDefaultClient(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
 		maxStale time.Duration // option
 		bound    time.Duration // expected bound
+		deadline time.Duration // of each check; 0: none
 	}{
 		{name: "MaxStaleness 300ms", maxStale: 300 * time.Millisecond, bound: 300 * time.Millisecond},
-		{name: "default MaxStaleness", bound: 2 * time.Second},
+		{name: "default MaxStaleness", bound: 2 * time.Second, deadline: 200 * time.Millisecond},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -91,6 +94,12 @@ func TestSilentNodeDefaultClient(t *testing.T) {
 			revoked := &session.Claims{UserID: "u", SessionID: "revoked", IssuedAt: time.Now()}
 			claims := map[string]*session.Claims{"valid": valid, "revoked": revoked}
 			verify := func(tok string) error {
+				ctx := ctx
+				if tt.deadline > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+					defer cancel()
+				}
 				got, err := b.Revoked(ctx, claims[tok])
 				if err == nil && got {
 					return session.ErrRevoked
