@@ -7,7 +7,7 @@
 //		InitAddress:      []string{"127.0.0.1:6379"}, // or every master of a Cluster
 //		DisableRetry:     true,
 //		Dialer:           net.Dialer{Timeout: time.Second, KeepAlive: 500 * time.Millisecond},
-//		ConnWriteTimeout: time.Second, // with KeepAlive: a silent Redis is given up within 2 s
+//		ConnWriteTimeout: time.Second, // with KeepAlive: a silent connection is dropped within 2 s
 //	})
 //	if err != nil { ... }
 //	store, err := redisstore.New(client, redisstore.Options{})
@@ -50,8 +50,10 @@
 // exist, is kept in the process, and Redis sends an invalidation on the
 // same connection as soon as a tracked key changes, wherever the write
 // came from. At steady state a check sends no command at all (about 1 µs
-// on a 2-core machine); a key missing from the cache costs one round
-// trip to its node, so a check costs at most two, one after the other.
+// on a 2-core machine; the only commands are the PINGs that keep the
+// cache trusted, about two a second per node, see Consistency); a key
+// missing from the cache costs one round trip to its node, so a check
+// costs at most two, one after the other.
 //
 // Bounds:
 //
@@ -91,18 +93,43 @@
 //     the client notices that the connection is gone, a check may still
 //     be answered from the cache. An orderly close (a server that stops,
 //     CLIENT KILL) is seen at once; the client reconnects on the next
-//     command and tracking starts again on the new connection. A silent
-//     partition (no close, no answer) is seen by rueidis's background
-//     PING: every Dialer.KeepAlive it looks whether the connection
+//     command and tracking starts again on the new connection.
+//   - Silent partition (no close, no answer): the store bounds it
+//     itself, whatever the client's options. It keeps, for every node of
+//     the client (client.Nodes(): the one node of a single-node or
+//     Sentinel client, every node of a Cluster), when the last PING that
+//     node answered was sent. The PING goes on the node's pipelined
+//     connection, the one that carries the invalidations of the cache;
+//     Redis answers it after every invalidation it wrote there before,
+//     and rueidis applies an invalidation as soon as it reads it, so a
+//     PONG proves that the cache holds every invalidation older than
+//     the PING. A check starts a PING on a node whose last answered PING
+//     is older than half of [Options.MaxStaleness] (in the background,
+//     at most one at a time per node, each bounded by that half: about
+//     two PINGs a second per node under load, and no goroutine to
+//     close). Once that of any node is older than MaxStaleness (2 s by
+//     default), checks do not use the cache: they read both keys from
+//     Redis (GET), waiting at most MaxStaleness (less if the request's
+//     context says so), so that a silent Redis fails closed with
+//     [session.ErrStoreUnavailable] and a live one answers. Besides,
+//     rueidis's own background PING drops a silent connection, with its
+//     cache: every Dialer.KeepAlive it looks whether the connection
 //     received anything since it last looked, and when not it sends a
 //     PING and drops the connection if no answer comes within
-//     ClientOption.ConnWriteTimeout. Cached answers therefore stop at
-//     most 2 × KeepAlive + ConnWriteTimeout after the last sign of life.
-//     rueidis's defaults (KeepAlive 1 s, ConnWriteTimeout 10 × KeepAlive)
-//     make that 12 s; KeepAlive 500 ms and ConnWriteTimeout 1 s, as in
-//     the example at the top, make it 2 s. After that, a check that
-//     needs the silent node waits for the dial and handshake timeouts
-//     (or its context) and fails closed.
+//     ClientOption.ConnWriteTimeout; that is at most 2 × KeepAlive +
+//     ConnWriteTimeout after the last sign of life (12 s with rueidis's
+//     defaults, 2 s with the options at the top). Cached answers
+//     therefore stop at most min(MaxStaleness, 2 × KeepAlive +
+//     ConnWriteTimeout) after the last sign of life. While any node is
+//     silent, every check reads Redis; those whose keys live on other
+//     nodes still answer, at the cost of a round trip. A check that
+//     misses the cache while the node of its key is silent waits for
+//     that node under the request's context and rueidis's timeouts.
+//     On a Cluster, leave ClientOption.PipelineMultiplex at 0 (the
+//     default): with several pipelined connections per node, a cached
+//     key lives on the connection of its slot, and the PING proves only
+//     the connection it took. A single-node or Sentinel client keeps the
+//     cached reads and the PING on one connection whatever the option.
 //   - Sentinel and Cluster: writes and reads go to the master of the key.
 //     Replication is asynchronous, so a revocation acknowledged just
 //     before the master fails can be lost in the failover. Do not send

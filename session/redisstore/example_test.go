@@ -23,10 +23,12 @@ func ExampleNew() {
 		CacheSizeEachConn: 16 << 20,
 		// An outage should turn into a quick 503, not a slow one: no
 		// retries (rueidis otherwise retries a read until the request's
-		// context is done) and short timeouts. A Redis that goes silent
-		// without closing the connection is given up, with the cached
-		// answers, at most 2 × KeepAlive + ConnWriteTimeout = 2 s after
-		// its last sign of life.
+		// context is done) and short timeouts. rueidis drops a
+		// connection that stays silent, with its cache, at most
+		// 2 × KeepAlive + ConnWriteTimeout = 2 s after its last sign of
+		// life; the store itself stops serving the cached answers of a
+		// silent Redis within Options.MaxStaleness (2 s by default),
+		// whatever these options.
 		DisableRetry:     true,
 		Dialer:           net.Dialer{Timeout: time.Second, KeepAlive: 500 * time.Millisecond},
 		ConnWriteTimeout: time.Second,

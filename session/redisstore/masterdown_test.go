@@ -175,9 +175,10 @@ func TestClusterMasterDown(t *testing.T) {
 // since it last looked; when not, it sends a PING and drops the
 // connection, with its cache, if no answer comes within ConnWriteTimeout.
 // The first look after the last sign of life may still see it, hence
-// twice KeepAlive. silentSlack allows for timers and scheduling on a
-// loaded machine; a cache kept for rueidis's default ConnWriteTimeout
-// (10 s), or never dropped, still fails the test.
+// twice KeepAlive. The store's own bound, the default MaxStaleness, is
+// the same 2 s. silentSlack allows for timers and scheduling on a loaded
+// machine; a cache kept for rueidis's default ConnWriteTimeout (10 s),
+// or never dropped, still fails the test.
 const (
 	clientKeepAlive    = 500 * time.Millisecond
 	clientWriteTimeout = time.Second
@@ -201,6 +202,12 @@ func TestClusterMasterSilent(t *testing.T) {
 		verifyIs(t, b, "before: valid on "+tk.node.Addr, tk.valid, nil)
 		waitVerify(t, b, "before: logged out on "+tk.node.Addr, tk.revoked, true, session.ErrRevoked, time.Second)
 	}
+	fillCache(t, func() {
+		for _, tk := range toks {
+			verifyIs(t, b, "before: valid on "+tk.node.Addr, tk.valid, nil)
+			verifyIs(t, b, "before: logged out on "+tk.node.Addr, tk.revoked, session.ErrRevoked)
+		}
+	}, c.Addrs()...)
 
 	silent := toks[0].node
 	silent.Pause()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -23,7 +22,14 @@ const (
 	// DefaultCacheTTL is the longest an answer of Redis stays in the
 	// process's cache by default, invalidation aside.
 	DefaultCacheTTL = 5 * time.Minute
+	// DefaultMaxStaleness is how long after the last sign of life of a
+	// Redis node its cached answers are served at most, by default.
+	DefaultMaxStaleness = 2 * time.Second
 )
+
+// maxStalenessLimit is the largest [Options.MaxStaleness] that [New]
+// accepts.
+const maxStalenessLimit = time.Minute
 
 // Options configures [New]. The zero value is ready to use.
 type Options struct {
@@ -47,6 +53,17 @@ type Options struct {
 	// (rueidis caps it with the key's PTTL). It must not be negative.
 	// Default: [DefaultCacheTTL] (5 minutes).
 	CacheTTL time.Duration
+	// MaxStaleness bounds how long after the last sign of life of a
+	// Redis node a check may still be answered from the client-side
+	// cache. The store sends a PING to each node when its last answered
+	// PING is older than half of this (in the background, at most one at
+	// a time per node, about two a second per node under load); once it
+	// is older than MaxStaleness, checks read Redis without the cache,
+	// waiting at most MaxStaleness for the answer, so that a Redis that
+	// went silent without closing the connection fails closed. It must
+	// not be negative nor above 1 minute.
+	// Default: [DefaultMaxStaleness] (2 seconds).
+	MaxStaleness time.Duration
 }
 
 // Store is a [session.Store] on Redis with server-assisted client-side
@@ -59,13 +76,17 @@ type Store struct {
 	skewMS   string // ClockSkew in milliseconds, as a script argument
 	now      func() time.Time
 	cacheTTL time.Duration
+	maxStale time.Duration
+	live     *liveness
 	own      ownWrites
 }
 
 var _ session.Store = (*Store)(nil)
 
 // New returns a [Store] on client. It refuses a nil client, a negative
-// clock skew and a negative cache TTL. The store does not own the client.
+// clock skew, a negative cache TTL, and a negative MaxStaleness or one
+// above 1 minute. The store does not own the client, and New
+// does not contact Redis.
 func New(client rueidis.Client, opts Options) (*Store, error) {
 	if client == nil {
 		return nil, errors.New("redisstore: New needs a rueidis.Client; got nil")
@@ -75,6 +96,9 @@ func New(client rueidis.Client, opts Options) (*Store, error) {
 	}
 	if opts.CacheTTL < 0 {
 		return nil, fmt.Errorf("redisstore: cache TTL is %v; it must not be negative", opts.CacheTTL)
+	}
+	if opts.MaxStaleness < 0 || opts.MaxStaleness > maxStalenessLimit {
+		return nil, fmt.Errorf("redisstore: max staleness is %v; it must not be negative nor above %v", opts.MaxStaleness, maxStalenessLimit)
 	}
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
@@ -88,12 +112,17 @@ func New(client rueidis.Client, opts Options) (*Store, error) {
 	if opts.CacheTTL == 0 {
 		opts.CacheTTL = DefaultCacheTTL
 	}
+	if opts.MaxStaleness == 0 {
+		opts.MaxStaleness = DefaultMaxStaleness
+	}
 	return &Store{
 		client:   client,
 		prefix:   opts.Prefix,
 		skewMS:   strconv.FormatInt(int64((opts.ClockSkew+time.Millisecond-1)/time.Millisecond), 10),
 		now:      opts.Clock,
 		cacheTTL: opts.CacheTTL,
+		maxStale: opts.MaxStaleness,
+		live:     newLiveness(client, opts.MaxStaleness),
 		own:      ownWrites{rev: map[string]int64{}, user: map[string]userRecord{}},
 	}, nil
 }
@@ -189,11 +218,7 @@ func (s *Store) RevokeUser(ctx context.Context, userID string, at, until time.Ti
 // Redis's invalidations.
 func (s *Store) Revoked(ctx context.Context, c *session.Claims) (bool, error) {
 	sk, uk := s.sessionKey(c.RevocationKey()), s.userKey(c.UserID)
-	keyVal, keyFound, err := value(s.client.DoCache(ctx, s.client.B().Get().Key(sk).Cache(), s.cacheTTL))
-	if err != nil {
-		return false, wrap("revoked", err)
-	}
-	userVal, userFound, err := value(s.client.DoCache(ctx, s.client.B().Get().Key(uk).Cache(), s.cacheTTL))
+	keyVal, keyFound, userVal, userFound, err := s.read(ctx, sk, uk)
 	if err != nil {
 		return false, wrap("revoked", err)
 	}
@@ -238,72 +263,6 @@ func value(r rueidis.RedisResult) (string, bool, error) {
 		return "", false, err
 	}
 	return v, true, nil
-}
-
-// userRecord is a user revocation: the cutoff and the until, in Unix ms.
-type userRecord struct{ at, until int64 }
-
-// ownWrites holds the revocations a store wrote, until each one's until,
-// so that the store's own checks see them at once even while the cache
-// still holds the entry that Redis is about to invalidate. Its memory
-// is bounded by the revocations this store wrote that still run.
-type ownWrites struct {
-	mu        sync.Mutex
-	rev       map[string]int64
-	user      map[string]userRecord
-	nextSweep int // size at which expired entries are dropped
-}
-
-func (o *ownWrites) revoke(key string, until int64, now time.Time) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.rev[key] = max(o.rev[key], until)
-	o.sweep(now)
-}
-
-func (o *ownWrites) revokeUser(key string, r userRecord, now time.Time) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	old := o.user[key]
-	o.user[key] = userRecord{at: max(old.at, r.at), until: max(old.until, r.until)}
-	o.sweep(now)
-}
-
-// sweep drops the records that are over once the maps have doubled since
-// the last sweep, so that writes cost amortized constant time.
-func (o *ownWrites) sweep(now time.Time) {
-	n := len(o.rev) + len(o.user)
-	if n < o.nextSweep {
-		return
-	}
-	ms := now.UnixMilli()
-	for k, u := range o.rev {
-		if u <= ms {
-			delete(o.rev, k)
-		}
-	}
-	for k, r := range o.user {
-		if r.until <= ms {
-			delete(o.user, k)
-		}
-	}
-	o.nextSweep = max(2*(len(o.rev)+len(o.user)), 64)
-}
-
-// merge returns the later of what Redis said and what this store wrote.
-func (o *ownWrites) merge(sk, uk string, sessUntil int64, user userRecord) (int64, userRecord) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.rev) == 0 && len(o.user) == 0 {
-		return sessUntil, user
-	}
-	if u, ok := o.rev[sk]; ok {
-		sessUntil = max(sessUntil, u)
-	}
-	if r, ok := o.user[uk]; ok {
-		user = userRecord{at: max(user.at, r.at), until: max(user.until, r.until)}
-	}
-	return sessUntil, user
 }
 
 // ceilMS returns t in Unix milliseconds, rounded up.

@@ -128,8 +128,10 @@ func TestNew(t *testing.T) {
 		{name: "nil client", client: nil, wantErr: "got nil"},
 		{name: "negative clock skew", client: unusedClient{}, opts: redisstore.Options{ClockSkew: -time.Second}, wantErr: "clock skew"},
 		{name: "negative cache TTL", client: unusedClient{}, opts: redisstore.Options{CacheTTL: -time.Second}, wantErr: "cache TTL"},
+		{name: "negative max staleness", client: unusedClient{}, opts: redisstore.Options{MaxStaleness: -time.Second}, wantErr: "max staleness"},
+		{name: "max staleness too large", client: unusedClient{}, opts: redisstore.Options{MaxStaleness: time.Minute + 1}, wantErr: "max staleness"},
 		{name: "zero options", client: unusedClient{}},
-		{name: "all options", client: unusedClient{}, opts: redisstore.Options{Prefix: "app:", ClockSkew: time.Second, Clock: time.Now, CacheTTL: time.Second}},
+		{name: "all options", client: unusedClient{}, opts: redisstore.Options{Prefix: "app:", ClockSkew: time.Second, Clock: time.Now, CacheTTL: time.Second, MaxStaleness: time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
