@@ -22,8 +22,8 @@ const (
 	FamilyEdDSA                   // EdDSA and Ed25519: an Ed25519 key
 )
 
-// MinRSABits is the smallest RSA modulus accepted, in bits.
-const MinRSABits = 2048
+// minRSABits is the smallest RSA modulus accepted, in bits.
+const minRSABits = 2048
 
 // algorithm is one JWS signature algorithm (RFC 7518 §3, RFC 8037,
 // RFC 9864) and what signing and verifying with it need.

@@ -73,12 +73,12 @@ func DecodePart(part string) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// MaxHeaderSize bounds an encoded protected header that has to be decoded
+// maxHeaderSize bounds an encoded protected header that has to be decoded
 // (headers written here are compared, not decoded). It is checked before
 // the signature, so it caps what an unauthenticated header can cost: 2 KiB
 // holds any header of alg, kid, typ and the like, but not certificate
 // chains, which this package ignores anyway.
-const MaxHeaderSize = 2 << 10
+const maxHeaderSize = 2 << 10
 
 // Header is what verification reads from a protected header.
 type Header struct {
@@ -90,9 +90,9 @@ type Header struct {
 }
 
 // ParseHeader decodes the encoded protected header part of a token
-// strictly, after checking it against [MaxHeaderSize].
+// strictly, after checking it against [maxHeaderSize].
 func ParseHeader(part string) (Header, error) {
-	if len(part) > MaxHeaderSize {
+	if len(part) > maxHeaderSize {
 		return Header{}, errHeaderTooLong
 	}
 	raw, err := DecodePart(part)

@@ -26,7 +26,7 @@ func ReadString(sc *strictjson.Scanner, what string) (string, error) {
 
 // ReadNumericDate reads a NumericDate: a non-negative JSON number without
 // exponent, at most year 9999. A fraction is truncated: to the
-// millisecond with ms (auth_time, which this library writes to the
+// millisecond with ms (auth_time, which package session writes to the
 // millisecond so that a login right after a RevokeUser is told apart from
 // the sessions it covers), else to the second (exp, iat and nbf, so that
 // exp never moves later).

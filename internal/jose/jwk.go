@@ -73,7 +73,7 @@ func samplePublicKey(alg string) crypto.PublicKey {
 	case "OKP":
 		return make(ed25519.PublicKey, ed25519.PublicKeySize)
 	}
-	n := new(big.Int).Lsh(big.NewInt(1), MinRSABits)
+	n := new(big.Int).Lsh(big.NewInt(1), minRSABits)
 	return &rsa.PublicKey{N: n.Sub(n, big.NewInt(1)), E: 65537}
 }
 

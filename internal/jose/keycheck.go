@@ -107,8 +107,8 @@ func (k *Key) validatePublic() error {
 		case pub.E > 1<<31-1:
 			return failf("%s public exponent is %d; it must be at most 2147483647 (usually 65537)", k.alg, pub.E)
 		}
-		if bits := pub.N.BitLen(); bits < MinRSABits {
-			return failf("%s key has %d bits; at least %d are required", k.alg, bits, MinRSABits)
+		if bits := pub.N.BitLen(); bits < minRSABits {
+			return failf("%s key has %d bits; at least %d are required", k.alg, bits, minRSABits)
 		}
 	default:
 		return failf("unsupported %s key type %T", k.alg, k.public)
