@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/internal/testkit"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
@@ -165,7 +166,7 @@ func challenge(realm, code, desc string) string {
 
 // dpopChallenge is the bare DPoP challenge of an Auth that accepts
 // DPoP, listing the proof algorithms.
-var dpopChallenge = `DPoP algs="` + strings.Join(session.ProofAlgorithms(), " ") + `"`
+var dpopChallenge = `DPoP algs="` + strings.Join(jose.ProofAlgorithms(), " ") + `"`
 
 // errorResponse is the JSON body of a failure.
 type errorResponse struct {

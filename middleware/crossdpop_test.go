@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/middleware/sessiontest"
 	"github.com/jwtsession/jwtsession/session"
@@ -83,7 +84,7 @@ func TestDPoPCrossNode(t *testing.T) {
 
 			// Login: the proof alone, checked by Auth.Proof.
 			login := node.proof(alg, "POST", crossOrigin+"/login", "", "")
-			p, err := session.ParseProof(login.Proof)
+			p, err := jose.ParseProof(login.Proof)
 			if err != nil {
 				t.Fatalf("ParseProof: %v", err)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/session"
 )
 
@@ -112,7 +113,7 @@ func newDPoP(m *session.Manager, o DPoPOptions) (*dpopConfig, error) {
 		maxFuture:      o.MaxFuture,
 		replay:         o.ReplayCache,
 		now:            m.Now,
-		challenge:      `DPoP algs="` + strings.Join(session.ProofAlgorithms(), " ") + `"`,
+		challenge:      `DPoP algs="` + strings.Join(jose.ProofAlgorithms(), " ") + `"`,
 	}
 	if d.maxAge == 0 {
 		d.maxAge = defaultDPoPMaxAge

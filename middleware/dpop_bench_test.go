@@ -14,6 +14,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/internal/testkit"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
@@ -44,7 +45,7 @@ func (u *uniqueReplay) Add(ctx context.Context, id string, until time.Time) (boo
 func BenchmarkDPoP(b *testing.B) {
 	const me = "https://api.example.com/me"
 	prover := newProver(b)
-	jkt, err := session.Thumbprint(prover.Key.Public())
+	jkt, err := jose.Thumbprint(prover.Key.Public())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/internal/testkit"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
@@ -41,7 +42,7 @@ func newDPoPFixture(t *testing.T, opts middleware.Options) *dpopFixture {
 		opts.DPoP.PublicURL = publicURL
 	}
 	client := newProver(t)
-	jkt, err := session.Thumbprint(client.Key.Public())
+	jkt, err := jose.Thumbprint(client.Key.Public())
 	if err != nil {
 		t.Fatal(err)
 	}

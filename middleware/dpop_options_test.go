@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/middleware"
-	"github.com/jwtsession/jwtsession/session"
 )
 
 func TestDPoPOptionsRefused(t *testing.T) {
@@ -52,7 +52,7 @@ func TestDPoPOptionsRefused(t *testing.T) {
 // request's own origin; forwarded headers count only when trusted.
 func TestDPoPOrigin(t *testing.T) {
 	prover := newProver(t)
-	jkt, _ := session.Thumbprint(prover.Key.Public())
+	jkt, _ := jose.Thumbprint(prover.Key.Public())
 	tests := []struct {
 		name  string
 		opts  middleware.DPoPOptions

@@ -6,12 +6,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jwtsession/jwtsession/session"
+	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
 // checkedProof is a proof that fits its request.
 type checkedProof struct {
-	*session.Proof
+	*jose.Proof
 	// staleNonce: the proof's nonce is accepted but a fresh one should
 	// be sent (RFC 9449 §8.2).
 	staleNonce bool
@@ -19,14 +19,14 @@ type checkedProof struct {
 
 // checkProof runs the checks of RFC 9449 §4.3 that need no replay
 // cache on the proof of r: its form, key and signature
-// ([session.ParseProof]), htm, htu, the iat window, ath when tok (the
+// ([jose.ParseProof]), htm, htu, the iat window, ath when tok (the
 // presented access token) is not "", and the server nonce when nonces are
 // on. It returns the failure to answer with when a check fails.
 func (a *Auth) checkProof(r *http.Request, proof, tok string) (checkedProof, failure, error) {
 	d := a.dpop
-	p, err := session.ParseProof(proof)
+	p, err := jose.ParseProof(proof)
 	if err != nil {
-		return checkedProof{}, failProof, err
+		return checkedProof{}, failProof, asProofError(err)
 	}
 	if p.Method != r.Method {
 		return checkedProof{}, failProof, errProofMethod

@@ -4,16 +4,31 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/jwtsession/jwtsession/session"
+	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
-// proofError is the cause of a rejected DPoP proof: it matches
-// [session.ErrInvalidProof] under [errors.Is], as the proof parser's own
-// errors do.
+// proofError is the cause of a rejected DPoP proof.
 type proofError struct{ detail string }
 
-func (e *proofError) Error() string        { return "middleware: invalid DPoP proof: " + e.detail }
-func (e *proofError) Is(target error) bool { return target == session.ErrInvalidProof }
+func (e *proofError) Error() string { return "middleware: invalid DPoP proof: " + e.detail }
+
+// parseError is the cause of a DPoP proof that the parser refused: what
+// the parser found wrong, reported as a [proofError] is. It holds a
+// single pointer, so that wrapping one of the parser's prebuilt errors
+// allocates nothing.
+type parseError struct{ err *jose.Error }
+
+func (e parseError) Error() string { return "middleware: invalid DPoP proof: " + e.err.Detail }
+func (e parseError) Unwrap() error { return e.err }
+
+// asProofError reports an error of [jose.ParseProof] in this package's
+// name.
+func asProofError(err error) error {
+	if je, ok := err.(*jose.Error); ok {
+		return parseError{je}
+	}
+	return err
+}
 
 // The causes of DPoP failures, in [Error.Err].
 var (

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
 // verifiedCache remembers the claims of tokens whose signature and claims
@@ -27,7 +29,7 @@ type verifiedCache struct {
 // Manager's keys gave it.
 type verifiedEntry struct {
 	claims *Claims
-	key    *pinnedKey
+	key    *jose.Key
 	kid    string
 }
 
@@ -55,7 +57,7 @@ func (vc *verifiedCache) get(token string) (verifiedEntry, bool) {
 
 // put remembers claims verified by key for a token whose header names
 // kid; the cache keeps its own copy.
-func (vc *verifiedCache) put(token string, c *Claims, key *pinnedKey, kid string) {
+func (vc *verifiedCache) put(token string, c *Claims, key *jose.Key, kid string) {
 	copied := *c
 	token = strings.Clone(token) // do not pin the request's buffers
 	vc.mu.Lock()

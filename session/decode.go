@@ -1,8 +1,7 @@
 package session
 
 import (
-	"time"
-
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/internal/strictjson"
 )
 
@@ -10,9 +9,6 @@ import (
 // application claim may not use them, nor any spelling that differs only in
 // case.
 var registered = [...]string{"exp", "iat", "nbf", "jti", "sid", "auth_time", "iss", "aud", "sub", "user_id", "cnf"}
-
-// Bounds for NumericDate values: not negative, not past the year 9999.
-const maxNumericDate = 253402300799
 
 // decodeClaims decodes a claims object strictly. userIDClaim names the user
 // id member.
@@ -32,25 +28,25 @@ func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 			c.UserID, err = userID(&sc)
 		case "exp":
 			bit = 1 << 1
-			c.ExpiresAt, err = numericDate(&sc, false)
+			c.ExpiresAt, err = jose.ReadNumericDate(&sc, false)
 		case "iat":
 			bit = 1 << 2
-			c.IssuedAt, err = numericDate(&sc, false)
+			c.IssuedAt, err = jose.ReadNumericDate(&sc, false)
 		case "nbf":
 			bit = 1 << 3
-			c.NotBefore, err = numericDate(&sc, false)
+			c.NotBefore, err = jose.ReadNumericDate(&sc, false)
 		case "auth_time":
 			bit = 1 << 4
-			c.AuthTime, err = numericDate(&sc, true)
+			c.AuthTime, err = jose.ReadNumericDate(&sc, true)
 		case "jti":
 			bit = 1 << 5
-			c.TokenID, err = nonEmptyString(&sc, "jti")
+			c.TokenID, err = jose.ReadString(&sc, "jti")
 		case "sid":
 			bit = 1 << 6
-			c.SessionID, err = nonEmptyString(&sc, "sid")
+			c.SessionID, err = jose.ReadString(&sc, "sid")
 		case "iss":
 			bit = 1 << 7
-			c.Issuer, err = nonEmptyString(&sc, "iss")
+			c.Issuer, err = jose.ReadString(&sc, "iss")
 		case "aud":
 			bit = 1 << 8
 			c.aud, err = audience(&sc, &c.audience)
@@ -97,7 +93,7 @@ func decodeClaims(payload string, userIDClaim string) (*Claims, error) {
 func userID(sc *strictjson.Scanner) (string, error) {
 	switch c := sc.Next(); {
 	case c == '"':
-		return nonEmptyString(sc, "user id")
+		return jose.ReadString(sc, "user id")
 	case c >= '0' && c <= '9':
 		n, err := sc.Number()
 		if err != nil {
@@ -113,74 +109,11 @@ func userID(sc *strictjson.Scanner) (string, error) {
 	return "", invalid("user id is not an integer or a string")
 }
 
-// nonEmptyString reads a string that must not be empty; what names it in
-// errors.
-func nonEmptyString(sc *strictjson.Scanner, what string) (string, error) {
-	if sc.Next() != '"' {
-		return "", invalid(what + " is not a string")
-	}
-	s, err := sc.Str()
-	if err == nil && s == "" {
-		err = invalid(what + " is empty")
-	}
-	return s, err
-}
-
-// numericDate reads a NumericDate: a non-negative JSON number without
-// exponent, at most year 9999. A fraction is truncated: to the
-// millisecond with ms (auth_time, which this library writes to the
-// millisecond so that a login right after a RevokeUser is told apart from
-// the sessions it covers), else to the second (exp, iat and nbf, so that
-// exp never moves later).
-func numericDate(sc *strictjson.Scanner, ms bool) (time.Time, error) {
-	s := sc.Rest()
-	i := 0
-	var v int64
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		v = v*10 + int64(s[i]-'0')
-		if v > maxNumericDate {
-			return time.Time{}, invalid("time claim out of range")
-		}
-		i++
-	}
-	switch {
-	case i == 0:
-		return time.Time{}, invalid("time claim is not a non-negative number")
-	case s[0] == '0' && i > 1:
-		return time.Time{}, invalid("malformed JSON number")
-	}
-	var milli int64
-	if i < len(s) && s[i] == '.' {
-		i++
-		frac := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			if i-frac < 3 {
-				milli = milli*10 + int64(s[i]-'0')
-			}
-			i++
-		}
-		if i == frac {
-			return time.Time{}, invalid("malformed JSON number")
-		}
-		for d := i - frac; d < 3; d++ {
-			milli *= 10
-		}
-		if !ms {
-			milli = 0
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		return time.Time{}, invalid("time claim uses an exponent")
-	}
-	sc.Skip(i)
-	return time.Unix(v, milli*int64(time.Millisecond)), nil
-}
-
 // audience reads aud: a string or a non-empty array of non-empty strings.
 // A single string is kept in one, which spares an allocation.
 func audience(sc *strictjson.Scanner, one *[1]string) ([]string, error) {
 	if sc.Next() == '"' {
-		s, err := nonEmptyString(sc, "aud")
+		s, err := jose.ReadString(sc, "aud")
 		one[0] = s
 		return one[:], err
 	}
@@ -189,7 +122,7 @@ func audience(sc *strictjson.Scanner, one *[1]string) ([]string, error) {
 	}
 	var aud []string
 	for {
-		s, err := nonEmptyString(sc, "aud")
+		s, err := jose.ReadString(sc, "aud")
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/internal/strictjson"
 )
 
@@ -18,8 +19,8 @@ var (
 // IssueBound starts a session for userID, as [Manager.Issue], with a
 // token bound to a DPoP key (RFC 9449 §6.1): it carries cnf.jkt set to
 // thumbprint, the RFC 7638 thumbprint of the client's key, which comes
-// from a checked proof ([Proof.Thumbprint], or the middleware's check of
-// the login request). Every renewal of the session stays bound to the same
+// from a checked proof (package middleware's check of the login request
+// returns it). Every renewal of the session stays bound to the same
 // key. A thumbprint that is not the base64url of a SHA-256 hash is
 // refused.
 func (m *Manager) IssueBound(ctx context.Context, userID, thumbprint string, extra map[string]any) (*Token, error) {
@@ -53,7 +54,7 @@ func validThumbprint(s string) bool {
 		return false
 	}
 	var buf [33]byte
-	n, err := b64.Decode(buf[:], bytesView(s))
+	n, err := b64.Decode(buf[:], jose.BytesView(s))
 	return err == nil && n == 32
 }
 
@@ -71,7 +72,7 @@ func confirmation(sc *strictjson.Scanner) (string, error) {
 			return invalid("cnf holds a member other than jkt")
 		}
 		var err error
-		jkt, err = nonEmptyString(sc, "cnf.jkt")
+		jkt, err = jose.ReadString(sc, "cnf.jkt")
 		if err == nil && !validThumbprint(jkt) {
 			err = invalid("cnf.jkt is not a SHA-256 thumbprint")
 		}

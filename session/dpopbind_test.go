@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/internal/testkit"
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -14,7 +15,7 @@ import (
 func newThumbprint(t *testing.T) string {
 	t.Helper()
 	keys := testkit.NewKeys(t)
-	tp, err := session.Thumbprint(keys.Ed.Public())
+	tp, err := jose.Thumbprint(keys.Ed.Public())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/internal/strictjson"
 )
 
@@ -44,13 +45,6 @@ func invalid(detail string) error { return &tokenError{ErrInvalid, detail} }
 // Errors for the common rejections, built once.
 var (
 	errTooLong            = invalid("token exceeds the size limit")
-	errEmpty              = invalid("empty token")
-	errCharacter          = invalid("token contains a line break")
-	errParts              = invalid("token is not a compact JWS with three parts")
-	errHeaderTooLong      = invalid("protected header exceeds 2 KiB")
-	errEmptyPart          = invalid("token has an empty part")
-	errEncoding           = invalid("token part is not canonical unpadded base64url")
-	errSignature          = invalid("signature does not verify")
 	errUnknownKey         = invalid("no key matches the token's kid")
 	errNoKid              = invalid("token has no kid and the key set holds several keys")
 	errAlgorithm          = invalid("header alg does not match the key's algorithm")
@@ -69,6 +63,17 @@ var (
 	errAuthTimeFuture     = invalid("auth_time is in the future")
 )
 
+var errVerifyOnly = errors.New("session: the key only verifies; signing needs a private key or secret")
+
+// joseError reports a rejection by the JOSE engine as [ErrInvalid]. It
+// holds a single pointer, so that wrapping one of the engine's prebuilt
+// errors allocates nothing.
+type joseError struct{ err *jose.Error }
+
+func (e joseError) Error() string        { return ErrInvalid.Error() + ": " + e.err.Detail }
+func (e joseError) Is(target error) bool { return target == ErrInvalid }
+func (e joseError) Unwrap() error        { return e.err }
+
 // jsonError reports a syntax error of the strict JSON reader as
 // [ErrInvalid]. It holds a single pointer, so that wrapping one of the
 // reader's prebuilt errors allocates nothing.
@@ -78,11 +83,15 @@ func (e jsonError) Error() string        { return ErrInvalid.Error() + ": " + e.
 func (e jsonError) Is(target error) bool { return target == ErrInvalid }
 func (e jsonError) Unwrap() error        { return e.err }
 
-// jsonInvalid returns err, a syntax error of the JSON reader reported as
-// [ErrInvalid], or any other error unchanged.
+// jsonInvalid returns err, a syntax error of the JSON reader or a
+// rejection by the JOSE engine, reported as [ErrInvalid], or any other
+// error unchanged.
 func jsonInvalid(err error) error {
-	if se, ok := err.(*strictjson.Error); ok {
-		return jsonError{se}
+	switch e := err.(type) {
+	case *strictjson.Error:
+		return jsonError{e}
+	case *jose.Error:
+		return joseError{e}
 	}
 	return err
 }

@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"errors"
 	"fmt"
-)
 
-// minRSABits is the smallest RSA modulus accepted, in bits.
-const minRSABits = 2048
+	"github.com/jwtsession/jwtsession/internal/jose"
+)
 
 // Key is a signing or verification key pinned to exactly one algorithm.
 // The algorithm always comes from the Key, never from a token header.
@@ -25,74 +21,51 @@ const minRSABits = 2048
 // Its key material is checked and prepared once, when it is built; what
 // is wrong with it is reported by [New], [NewKeySet] and [KeySet.Add],
 // which refuse it. A Key is also the [Keys] of a Manager with one key.
-type Key struct{ p *pinnedKey }
+type Key struct{ p *jose.Key }
 
 // HS256 returns an HMAC-SHA256 key. The secret is copied. [New] refuses
 // secrets shorter than 32 bytes (RFC 7518 §3.2).
 func HS256(secret []byte) Key {
-	return newKey(&pinnedKey{alg: "HS256", secret: bytes.Clone(secret)})
+	return Key{jose.NewHMACKey("HS256", bytes.Clone(secret))}
 }
 
-// signingKey returns a Key on private, with its public half when private
-// is well-formed enough to compute one without panicking; validation
-// reports what is wrong with the others.
+// signingKey returns a Key on private; validation reports what is wrong
+// with it.
 func signingKey(alg string, private crypto.Signer) Key {
-	p := &pinnedKey{alg: alg, private: private}
-	if ed, ok := private.(ed25519.PrivateKey); ok && len(ed) != ed25519.PrivateKeySize {
-		return newKey(p) // Public would slice past its end
-	}
-	if private != nil && !isNil(private) {
-		p.public = private.Public()
-	}
-	return newKey(p)
+	return Key{jose.NewSigningKey(alg, private)}
 }
 
 func verifyingKey(alg string, public crypto.PublicKey) Key {
-	return newKey(&pinnedKey{alg: alg, public: public})
-}
-
-// newKey validates p and, when it is valid, prepares it.
-func newKey(p *pinnedKey) Key {
-	p.spec = algorithms[p.alg]
-	if p.err = p.validate(); p.err == nil {
-		p.prepare()
-	}
-	return Key{p}
-}
-
-// isNil reports whether v holds a nil pointer (or nil slice).
-func isNil(v any) bool {
-	switch k := v.(type) {
-	case *ecdsa.PrivateKey:
-		return k == nil
-	case *rsa.PrivateKey:
-		return k == nil
-	case ed25519.PrivateKey:
-		return k == nil
-	case *ecdsa.PublicKey:
-		return k == nil
-	case *rsa.PublicKey:
-		return k == nil
-	case ed25519.PublicKey:
-		return k == nil
-	}
-	return v == nil
+	return Key{jose.NewVerifyingKey(alg, public)}
 }
 
 var errZeroKey = errors.New("session: key is the zero Key; build it with session.HS256, session.NewKey or session.ParsePEM")
 
+// keyError reports what is wrong with a key's material in this package's
+// name. It holds a single pointer, so that returning it allocates nothing.
+type keyError struct{ err *jose.Error }
+
+func (e keyError) Error() string { return "session: " + e.err.Detail }
+func (e keyError) Unwrap() error { return e.err }
+
 // check reports what is wrong with k, if anything: a Key that passes signs
 // (if it can) and verifies without panicking.
 func (k Key) check() error {
-	if k.p == nil {
+	if k.p == nil || k.p.Algorithm() == "" {
 		return errZeroKey
 	}
-	return k.p.err
+	if err := k.p.Err(); err != nil {
+		if je, ok := err.(*jose.Error); ok {
+			return keyError{je}
+		}
+		return err
+	}
+	return nil
 }
 
 // CanSign reports whether the key can sign tokens (it holds a secret or a
 // private key), as opposed to only verifying them.
-func (k Key) CanSign() bool { return k.p != nil && (k.p.secret != nil || k.p.private != nil) }
+func (k Key) CanSign() bool { return k.p != nil && k.p.CanSign() }
 
 // WithID returns a copy of k with the key id that tokens signed by it carry
 // in their kid header and that selects it on verification. The copy is a
@@ -101,9 +74,7 @@ func (k Key) WithID(kid string) Key {
 	if k.p == nil {
 		return k
 	}
-	p := *k.p
-	p.id = kid
-	return newKey(&p)
+	return Key{k.p.WithID(kid)}
 }
 
 // Algorithm returns the JWS algorithm the key is pinned to.
@@ -111,7 +82,7 @@ func (k Key) Algorithm() string {
 	if k.p == nil {
 		return ""
 	}
-	return k.p.alg
+	return k.p.Algorithm()
 }
 
 // ID returns the key id, or "" when none was set.
@@ -119,7 +90,7 @@ func (k Key) ID() string {
 	if k.p == nil {
 		return ""
 	}
-	return k.p.id
+	return k.p.ID()
 }
 
 // Public returns the public key of an asymmetric key: an
@@ -127,10 +98,10 @@ func (k Key) ID() string {
 // EdDSA and Ed25519, an *rsa.PublicKey for RS* and PS*. It is nil for an
 // HMAC (HS*) key, whose secret never leaves the Key.
 func (k Key) Public() crypto.PublicKey {
-	if k.p == nil || k.p.spec != nil && k.p.spec.family == familyHMAC {
+	if k.p == nil {
 		return nil
 	}
-	return k.p.public
+	return k.p.Public()
 }
 
 // String describes the key without its secret.
@@ -138,10 +109,10 @@ func (k Key) String() string {
 	switch {
 	case k.p == nil:
 		return "zero key"
-	case k.p.id == "":
-		return k.p.alg + " key"
+	case k.p.ID() == "":
+		return k.p.Algorithm() + " key"
 	}
-	return fmt.Sprintf("%s key %q", k.p.alg, k.p.id)
+	return fmt.Sprintf("%s key %q", k.p.Algorithm(), k.p.ID())
 }
 
 // GoString describes the key without its secret, for %#v.

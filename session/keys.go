@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+
+	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
 // Keys supplies the keys a [Manager] signs and verifies with. It is
@@ -64,7 +66,7 @@ var errBadKey = &tokenError{ErrUnavailable, "the keys gave a key that is not val
 
 // verificationKey asks m's keys for the key of issuer and kid, and
 // reports what they answer in this package's terms.
-func (m *Manager) verificationKey(ctx context.Context, issuer, kid string) (*pinnedKey, error) {
+func (m *Manager) verificationKey(ctx context.Context, issuer, kid string) (*jose.Key, error) {
 	k, err := m.keys.VerificationKey(ctx, issuer, kid)
 	switch {
 	case err != nil && (errors.Is(err, ErrInvalid) || errors.Is(err, ErrUnavailable)):
@@ -78,8 +80,8 @@ func (m *Manager) verificationKey(ctx context.Context, issuer, kid string) (*pin
 }
 
 // signingKey returns m's signing key, or nil when m only verifies.
-func (m *Manager) signingKey() *pinnedKey {
-	if k, ok := m.keys.SigningKey(); ok && k.p != nil && k.p.err == nil && k.CanSign() {
+func (m *Manager) signingKey() *jose.Key {
+	if k, ok := m.keys.SigningKey(); ok && k.p != nil && k.p.Err() == nil && k.CanSign() {
 		return k.p
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/internal/strictjson"
 )
 
@@ -93,7 +94,7 @@ func (m *Manager) Issue(ctx context.Context, userID string, extra map[string]any
 // issue issues the first token of a session, bound to the key of
 // thumbprint jkt unless it is "".
 func (m *Manager) issue(userID, jkt string, extra map[string]any) (*Token, error) {
-	if !validClaimString(userID) {
+	if !jose.ValidString(userID) {
 		return nil, fmt.Errorf("session: user id must be non-empty valid UTF-8 without NUL")
 	}
 	c := &Claims{UserID: userID, KeyThumbprint: jkt}
@@ -119,7 +120,7 @@ func (m *Manager) issue(userID, jkt string, extra map[string]any) (*Token, error
 
 // encodeExtra checks an application claim's name and encodes its value.
 func (m *Manager) encodeExtra(name string, v any) (json.RawMessage, error) {
-	if !validClaimString(name) || m.cfg.reservedClaimName(name) {
+	if !jose.ValidString(name) || m.cfg.reservedClaimName(name) {
 		return nil, fmt.Errorf("session: application claim %q is empty, invalid, or a registered claim name", name)
 	}
 	raw, err := json.Marshal(v)
@@ -151,15 +152,15 @@ func (m *Manager) sign(c *Claims, now, exp time.Time) (*Token, error) {
 	}
 	var payloadBuf, sigBuf [512]byte
 	payload := appendClaims(payloadBuf[:0], c, m.cfg.userIDClaim)
-	size := len(key.header) + b64.EncodedLen(len(payload)) + b64.EncodedLen(key.sigSize) + 2
+	size := len(key.Header()) + b64.EncodedLen(len(payload)) + b64.EncodedLen(key.SignatureSize()) + 2
 	if size > m.cfg.maxTokenSize {
 		return nil, fmt.Errorf("session: the token would be %d bytes, over the %d-byte size cap; shorten the user id or the application claims, or raise Options.MaxTokenSize", size, m.cfg.maxTokenSize)
 	}
 	buf := make([]byte, 0, size)
-	buf = append(buf, key.header...)
+	buf = append(buf, key.Header()...)
 	buf = append(buf, '.')
 	buf = b64.AppendEncode(buf, payload)
-	sig, err := key.appendSignature(sigBuf[:0], buf)
+	sig, err := key.AppendSignature(sigBuf[:0], buf)
 	if err != nil {
 		return nil, fmt.Errorf("session: sign: %w", err)
 	}

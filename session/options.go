@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
 // The defaults [New] applies to zero fields of [Options], and the bounds
@@ -177,13 +179,13 @@ func newConfig(o Options) (config, error) {
 		return c, fmt.Errorf("session: Options.Leeway is %v; it must be at most %v", c.leeway, maxLeeway)
 	case c.maxTokenSize < 256:
 		return c, fmt.Errorf("session: Options.MaxTokenSize is %d bytes; it must be at least 256", c.maxTokenSize)
-	case c.issuer != "" && !validClaimString(c.issuer):
+	case c.issuer != "" && !jose.ValidString(c.issuer):
 		return c, fmt.Errorf("session: Options.Issuer: the issuer must be valid UTF-8 without NUL")
-	case slices.ContainsFunc(c.audience, func(a string) bool { return !validClaimString(a) }):
+	case slices.ContainsFunc(c.audience, func(a string) bool { return !jose.ValidString(a) }):
 		return c, fmt.Errorf("session: Options.Audience: each audience must be non-empty valid UTF-8 without NUL")
 	case c.typ < TypJWT || c.typ > TypAccessToken:
 		return c, fmt.Errorf("session: Options.Typ %d is not one of TypJWT, TypJWTOrAccessToken, TypAccessToken", c.typ)
-	case !validClaimString(c.userIDClaim):
+	case !jose.ValidString(c.userIDClaim):
 		return c, fmt.Errorf("session: Options.UserIDClaim: the user id claim name must be valid UTF-8 without NUL")
 	case c.userIDClaim != "user_id" && c.userIDClaim != "sub" && isRegistered(c.userIDClaim):
 		return c, fmt.Errorf("session: Options.UserIDClaim: user id claim %q is a registered claim; use \"user_id\", \"sub\" or an application name", c.userIDClaim)

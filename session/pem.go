@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
 // ParsePEM returns the key in PEM data, pinned to alg and carrying the key
@@ -110,31 +112,31 @@ func NewKey(material any, alg, kid string) (Key, error) {
 	)
 	switch v := material.(type) {
 	case []byte:
-		if alg, err = algFor(familyHMAC, alg, nil); err == nil {
-			k = newKey(&pinnedKey{alg: alg, secret: bytes.Clone(v)})
+		if alg, err = algFor(jose.FamilyHMAC, alg, nil); err == nil {
+			k = Key{jose.NewHMACKey(alg, bytes.Clone(v))}
 		}
 	case *rsa.PrivateKey:
-		if alg, err = algFor(familyRSA, alg, nil); err == nil {
+		if alg, err = algFor(jose.FamilyRSA, alg, nil); err == nil {
 			k = signingKey(alg, v)
 		}
 	case *rsa.PublicKey:
-		if alg, err = algFor(familyRSA, alg, nil); err == nil {
+		if alg, err = algFor(jose.FamilyRSA, alg, nil); err == nil {
 			k = verifyingKey(alg, v)
 		}
 	case *ecdsa.PrivateKey:
-		if alg, err = algFor(familyECDSA, alg, curveOf(v)); err == nil {
+		if alg, err = algFor(jose.FamilyECDSA, alg, curveOf(v)); err == nil {
 			k = signingKey(alg, v)
 		}
 	case *ecdsa.PublicKey:
-		if alg, err = algFor(familyECDSA, alg, v); err == nil {
+		if alg, err = algFor(jose.FamilyECDSA, alg, v); err == nil {
 			k = verifyingKey(alg, v)
 		}
 	case ed25519.PrivateKey:
-		if alg, err = algFor(familyEdDSA, alg, nil); err == nil {
+		if alg, err = algFor(jose.FamilyEdDSA, alg, nil); err == nil {
 			k = signingKey(alg, v)
 		}
 	case ed25519.PublicKey:
-		if alg, err = algFor(familyEdDSA, alg, nil); err == nil {
+		if alg, err = algFor(jose.FamilyEdDSA, alg, nil); err == nil {
 			k = verifyingKey(alg, v)
 		}
 	default:
@@ -166,45 +168,45 @@ func curveOf(k *ecdsa.PrivateKey) *ecdsa.PublicKey {
 // EdDSA for an Ed25519 key, and the algorithm of an ECDSA key's curve
 // (ec). An RSA key needs alg, and so does an ECDSA key on another curve;
 // validation then reports the curve.
-func algFor(f family, alg string, ec *ecdsa.PublicKey) (string, error) {
+func algFor(f jose.Family, alg string, ec *ecdsa.PublicKey) (string, error) {
 	if alg == "" {
 		switch f {
-		case familyHMAC:
+		case jose.FamilyHMAC:
 			return "HS256", nil
-		case familyEdDSA:
+		case jose.FamilyEdDSA:
 			return "EdDSA", nil
-		case familyECDSA:
+		case jose.FamilyECDSA:
 			if ec != nil {
-				if a := ecAlgorithm(ec.Curve); a != nil {
-					return a.name, nil
+				if a := jose.CurveAlgorithm(ec.Curve); a != "" {
+					return a, nil
 				}
 			}
 			return "ES256", nil
 		}
 		return "", errors.New("session: an RSA key needs its algorithm: RS256, RS384, RS512, PS256, PS384 or PS512 (RSA keys sign with any of them, so it is never guessed)")
 	}
-	spec := algorithms[alg]
+	family, ok := jose.AlgorithmFamily(alg)
 	switch {
-	case spec == nil:
-		return "", fmt.Errorf("session: algorithm %q is not supported; use %s", alg, algorithmNames)
-	case f == familyHMAC && spec.family != familyHMAC:
-		return "", fmt.Errorf("session: a secret is an HMAC key and cannot be used for %s; HMAC keys sign %s", alg, familyAlgorithms(familyHMAC))
-	case spec.family == familyHMAC && f != familyHMAC:
+	case !ok:
+		return "", fmt.Errorf("session: algorithm %q is not supported; use %s", alg, jose.AlgorithmNames)
+	case f == jose.FamilyHMAC && family != jose.FamilyHMAC:
+		return "", fmt.Errorf("session: a secret is an HMAC key and cannot be used for %s; HMAC keys sign %s", alg, jose.FamilyAlgorithms(jose.FamilyHMAC))
+	case family == jose.FamilyHMAC && f != jose.FamilyHMAC:
 		return "", fmt.Errorf("session: %s is an HMAC algorithm and cannot use %s key; build HMAC keys from a secret with session.NewKey(secret, %q, kid)", alg, familyKeyName(f), alg)
-	case spec.family != f && !(f == familyRSA && spec.family == familyPSS):
-		return "", fmt.Errorf("session: %s key cannot be used for %s; it signs %s", familyKeyName(f), alg, familyAlgorithms(f))
+	case family != f && !(f == jose.FamilyRSA && family == jose.FamilyPSS):
+		return "", fmt.Errorf("session: %s key cannot be used for %s; it signs %s", familyKeyName(f), alg, jose.FamilyAlgorithms(f))
 	}
 	return alg, nil
 }
 
 // familyKeyName names the keys of f, for error messages.
-func familyKeyName(f family) string {
+func familyKeyName(f jose.Family) string {
 	switch f {
-	case familyRSA, familyPSS:
+	case jose.FamilyRSA, jose.FamilyPSS:
 		return "an RSA"
-	case familyECDSA:
+	case jose.FamilyECDSA:
 		return "an ECDSA"
-	case familyEdDSA:
+	case jose.FamilyEdDSA:
 		return "an Ed25519"
 	}
 	return "an HMAC"

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"sync"
 	"time"
+
+	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
 // ReplayCache remembers the ids (jti) of the DPoP proofs a server has
@@ -49,7 +51,7 @@ func (s *MemoryStore) Add(_ context.Context, id string, until time.Time) (bool, 
 	if !now.Before(until) {
 		return true, nil
 	}
-	key := sha256.Sum256(bytesView(id))
+	key := sha256.Sum256(jose.BytesView(id))
 	r := &s.replay
 	r.mu.Lock()
 	defer r.mu.Unlock()

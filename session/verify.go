@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"unsafe"
+
+	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
 // Verify checks token and returns its claims. It checks, in order: the
@@ -50,7 +52,7 @@ func (m *Manager) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err := m.checkRevoked(ctx, c); err != nil {
 		return nil, err
 	}
-	if m.cache != nil && (m.cfg.cacheAll || !key.symmetric()) {
+	if m.cache != nil && (m.cfg.cacheAll || !key.Symmetric()) {
 		m.cache.put(token, c, key, kid)
 	}
 	return c, nil
@@ -74,17 +76,17 @@ func (m *Manager) cached(ctx context.Context, token string) (*Claims, bool) {
 // verifySignedToken runs every check of [Manager.Verify] but the
 // revocation store's, and returns the claims with the key that verified
 // them and the kid of the token's header.
-func (m *Manager) verifySignedToken(ctx context.Context, token string) (*Claims, *pinnedKey, string, error) {
-	parts, err := splitCompact(token)
+func (m *Manager) verifySignedToken(ctx context.Context, token string) (*Claims, *jose.Key, string, error) {
+	parts, err := jose.Split(token)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", jsonInvalid(err)
 	}
 	key, kid, c, err := m.keyFor(ctx, parts)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if err := key.verify(parts.signingInput, parts.signature); err != nil {
-		return nil, nil, "", err
+	if err := key.Verify(parts.SigningInput, parts.Signature); err != nil {
+		return nil, nil, "", jsonInvalid(err)
 	}
 	if c == nil {
 		if c, err = m.decodeClaims(parts); err != nil {
@@ -98,10 +100,10 @@ func (m *Manager) verifySignedToken(ctx context.Context, token string) (*Claims,
 }
 
 // decodeClaims decodes the claims of a token strictly.
-func (m *Manager) decodeClaims(parts compact) (*Claims, error) {
-	payload, err := decodePart(parts.payload)
+func (m *Manager) decodeClaims(parts jose.Compact) (*Claims, error) {
+	payload, err := jose.DecodePart(parts.Payload)
 	if err != nil {
-		return nil, err
+		return nil, jsonInvalid(err)
 	}
 	// payload is never written again, so the claims can share its bytes.
 	return decodeClaims(unsafe.String(unsafe.SliceData(payload), len(payload)), m.cfg.userIDClaim)
@@ -109,7 +111,7 @@ func (m *Manager) decodeClaims(parts compact) (*Claims, error) {
 
 // checkClaims checks the decoded claims of a token whose signature
 // verified.
-func (m *Manager) checkClaims(c *Claims, parts compact) error {
+func (m *Manager) checkClaims(c *Claims, parts jose.Compact) error {
 	if err := m.checkTimes(c); err != nil {
 		return err
 	}
@@ -126,7 +128,7 @@ func (m *Manager) checkClaims(c *Claims, parts compact) error {
 		// The signed part, not the signature: an ECDSA signature has
 		// several valid encodings ((r, s) and (r, n-s)), the signed
 		// part only one.
-		sum := sha256.Sum256([]byte(parts.signingInput))
+		sum := sha256.Sum256([]byte(parts.SigningInput))
 		c.tokenHash = base64.RawURLEncoding.EncodeToString(sum[:16])
 	}
 	return nil
@@ -139,39 +141,32 @@ func (m *Manager) checkClaims(c *Claims, parts compact) error {
 // [Options.Typ], the claims decoded strictly (the signature is not
 // checked yet) for their iss, the key asked of m's keys by iss and kid,
 // and the header's alg must equal the key's own.
-func (m *Manager) keyFor(ctx context.Context, parts compact) (*pinnedKey, string, *Claims, error) {
-	if key := m.signingKey(); key != nil && parts.header == key.header && m.cfg.typ != TypAccessToken {
-		return key, key.id, nil, nil
+func (m *Manager) keyFor(ctx context.Context, parts jose.Compact) (*jose.Key, string, *Claims, error) {
+	if key := m.signingKey(); key != nil && parts.Header == key.Header() && m.cfg.typ != TypAccessToken {
+		return key, key.ID(), nil, nil
 	}
-	if len(parts.header) > maxHeaderSize {
-		return nil, "", nil, errHeaderTooLong
-	}
-	raw, err := decodePart(parts.header)
+	h, err := jose.ParseHeader(parts.Header)
 	if err != nil {
-		return nil, "", nil, err
-	}
-	h, err := decodeHeader(string(raw))
-	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, jsonInvalid(err)
 	}
 	switch {
-	case h.accessToken && m.cfg.typ == TypJWT:
+	case h.AccessToken && m.cfg.typ == TypJWT:
 		return nil, "", nil, errTypAccessToken
-	case !h.accessToken && m.cfg.typ == TypAccessToken:
+	case !h.AccessToken && m.cfg.typ == TypAccessToken:
 		return nil, "", nil, errTypNotAccessToken
 	}
 	c, err := m.decodeClaims(parts)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	key, err := m.verificationKey(ctx, c.Issuer, h.kid)
+	key, err := m.verificationKey(ctx, c.Issuer, h.Kid)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	if h.alg != key.alg {
+	if h.Alg != key.Algorithm() {
 		return nil, "", nil, errAlgorithm
 	}
-	return key, h.kid, c, nil
+	return key, h.Kid, c, nil
 }
 
 // checkTimes applies exp, nbf, iat and auth_time with the leeway, and

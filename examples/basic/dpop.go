@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jwtsession/jwtsession/internal/demo"
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -88,5 +89,5 @@ func writeToken(w http.ResponseWriter, tok *session.Token, bound bool) {
 // dpopChallenge returns the WWW-Authenticate challenge for a bound token,
 // without an error code.
 func dpopChallenge() string {
-	return `DPoP algs="` + strings.Join(session.ProofAlgorithms(), " ") + `"`
+	return `DPoP algs="` + strings.Join(jose.ProofAlgorithms(), " ") + `"`
 }

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/session"
 	"github.com/jwtsession/jwtsession/session/jwks"
 )
@@ -36,7 +37,8 @@ func TestThumbprintRFC7638Example(t *testing.T) {
 }
 
 // TestThumbprintMatchesJWKS: a ProofKey's thumbprint equals the one
-// package jwks computes (with jwx) for the same key, and session's.
+// package jwks computes (with jwx) for the same key, and the JOSE
+// engine's (internal/jose), which middleware checks proofs with.
 func TestThumbprintMatchesJWKS(t *testing.T) {
 	for _, alg := range []string{"ES256", "EdDSA", "Ed25519", "RS256", "PS256"} {
 		t.Run(alg, func(t *testing.T) {
@@ -56,8 +58,8 @@ func TestThumbprintMatchesJWKS(t *testing.T) {
 			if got := pk.Thumbprint(); got != want {
 				t.Errorf("got %s, want jwks.Thumbprint %s", got, want)
 			}
-			if got, err := session.Thumbprint(pk.signer.Public()); err != nil || got != want {
-				t.Errorf("session.Thumbprint: got %s (%v), want %s", got, err, want)
+			if got, err := jose.Thumbprint(pk.signer.Public()); err != nil || got != want {
+				t.Errorf("jose.Thumbprint: got %s (%v), want %s", got, err, want)
 			}
 		})
 	}

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/middleware/sessiontest"
-	"github.com/jwtsession/jwtsession/session"
 )
 
 // proofParts is a decoded DPoP proof.
@@ -231,22 +231,23 @@ func TestNewProofKeyFailsTheTest(t *testing.T) {
 	}
 }
 
-// TestProofsParseWithSession: session.ParseProof, written apart from
-// ProofKey, accepts its proofs of every algorithm, reads back their
-// claims, and computes the same thumbprint.
-func TestProofsParseWithSession(t *testing.T) {
+// TestProofsParseWithEngine: jose.ParseProof, the parser middleware
+// checks proofs with, written apart from ProofKey, accepts its proofs of
+// every algorithm, reads back their claims, and computes the same
+// thumbprint.
+func TestProofsParseWithEngine(t *testing.T) {
 	at := time.Now().Truncate(time.Second)
 	for _, alg := range []string{"ES256", "EdDSA", "Ed25519", "RS256", "PS256"} {
 		t.Run(alg, func(t *testing.T) {
 			k := sessiontest.NewProofKey(t, alg)
 			proof := k.Proof("PUT", "https://api.example/orders/7?x=1", sessiontest.WithAccessToken("t.o.k"),
 				sessiontest.WithNonce("n"), sessiontest.IssuedAt(at), sessiontest.WithJTI("id-1"))
-			p, err := session.ParseProof(proof)
+			p, err := jose.ParseProof(proof)
 			if err != nil {
 				t.Fatalf("ParseProof: %v", err)
 			}
 			sum := sha256.Sum256([]byte("t.o.k"))
-			want := session.Proof{
+			want := jose.Proof{
 				Algorithm: alg, Thumbprint: k.Thumbprint(), ID: "id-1", Method: "PUT", URL: "https://api.example/orders/7",
 				IssuedAt: at, TokenHash: base64.RawURLEncoding.EncodeToString(sum[:]), Nonce: "n",
 			}
@@ -257,7 +258,7 @@ func TestProofsParseWithSession(t *testing.T) {
 			if *p != want {
 				t.Errorf("got %+v, want %+v", *p, want)
 			}
-			if _, err := session.ParseProof(sessiontest.Tamper(proof)); err == nil {
+			if _, err := jose.ParseProof(sessiontest.Tamper(proof)); err == nil {
 				t.Error("ParseProof accepted a tampered proof")
 			}
 		})

@@ -1,19 +1,18 @@
-package session_test
+package jose_test
 
 import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/jwtsession/jwtsession/session"
+	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
 // FuzzParseProof: whatever the input, ParseProof must not panic, must
-// fail with ErrInvalidProof only, and may only accept what an
+// fail with a *jose.Error only, and may only accept what an
 // independent reading (encoding/json, encoding/base64) also finds to be a
 // DPoP proof: typ dpop+jwt, an accepted alg, a public jwk whose RFC 7638
 // thumbprint is the one reported, and the required claims. The seeds in
@@ -23,14 +22,14 @@ func FuzzParseProof(f *testing.F) {
 	f.Add("")
 	f.Add("a.b.c")
 	f.Fuzz(func(t *testing.T, proof string) {
-		p, err := session.ParseProof(proof)
+		p, err := jose.ParseProof(proof)
 		if err != nil {
-			if p != nil || !errors.Is(err, session.ErrInvalidProof) || errors.Is(err, session.ErrInvalid) {
-				t.Fatalf("got %v, %v; want nil and an error matching ErrInvalidProof only", p, err)
+			if p != nil || !isEngineError(err) {
+				t.Fatalf("got %v, %v; want nil and a *jose.Error", p, err)
 			}
 			return
 		}
-		if len(proof) > defaultMaxTokenSize {
+		if len(proof) > 8<<10 { // the proof size cap
 			t.Fatalf("accepted a proof of %d bytes", len(proof))
 		}
 		parts := strings.Split(proof, ".")
@@ -48,7 +47,7 @@ func FuzzParseProof(f *testing.F) {
 		}
 		decodePartJSON(t, parts[0], &hdr)
 		decodePartJSON(t, parts[1], &claims)
-		if hdr.Typ != "dpop+jwt" || hdr.Alg != p.Algorithm || !slices.Contains(session.ProofAlgorithms(), hdr.Alg) {
+		if hdr.Typ != "dpop+jwt" || hdr.Alg != p.Algorithm || !slices.Contains(jose.ProofAlgorithms(), hdr.Alg) {
 			t.Fatalf("accepted typ %q, alg %q (reported %q)", hdr.Typ, hdr.Alg, p.Algorithm)
 		}
 		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {

@@ -1,4 +1,4 @@
-package session
+package jose
 
 import (
 	"crypto"
@@ -13,9 +13,9 @@ import (
 
 // proofAlgCandidates are the asymmetric JWS algorithms a DPoP proof may
 // name (RFC 7518 §3.1, and RFC 9864's fully-specified Ed25519). A proof's
-// algorithm is accepted when it is one of these and [NewKey] accepts the
-// proof's key for it, so the list grows with the keys this package
-// supports; HMAC and none are never candidates.
+// algorithm is accepted when it is one of these and [NewVerifyingKey]
+// accepts the proof's key for it, so the list grows with the keys this
+// package supports; HMAC and none are never candidates.
 var proofAlgCandidates = [...]string{"ES256", "ES384", "ES512", "EdDSA", "Ed25519", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
 
 // jwkShape returns the kty and crv of the keys that sign with alg, and
@@ -46,14 +46,14 @@ func keyAlgorithm(alg string) string {
 }
 
 // ProofAlgorithms returns the JWS algorithms [ParseProof] accepts, in a
-// fixed order: every asymmetric algorithm for which [NewKey] accepts a
-// public key (ES256, EdDSA and Ed25519, RS256 and PS256 at least), never
-// none nor HMAC. It is the list a DPoP challenge's algs parameter
+// fixed order: every asymmetric algorithm for which [NewVerifyingKey]
+// accepts a public key (ES256, EdDSA and Ed25519, RS256 and PS256 at
+// least), never none nor HMAC. It is the list a DPoP challenge's algs parameter
 // announces (RFC 9449 §7.1).
 func ProofAlgorithms() []string {
 	var algs []string
 	for _, alg := range proofAlgCandidates {
-		if _, err := NewKey(samplePublicKey(alg), keyAlgorithm(alg), ""); err == nil {
+		if NewVerifyingKey(keyAlgorithm(alg), samplePublicKey(alg)).Err() == nil {
 			algs = append(algs, alg)
 		}
 	}
@@ -61,7 +61,8 @@ func ProofAlgorithms() []string {
 }
 
 // samplePublicKey returns a well-formed public key of the shape alg
-// needs, which only serves to ask [NewKey] whether it supports alg.
+// needs, which only serves to ask [NewVerifyingKey] whether it supports
+// alg.
 func samplePublicKey(alg string) crypto.PublicKey {
 	kty, crv, _ := jwkShape(alg)
 	switch kty {
@@ -76,6 +77,7 @@ func samplePublicKey(alg string) crypto.PublicKey {
 	return &rsa.PublicKey{N: n.Sub(n, big.NewInt(1)), E: 65537}
 }
 
+// curve returns the elliptic curve named crv, or nil.
 func curve(crv string) elliptic.Curve {
 	switch crv {
 	case "P-256":
@@ -119,13 +121,13 @@ func parseProofJWK(sc *strictjson.Scanner, alg string) (crypto.PublicKey, error)
 		case "e":
 			dst = &m.e
 		case "d", "p", "q", "dp", "dq", "qi", "oth", "k":
-			return proofInvalid("jwk holds a private or symmetric key member")
+			return fail("jwk holds a private or symmetric key member")
 		default:
 			return sc.SkipValue()
 		}
-		s, err := nonEmptyString(sc, "jwk member")
+		s, err := ReadString(sc, "jwk member")
 		if err == nil && len(s) > maxJWKMember {
-			return proofInvalid("jwk member too long")
+			return fail("jwk member too long")
 		}
 		*dst = s
 		return err
@@ -135,15 +137,15 @@ func parseProofJWK(sc *strictjson.Scanner, alg string) (crypto.PublicKey, error)
 	}
 	kty, crv, _ := jwkShape(alg)
 	if m.kty != kty || m.crv != crv {
-		return nil, proofInvalid("jwk key type or curve does not fit the proof's alg")
+		return nil, fail("jwk key type or curve does not fit the proof's alg")
 	}
 	switch kty {
 	case "EC":
 		return ecJWK(m, curve(crv))
 	case "OKP":
-		x, err := decodePart(m.x)
+		x, err := DecodePart(m.x)
 		if err != nil || len(x) != ed25519.PublicKeySize || m.y != "" || m.n != "" || m.e != "" {
-			return nil, proofInvalid("jwk is not an Ed25519 public key")
+			return nil, fail("jwk is not an Ed25519 public key")
 		}
 		return ed25519.PublicKey(x), nil
 	}
@@ -154,16 +156,16 @@ func parseProofJWK(sc *strictjson.Scanner, alg string) (crypto.PublicKey, error)
 // size (RFC 7518 §6.2.1.2), refusing points off the curve.
 func ecJWK(m jwkMembers, c elliptic.Curve) (crypto.PublicKey, error) {
 	size := (c.Params().BitSize + 7) / 8
-	x, errX := decodePart(m.x)
-	y, errY := decodePart(m.y)
+	x, errX := DecodePart(m.x)
+	y, errY := DecodePart(m.y)
 	if errX != nil || errY != nil || len(x) != size || len(y) != size || m.n != "" || m.e != "" {
-		return nil, proofInvalid("jwk is not an EC public key of its curve")
+		return nil, fail("jwk is not an EC public key of its curve")
 	}
 	point := make([]byte, 0, 1+2*size)
 	point = append(append(append(point, 4), x...), y...)
 	pub, err := ecdsa.ParseUncompressedPublicKey(c, point)
 	if err != nil {
-		return nil, proofInvalid("jwk point is not on its curve")
+		return nil, fail("jwk point is not on its curve")
 	}
 	return pub, nil
 }
@@ -171,17 +173,17 @@ func ecJWK(m jwkMembers, c elliptic.Curve) (crypto.PublicKey, error) {
 // rsaJWK builds an RSA public key from n and e, each in its shortest
 // big-endian form (RFC 7518 §6.3.1).
 func rsaJWK(m jwkMembers) (crypto.PublicKey, error) {
-	n, errN := decodePart(m.n)
-	e, errE := decodePart(m.e)
+	n, errN := DecodePart(m.n)
+	e, errE := DecodePart(m.e)
 	if errN != nil || errE != nil || len(n) == 0 || n[0] == 0 || len(e) == 0 || len(e) > 4 || e[0] == 0 || m.x != "" || m.y != "" || m.crv != "" {
-		return nil, proofInvalid("jwk is not an RSA public key")
+		return nil, fail("jwk is not an RSA public key")
 	}
 	var exp int64
 	for _, b := range e {
 		exp = exp<<8 | int64(b)
 	}
 	if exp > 1<<31-1 {
-		return nil, proofInvalid("jwk RSA exponent too large")
+		return nil, fail("jwk RSA exponent too large")
 	}
 	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(exp)}, nil
 }

@@ -1,4 +1,4 @@
-package session_test
+package jose_test
 
 import (
 	"crypto"
@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/internal/testkit"
 	"github.com/jwtsession/jwtsession/session"
 	"github.com/jwtsession/jwtsession/session/jwks"
@@ -22,7 +23,7 @@ func TestThumbprintRFC7638Example(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(nb), E: 65537}
-	got, err := session.Thumbprint(pub)
+	got, err := jose.Thumbprint(pub)
 	if want := "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"; err != nil || got != want {
 		t.Errorf("got %q, %v; want %q", got, err, want)
 	}
@@ -44,7 +45,7 @@ func TestThumbprintMatchesJWKS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := session.Thumbprint(tt.pub)
+			got, err := jose.Thumbprint(tt.pub)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +82,7 @@ func TestThumbprintRefusesOtherKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, err := session.Thumbprint(tt.key); err == nil {
+			if got, err := jose.Thumbprint(tt.key); err == nil {
 				t.Errorf("got %q and no error, want an error", got)
 			}
 		})

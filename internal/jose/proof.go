@@ -1,4 +1,4 @@
-package session
+package jose
 
 import (
 	"crypto"
@@ -8,27 +8,20 @@ import (
 	"github.com/jwtsession/jwtsession/internal/strictjson"
 )
 
-// ErrInvalidProof reports a DPoP proof (RFC 9449) that is malformed,
-// badly signed, or carries a key or claims that fail validation. The
-// wrapped message says what was wrong without echoing the proof.
-var ErrInvalidProof = errors.New("session: invalid DPoP proof")
-
-func proofInvalid(detail string) error { return &tokenError{ErrInvalidProof, detail} }
-
 // Bounds of a DPoP proof: the whole proof as a token's default size cap,
 // its protected header (which carries the public key, an RSA modulus of
 // up to 8192 bits included), and its jti.
 const (
-	maxProofSize       = defaultMaxTokenSize
+	maxProofSize       = 8 << 10
 	maxProofHeaderSize = 4 << 10
 	maxProofIDSize     = 256
 )
 
 // Proof is a DPoP proof (RFC 9449 §4.2) whose form, key and signature
 // [ParseProof] has checked. Its claims are the client's: whether they fit
-// the request (Method, URL), are fresh (IssuedAt, ID against a
-// [ReplayCache]), belong to the token (TokenHash) and carry the server's
-// nonce is for the caller to check, as package middleware does.
+// the request (Method, URL), are fresh (IssuedAt, ID against a replay
+// cache), belong to the token (TokenHash) and carry the server's nonce is
+// for the caller to check, as package middleware does.
 type Proof struct {
 	// Algorithm is the proof's alg header, one of [ProofAlgorithms].
 	Algorithm string
@@ -59,7 +52,7 @@ type Proof struct {
 // verification as tokens; and the claims: jti (non-empty, at most 256
 // bytes), htm and htu (non-empty strings), iat (a NumericDate), and the
 // optional ath and nonce (non-empty strings). A duplicated member anywhere
-// rejects the proof; crit is refused. Errors match [ErrInvalidProof].
+// rejects the proof; crit is refused. Errors are [*Error] values.
 //
 // ParseProof does not look at the request, the clock or a replay cache:
 // see [Proof].
@@ -67,14 +60,14 @@ func ParseProof(proof string) (*Proof, error) {
 	if len(proof) > maxProofSize {
 		return nil, errProofTooLong
 	}
-	parts, err := splitCompact(proof)
+	parts, err := Split(proof)
 	if err != nil {
 		return nil, asProofError(err)
 	}
-	if len(parts.header) > maxProofHeaderSize {
+	if len(parts.Header) > maxProofHeaderSize {
 		return nil, errProofHeaderTooLong
 	}
-	js, err := decodePart(parts.header)
+	js, err := DecodePart(parts.Header)
 	if err != nil {
 		return nil, asProofError(err)
 	}
@@ -82,14 +75,14 @@ func ParseProof(proof string) (*Proof, error) {
 	if err != nil {
 		return nil, asProofError(err)
 	}
-	key, err := NewKey(pub, keyAlgorithm(alg), "")
-	if err != nil {
+	key := NewVerifyingKey(keyAlgorithm(alg), pub)
+	if key.Err() != nil {
 		return nil, errProofKey
 	}
-	if err := key.p.verify(parts.signingInput, parts.signature); err != nil {
+	if err := key.Verify(parts.SigningInput, parts.Signature); err != nil {
 		return nil, asProofError(err)
 	}
-	js, err = decodePart(parts.payload)
+	js, err = DecodePart(parts.Payload)
 	if err != nil {
 		return nil, asProofError(err)
 	}
@@ -106,30 +99,24 @@ func ParseProof(proof string) (*Proof, error) {
 
 // Errors of proofs, built once.
 var (
-	errProofTooLong       = proofInvalid("proof exceeds the size limit")
-	errProofHeaderTooLong = proofInvalid("proof header exceeds 4 KiB")
-	errProofKey           = proofInvalid("proof key is not accepted for its alg")
-	errProofType          = proofInvalid("proof typ is not dpop+jwt")
-	errProofAlg           = proofInvalid("proof alg is not an accepted asymmetric algorithm")
+	errProofTooLong       = fail("proof exceeds the size limit")
+	errProofHeaderTooLong = fail("proof header exceeds 4 KiB")
+	errProofKey           = fail("proof key is not accepted for its alg")
+	errProofType          = fail("proof typ is not dpop+jwt")
+	errProofAlg           = fail("proof alg is not an accepted asymmetric algorithm")
 )
 
-// asProofError reports err, from the token decoders, as [ErrInvalidProof].
+// asProofError reports err, from the decoders, as an [*Error].
 func asProofError(err error) error {
-	var te *tokenError
-	var je jsonError
-	switch {
-	case errors.As(err, &te) && te.kind == ErrInvalidProof:
-		return err
-	case errors.As(err, &te):
-		return proofInvalid(te.detail)
-	case errors.As(err, &je):
-		return proofInvalid(je.err.Detail)
+	var e *Error
+	if errors.As(err, &e) {
+		return e
 	}
 	var se *strictjson.Error
 	if errors.As(err, &se) {
-		return proofInvalid(se.Detail)
+		return fail(se.Detail)
 	}
-	return proofInvalid("malformed proof")
+	return fail("malformed proof")
 }
 
 // decodeProofHeader decodes a proof's protected header and returns its
@@ -143,23 +130,23 @@ func decodeProofHeader(js string) (string, crypto.PublicKey, error) {
 		var err error
 		switch name {
 		case "alg":
-			alg, err = nonEmptyString(&sc, "alg")
+			alg, err = ReadString(&sc, "alg")
 		case "typ":
-			typ, err = nonEmptyString(&sc, "typ")
+			typ, err = ReadString(&sc, "typ")
 		case "jwk":
 			if sc.Next() != '{' {
-				return proofInvalid("jwk is not an object")
+				return fail("jwk is not an object")
 			}
 			jwk, err = sc.RawValue()
 		case "crit":
-			err = proofInvalid("header crit is not supported")
+			err = fail("header crit is not supported")
 		case "b64":
-			err = proofInvalid("header b64 is not supported")
+			err = fail("header b64 is not supported")
 		case "enc", "zip":
-			err = proofInvalid("JWE is not supported")
+			err = fail("JWE is not supported")
 		default:
 			if confusableHeaderName(name) {
-				return proofInvalid("header member name differs from a registered one only in letter case or Unicode folding")
+				return fail("header member name differs from a registered one only in letter case or Unicode folding")
 			}
 			err = sc.SkipValue()
 		}
@@ -169,13 +156,13 @@ func decodeProofHeader(js string) (string, crypto.PublicKey, error) {
 	case err != nil:
 		return "", nil, err
 	case !sc.End():
-		return "", nil, proofInvalid("trailing data after the header object")
+		return "", nil, fail("trailing data after the header object")
 	case typ != "dpop+jwt":
 		return "", nil, errProofType
 	case alg == "":
-		return "", nil, proofInvalid("header alg missing")
+		return "", nil, fail("header alg missing")
 	case jwk == "":
-		return "", nil, proofInvalid("header jwk missing")
+		return "", nil, fail("header jwk missing")
 	}
 	if _, _, ok := jwkShape(alg); !ok {
 		return "", nil, errProofAlg
@@ -194,21 +181,21 @@ func decodeProofClaims(js string) (*Proof, error) {
 		var err error
 		switch name {
 		case "jti":
-			p.ID, err = nonEmptyString(&sc, "jti")
+			p.ID, err = ReadString(&sc, "jti")
 			if err == nil && len(p.ID) > maxProofIDSize {
-				err = proofInvalid("jti exceeds 256 bytes")
+				err = fail("jti exceeds 256 bytes")
 			}
 		case "htm":
-			p.Method, err = nonEmptyString(&sc, "htm")
+			p.Method, err = ReadString(&sc, "htm")
 		case "htu":
-			p.URL, err = nonEmptyString(&sc, "htu")
+			p.URL, err = ReadString(&sc, "htu")
 		case "iat":
 			hasIAT = true
-			p.IssuedAt, err = numericDate(&sc, false)
+			p.IssuedAt, err = ReadNumericDate(&sc, false)
 		case "ath":
-			p.TokenHash, err = nonEmptyString(&sc, "ath")
+			p.TokenHash, err = ReadString(&sc, "ath")
 		case "nonce":
-			p.Nonce, err = nonEmptyString(&sc, "nonce")
+			p.Nonce, err = ReadString(&sc, "nonce")
 		default:
 			err = sc.SkipValue()
 		}
@@ -218,15 +205,15 @@ func decodeProofClaims(js string) (*Proof, error) {
 	case err != nil:
 		return nil, err
 	case !sc.End():
-		return nil, proofInvalid("trailing data after the claims object")
+		return nil, fail("trailing data after the claims object")
 	case p.ID == "":
-		return nil, proofInvalid("jti claim missing")
+		return nil, fail("jti claim missing")
 	case p.Method == "":
-		return nil, proofInvalid("htm claim missing")
+		return nil, fail("htm claim missing")
 	case p.URL == "":
-		return nil, proofInvalid("htu claim missing")
+		return nil, fail("htu claim missing")
 	case !hasIAT:
-		return nil, proofInvalid("iat claim missing")
+		return nil, fail("iat claim missing")
 	}
 	return p, nil
 }

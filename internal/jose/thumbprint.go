@@ -1,4 +1,4 @@
-package session
+package jose
 
 import (
 	"crypto"
@@ -33,7 +33,7 @@ func appendThumbprintJWK(dst []byte, pub crypto.PublicKey) ([]byte, error) {
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
 		if k == nil || k.Curve == nil || k.X == nil || k.Y == nil {
-			return nil, errors.New("session: thumbprint of an incomplete ECDSA public key")
+			return nil, errors.New("jose: thumbprint of an incomplete ECDSA public key")
 		}
 		params := k.Curve.Params()
 		size := (params.BitSize + 7) / 8
@@ -42,10 +42,10 @@ func appendThumbprintJWK(dst []byte, pub crypto.PublicKey) ([]byte, error) {
 		case "P-256", "P-384", "P-521":
 			crv = params.Name
 		default:
-			return nil, fmt.Errorf("session: thumbprint of an ECDSA key on unsupported curve %q", params.Name)
+			return nil, fmt.Errorf("jose: thumbprint of an ECDSA key on unsupported curve %q", params.Name)
 		}
 		if k.X.Sign() < 0 || k.Y.Sign() < 0 || k.X.BitLen() > 8*size || k.Y.BitLen() > 8*size {
-			return nil, errors.New("session: thumbprint of an ECDSA public key with coordinates out of range")
+			return nil, errors.New("jose: thumbprint of an ECDSA public key with coordinates out of range")
 		}
 		dst = append(dst, `{"crv":"`...)
 		dst = append(dst, crv...)
@@ -56,14 +56,14 @@ func appendThumbprintJWK(dst []byte, pub crypto.PublicKey) ([]byte, error) {
 		return append(dst, `"}`...), nil
 	case ed25519.PublicKey:
 		if len(k) != ed25519.PublicKeySize {
-			return nil, errors.New("session: thumbprint of an Ed25519 public key of the wrong size")
+			return nil, errors.New("jose: thumbprint of an Ed25519 public key of the wrong size")
 		}
 		dst = append(dst, `{"crv":"Ed25519","kty":"OKP","x":"`...)
 		dst = b64.AppendEncode(dst, k)
 		return append(dst, `"}`...), nil
 	case *rsa.PublicKey:
 		if k == nil || k.N == nil || k.N.Sign() <= 0 || k.E <= 0 {
-			return nil, errors.New("session: thumbprint of an incomplete RSA public key")
+			return nil, errors.New("jose: thumbprint of an incomplete RSA public key")
 		}
 		dst = append(dst, `{"e":"`...)
 		dst = b64.AppendEncode(dst, big.NewInt(int64(k.E)).Bytes())
@@ -71,7 +71,7 @@ func appendThumbprintJWK(dst []byte, pub crypto.PublicKey) ([]byte, error) {
 		dst = b64.AppendEncode(dst, k.N.Bytes())
 		return append(dst, `"}`...), nil
 	}
-	return nil, fmt.Errorf("session: thumbprint of unsupported key type %T", pub)
+	return nil, fmt.Errorf("jose: thumbprint of unsupported key type %T", pub)
 }
 
 // appendFixed appends the base64url encoding of v as a size-byte

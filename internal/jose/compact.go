@@ -1,67 +1,72 @@
-package session
+package jose
 
 import (
+	"encoding/base64"
 	"strings"
 	"unsafe"
 
 	"github.com/jwtsession/jwtsession/internal/strictjson"
 )
 
-// bytesView returns the bytes of s without copying. The result must only
+// b64 is the only base64 alphabet and spelling tokens use: URL-safe,
+// unpadded, with canonical trailing bits.
+var b64 = base64.RawURLEncoding.Strict()
+
+// BytesView returns the bytes of s without copying. The result must only
 // be read: it is for decoders and hashes that take []byte.
-func bytesView(s string) []byte {
+func BytesView(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-// compact is a compact JWS split into its parts, each still encoded.
-type compact struct {
-	header, payload, signature string
-	// signingInput is header "." payload.
-	signingInput string
+// Compact is a compact JWS split into its parts, each still encoded.
+type Compact struct {
+	Header, Payload, Signature string
+	// SigningInput is Header "." Payload.
+	SigningInput string
 }
 
-// splitCompact splits a compact JWS. It rejects any part count other
+// Split splits a compact JWS. It rejects any part count other
 // than three and empty parts, so JWE (five parts) and JSON serialization
 // never reach a decoder. Every part is later either compared byte for byte
 // with a precomputed header or decoded as strict unpadded base64url, which
 // rejects any byte outside that alphabet except CR and LF; those are
 // rejected here. The caller has already bounded len(tok), and the scans are
 // IndexByte's vectorized ones.
-func splitCompact(tok string) (compact, error) {
+func Split(tok string) (Compact, error) {
 	if tok == "" {
-		return compact{}, errEmpty
+		return Compact{}, errEmpty
 	}
 	first := strings.IndexByte(tok, '.')
 	if first < 0 {
-		return compact{}, errParts
+		return Compact{}, errParts
 	}
 	second := strings.IndexByte(tok[first+1:], '.')
 	if second < 0 {
-		return compact{}, errParts
+		return Compact{}, errParts
 	}
 	second += first + 1
 	if strings.IndexByte(tok[second+1:], '.') >= 0 {
-		return compact{}, errParts
+		return Compact{}, errParts
 	}
 	if first == 0 || second == first+1 || second == len(tok)-1 {
-		return compact{}, errEmptyPart
+		return Compact{}, errEmptyPart
 	}
 	if strings.IndexByte(tok, '\n') >= 0 || strings.IndexByte(tok, '\r') >= 0 {
-		return compact{}, errCharacter
+		return Compact{}, errCharacter
 	}
-	return compact{
-		header:       tok[:first],
-		payload:      tok[first+1 : second],
-		signature:    tok[second+1:],
-		signingInput: tok[:second],
+	return Compact{
+		Header:       tok[:first],
+		Payload:      tok[first+1 : second],
+		Signature:    tok[second+1:],
+		SigningInput: tok[:second],
 	}, nil
 }
 
-// decodePart decodes one base64url part, accepting only its canonical
-// spelling.
-func decodePart(part string) ([]byte, error) {
+// DecodePart decodes one base64url part, accepting only its canonical
+// spelling, into a new slice.
+func DecodePart(part string) ([]byte, error) {
 	buf := make([]byte, b64.DecodedLen(len(part)))
-	n, err := b64.Decode(buf, bytesView(part))
+	n, err := b64.Decode(buf, BytesView(part))
 	if err != nil {
 		return nil, errEncoding
 	}
@@ -75,13 +80,26 @@ func decodePart(part string) ([]byte, error) {
 // chains, which this package ignores anyway.
 const maxHeaderSize = 2 << 10
 
-// header is what verification reads from a protected header.
-type header struct {
-	alg string
-	kid string // "" when absent: an empty kid is refused
-	// accessToken records a typ of at+jwt (RFC 9068); any other typ
-	// than that and JWT is refused by decodeHeader.
-	accessToken bool
+// Header is what verification reads from a protected header.
+type Header struct {
+	Alg string
+	Kid string // "" when absent: an empty kid is refused
+	// AccessToken records a typ of at+jwt (RFC 9068); any other typ
+	// than that and JWT is refused by [ParseHeader].
+	AccessToken bool
+}
+
+// ParseHeader decodes the encoded protected header part of a token
+// strictly, after checking it against [maxHeaderSize].
+func ParseHeader(part string) (Header, error) {
+	if len(part) > maxHeaderSize {
+		return Header{}, errHeaderTooLong
+	}
+	raw, err := DecodePart(part)
+	if err != nil {
+		return Header{}, err
+	}
+	return decodeHeader(string(raw))
 }
 
 // headerParameters are the registered JWS and JWE header parameter names
@@ -93,8 +111,8 @@ var headerParameters = [...]string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5
 // (crit, b64, and JWE's enc and zip), and so are names that differ from a
 // registered parameter only in case, which other decoders may read as it;
 // jwk, jku, x5u, x5c and other members are validated as JSON and ignored.
-func decodeHeader(js string) (header, error) {
-	var h header
+func decodeHeader(js string) (Header, error) {
+	var h Header
 	var hasAlg bool
 	sc := strictjson.New(js)
 	err := sc.Object(func(name string) error {
@@ -102,28 +120,28 @@ func decodeHeader(js string) (header, error) {
 		switch name {
 		case "alg":
 			hasAlg = true
-			h.alg, err = nonEmptyString(&sc, "alg")
+			h.Alg, err = ReadString(&sc, "alg")
 		case "kid":
-			h.kid, err = nonEmptyString(&sc, "kid")
+			h.Kid, err = ReadString(&sc, "kid")
 		case "typ":
 			var typ string
-			typ, err = nonEmptyString(&sc, "typ")
+			typ, err = ReadString(&sc, "typ")
 			switch {
-			case err != nil, len(typ) == 3 && equalFoldASCII(typ, "JWT"):
+			case err != nil, len(typ) == 3 && EqualFoldASCII(typ, "JWT"):
 			case isAccessTokenType(typ):
-				h.accessToken = true
+				h.AccessToken = true
 			default:
-				err = invalid("header typ is not JWT or at+jwt")
+				err = fail("header typ is not JWT or at+jwt")
 			}
 		case "crit":
-			err = invalid("header crit is not supported")
+			err = fail("header crit is not supported")
 		case "b64":
-			err = invalid("header b64 is not supported")
+			err = fail("header b64 is not supported")
 		case "enc", "zip":
-			err = invalid("JWE is not supported")
+			err = fail("JWE is not supported")
 		default:
 			if confusableHeaderName(name) { // "ALG", "Crit", "JKU", ...
-				return invalid("header member name differs from a registered one only in letter case or Unicode folding")
+				return fail("header member name differs from a registered one only in letter case or Unicode folding")
 			}
 			err = sc.SkipValue()
 		}
@@ -131,11 +149,11 @@ func decodeHeader(js string) (header, error) {
 	})
 	switch {
 	case err != nil:
-		return h, jsonInvalid(err)
+		return h, err
 	case !sc.End():
-		return h, invalid("trailing data after the header object")
+		return h, fail("trailing data after the header object")
 	case !hasAlg:
-		return h, invalid("header alg missing")
+		return h, fail("header alg missing")
 	}
 	return h, nil
 }
@@ -145,5 +163,5 @@ func decodeHeader(js string) (header, error) {
 // letter case (media types are case-insensitive, RFC 7515 §4.1.9).
 func isAccessTokenType(typ string) bool {
 	const short, long = "at+jwt", "application/at+jwt"
-	return equalFoldASCII(typ, short) || equalFoldASCII(typ, long)
+	return EqualFoldASCII(typ, short) || EqualFoldASCII(typ, long)
 }
