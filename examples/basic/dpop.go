@@ -4,11 +4,9 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/jwtsession/jwtsession/internal/demo"
-	"github.com/jwtsession/jwtsession/internal/jose"
 	"github.com/jwtsession/jwtsession/middleware"
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -84,10 +82,4 @@ func writeToken(w http.ResponseWriter, tok *session.Token, bound bool) {
 		TokenType:   tokenType,
 		ExpiresIn:   int64(tok.ExpiresIn / time.Second),
 	})
-}
-
-// dpopChallenge returns the WWW-Authenticate challenge for a bound token,
-// without an error code.
-func dpopChallenge() string {
-	return `DPoP algs="` + strings.Join(jose.ProofAlgorithms(), " ") + `"`
 }

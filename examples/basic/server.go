@@ -186,9 +186,11 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
 	tok, err := s.m.Renew(r.Context(), claims)
 	switch {
 	case errors.Is(err, session.ErrNotRenewable), errors.Is(err, session.ErrExpired):
+		// The challenge of the scheme the token came with (RFC 6750
+		// §3, RFC 9449 §7.1; algs is optional there).
 		challenge := `Bearer realm="` + realm + `"`
 		if bound {
-			challenge = dpopChallenge()
+			challenge = `DPoP realm="` + realm + `"`
 		}
 		w.Header().Set("WWW-Authenticate", challenge+`, error="invalid_token", error_description="session cannot be renewed; log in again"`)
 		demo.WriteError(w, http.StatusUnauthorized, "invalid_token", "session cannot be renewed; log in again")
