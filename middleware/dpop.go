@@ -41,9 +41,14 @@ type DPoPOptions struct {
 	// "https://api.example.com", optionally with a path prefix that a
 	// proxy strips ("https://example.com/api"): a proof's htu must equal
 	// it followed by the request's path (query and fragment ignored,
-	// compared after RFC 3986 §6.2.2–6.2.3 normalisation). Default: "",
-	// the request's own origin: https when the connection is TLS, else
-	// http, and the Host header.
+	// compared after RFC 3986 §6.2.2–6.2.3 normalisation; a request path
+	// whose dot segments climb above "/" is refused). Default: "", the
+	// request's own origin: https when the connection is TLS, else http,
+	// and the Host header. Without PublicURL the Host header, which the
+	// client writes, decides the origin, so a proof made for another
+	// server that accepts the same tokens can be replayed here by
+	// sending that server's Host (RFC 9449 §11.1): set PublicURL in
+	// production.
 	PublicURL string
 
 	// TrustForwardedHeaders takes the origin from the X-Forwarded-Proto
@@ -60,12 +65,21 @@ type DPoPOptions struct {
 	// most one minute. Default: 5 seconds.
 	MaxFuture time.Duration
 
-	// ReplayCache remembers the ids (jti) of accepted proofs for their
-	// window, so that none is accepted twice. Several instances behind
-	// one address must share one, such as session/redisstore's Store.
-	// A cache that cannot answer makes the request fail closed (503).
-	// Default: a new in-memory [session.MemoryStore] on the manager's
-	// clock, which serves this process only.
+	// ReplayCache remembers accepted proofs for their window, by the
+	// key's thumbprint and the jti, so that none is accepted twice.
+	// Several instances behind one address must share one, such as
+	// session/redisstore's Store. A cache that cannot answer, or that is
+	// full, makes the request fail closed (503). Default: a new
+	// in-memory [session.MemoryStore] on the manager's clock, which
+	// serves this process only and holds MaxEntries live proofs (100 000
+	// by default), each for MaxAge plus one second after its iat (at
+	// most MaxAge+MaxFuture+1 s): about MaxEntries / (MaxAge+MaxFuture)
+	// proofs per second, 1 500 with the defaults, before it refuses new
+	// ones. A token endpoint that checks proofs before any credential
+	// ([Auth.CheckProof] on POST /login) lets anyone add records, so
+	// give its Auth a cache of its own: a flood of login proofs then
+	// refuses logins, never the API. A Redis store has no entry cap and
+	// may be shared.
 	ReplayCache session.ReplayCache
 
 	// NonceSecret turns on server nonces (RFC 9449 §8): every proof must

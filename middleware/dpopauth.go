@@ -3,6 +3,8 @@ package middleware
 import (
 	"context"
 	"net/http"
+
+	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
 // dpopToken returns the token of "Authorization: DPoP <token>" (RFC 9449
@@ -22,7 +24,14 @@ func dpopToken(r *http.Request) (tok string, ok bool, err error) {
 // serveDPoP authenticates a request that presents tok with the DPoP
 // scheme: exactly one DPoP header whose proof fits the request and the
 // token, a token that verifies and is bound to the proof's key, and a
-// proof id never seen before.
+// proof id never seen before. The checks run cheapest and least
+// client-controlled first, so that a request without a valid bound token
+// costs neither a proof signature check nor a replay record: the proof's
+// form, header and key with its thumbprint (a malformed proof is
+// invalid_dpop_proof); the token (signature, times, revocation: a bad
+// token is invalid_token, whatever else is wrong with the proof); the
+// token's cnf.jkt against the thumbprint; only then the proof's signature
+// and claims; and last the replay record.
 func (h *authHandler) serveDPoP(w http.ResponseWriter, r *http.Request, tok string) {
 	a := h.a
 	proofs := r.Header["Dpop"]
@@ -41,9 +50,9 @@ func (h *authHandler) serveDPoP(w http.ResponseWriter, r *http.Request, tok stri
 			return
 		}
 	}
-	p, f, err := a.checkProof(r, proofs[0], tok)
+	u, err := jose.ParseProofKey(proofs[0])
 	if err != nil {
-		a.failDPoP(w, r, f, err, tok)
+		a.failDPoP(w, r, failProof, asProofError(err), tok)
 		return
 	}
 	claims, err := a.s.Verify(r.Context(), tok)
@@ -57,8 +66,13 @@ func (h *authHandler) serveDPoP(w http.ResponseWriter, r *http.Request, tok stri
 	case claims.KeyThumbprint == "":
 		a.failDPoP(w, r, failNotDPoPToken, errUnboundDPoP, tok)
 		return
-	case claims.KeyThumbprint != p.Thumbprint:
+	case claims.KeyThumbprint != u.Thumbprint:
 		a.failDPoP(w, r, failProof, errProofKeyMismatch, tok)
+		return
+	}
+	p, f, err := a.checkProof(r, u, tok)
+	if err != nil {
+		a.failDPoP(w, r, f, err, tok)
 		return
 	}
 	if f, err := a.recordProof(r, p); err != nil {
@@ -114,7 +128,11 @@ func (a *Auth) proof(r *http.Request) (checkedProof, failure, error) {
 	if err != nil {
 		return checkedProof{}, failRequest, err
 	}
-	p, f, err := a.checkProof(r, proofs[0], tok)
+	u, err := jose.ParseProofKey(proofs[0])
+	if err != nil {
+		return checkedProof{}, failProof, asProofError(err)
+	}
+	p, f, err := a.checkProof(r, u, tok)
 	if err != nil {
 		return checkedProof{}, f, err
 	}

@@ -18,13 +18,14 @@ type checkedProof struct {
 }
 
 // checkProof runs the checks of RFC 9449 §4.3 that need no replay
-// cache on the proof of r: its form, key and signature
-// ([jose.ParseProof]), htm, htu, the iat window, ath when tok (the
-// presented access token) is not "", and the server nonce when nonces are
-// on. It returns the failure to answer with when a check fails.
-func (a *Auth) checkProof(r *http.Request, proof, tok string) (checkedProof, failure, error) {
+// cache on u, the proof of r whose form and key [jose.ParseProofKey] has
+// checked: its signature and claims ([jose.UnverifiedProof.Verify]), htm,
+// htu, the iat window, ath when tok (the presented access token) is not
+// "", and the server nonce when nonces are on. It returns the failure to
+// answer with when a check fails.
+func (a *Auth) checkProof(r *http.Request, u *jose.UnverifiedProof, tok string) (checkedProof, failure, error) {
 	d := a.dpop
-	p, err := jose.ParseProof(proof)
+	p, err := u.Verify()
 	if err != nil {
 		return checkedProof{}, failProof, asProofError(err)
 	}
@@ -66,12 +67,14 @@ func tokenHashMatches(ath, tok string) bool {
 	return ath == string(want[:])
 }
 
-// recordProof records the proof's jti in the replay cache for as long
-// as the proof could be accepted, and fails a proof seen before. A cache
-// that cannot answer fails the request closed (503).
+// recordProof records the proof in the replay cache for as long as it
+// could be accepted, and fails a proof seen before. A cache that cannot
+// answer fails the request closed (503). The record's id is the key's
+// thumbprint and the jti, so that a jti counts per client: the signature
+// fixes the key, and a thumbprint never contains ".".
 func (a *Auth) recordProof(r *http.Request, p checkedProof) (failure, error) {
 	until := p.IssuedAt.Add(a.dpop.maxAge + time.Second) // iat has whole seconds
-	fresh, err := a.dpop.replay.Add(r.Context(), p.ID, until)
+	fresh, err := a.dpop.replay.Add(r.Context(), replayID(p.Proof), until)
 	switch {
 	case err != nil:
 		return failUnavailable, err
@@ -79,4 +82,10 @@ func (a *Auth) recordProof(r *http.Request, p checkedProof) (failure, error) {
 		return failProof, errProofReplayed
 	}
 	return failure{}, nil
+}
+
+// replayID returns the replay cache id of p: its key's thumbprint, ".",
+// and its jti.
+func replayID(p *jose.Proof) string {
+	return p.Thumbprint + "." + p.ID
 }

@@ -21,8 +21,8 @@ type parseError struct{ err *jose.Error }
 func (e parseError) Error() string { return "middleware: invalid DPoP proof: " + e.err.Detail }
 func (e parseError) Unwrap() error { return e.err }
 
-// asProofError reports an error of [jose.ParseProof] in this package's
-// name.
+// asProofError reports an error of [jose.ParseProofKey] or
+// [jose.UnverifiedProof.Verify] in this package's name.
 func asProofError(err error) error {
 	if je, ok := err.(*jose.Error); ok {
 		return parseError{je}

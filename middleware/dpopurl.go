@@ -27,7 +27,9 @@ func publicOrigin(raw string) (string, error) {
 // own, followed by r's path, both without query and fragment, compared
 // exactly first and else after normalisation (RFC 3986 §6.2.2 and
 // §6.2.3: case of scheme and host, default port, percent-encoding, dot
-// segments).
+// segments). r's path is normalised on its own and refused when its dot
+// segments climb above "/", so that it never leaves the path prefix of
+// PublicURL.
 func (d *dpopConfig) htuMatches(r *http.Request, htu string) bool {
 	if i := strings.IndexAny(htu, "?#"); i >= 0 {
 		htu = htu[:i]
@@ -40,6 +42,10 @@ func (d *dpopConfig) htuMatches(r *http.Request, htu string) bool {
 	if path == "" {
 		path = "/"
 	}
+	clean, ok := normalizePath(path)
+	if !ok {
+		return false
+	}
 	if len(htu) == len(origin)+len(path) && htu[:len(origin)] == origin && htu[len(origin):] == path {
 		return true
 	}
@@ -51,7 +57,7 @@ func (d *dpopConfig) htuMatches(r *http.Request, htu string) bool {
 	if !ok {
 		return false
 	}
-	wu, err := url.Parse(origin + path)
+	wu, err := url.Parse(origin + clean)
 	if err != nil {
 		return false
 	}
@@ -109,11 +115,29 @@ func normalizeURL(u *url.URL) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	path = removeDotSegments(path)
+	path, _ = removeDotSegments(path)
 	if path == "" {
 		path = "/"
 	}
 	return scheme + "://" + host + path, true
+}
+
+// normalizePath returns the request path p, which starts with "/", with
+// its percent-encodings normalised and its dot segments removed, and
+// false when it does not start with "/" or climbs above it.
+func normalizePath(p string) (string, bool) {
+	if !strings.HasPrefix(p, "/") {
+		return "", false
+	}
+	p, ok := normalizePercent(p)
+	if !ok {
+		return "", false
+	}
+	p, climbed := removeDotSegments(p)
+	if p == "" {
+		p = "/"
+	}
+	return p, !climbed
 }
 
 // normalizePercent writes every percent-encoding of p in upper case and
@@ -142,17 +166,21 @@ func normalizePercent(p string) (string, bool) {
 	return b.String(), true
 }
 
-// removeDotSegments is RFC 3986 §5.2.4's algorithm.
-func removeDotSegments(in string) string {
+// removeDotSegments is RFC 3986 §5.2.4's algorithm. climbed reports
+// whether a ".." segment met the root, which the algorithm ignores.
+func removeDotSegments(in string) (_ string, climbed bool) {
 	if strings.IndexByte(in, '.') < 0 {
-		return in
+		return in, false
 	}
 	out := make([]byte, 0, len(in))
 	// up drops the last segment of out and its preceding "/".
 	up := func() {
-		if i := bytes.LastIndexByte(out, '/'); i >= 0 {
+		switch i := bytes.LastIndexByte(out, '/'); {
+		case i >= 0:
 			out = out[:i]
-		} else {
+		case len(out) == 0:
+			climbed = true
+		default:
 			out = out[:0]
 		}
 	}
@@ -181,7 +209,7 @@ func removeDotSegments(in string) string {
 			in = in[i:]
 		}
 	}
-	return string(out)
+	return string(out), climbed
 }
 
 func isHex(c byte) bool {

@@ -9,9 +9,10 @@ import (
 	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
-// ReplayCache remembers the ids (jti) of the DPoP proofs a server has
+// ReplayCache remembers the ids of the DPoP proofs a server has
 // accepted, so that none is accepted twice within its window (RFC 9449
-// §11.1). [*MemoryStore] serves one process; session/redisstore's Store
+// §11.1); package middleware names a proof by its key's thumbprint and
+// its jti. [*MemoryStore] serves one process; session/redisstore's Store
 // serves several instances sharing a Redis.
 type ReplayCache interface {
 	// Add records id until the instant until and reports whether id was

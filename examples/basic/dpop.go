@@ -26,6 +26,9 @@ type serverConfig struct {
 	secret    []byte
 	// replay remembers accepted proofs; nil keeps them in this process.
 	replay session.ReplayCache
+	// loginReplay remembers the proofs of /login; nil is replay when
+	// set (Redis has no entry cap), else an in-memory cache of its own.
+	loginReplay session.ReplayCache
 }
 
 // dpopOptions returns the middleware's DPoP settings for c: proofs and
@@ -34,7 +37,6 @@ type serverConfig struct {
 func (c serverConfig) dpopOptions(now func() time.Time) (middleware.DPoPOptions, error) {
 	opts := middleware.DPoPOptions{PublicURL: c.publicURL, ReplayCache: c.replay}
 	if opts.ReplayCache == nil {
-		// One cache for /login and the API, on the Manager's clock.
 		opts.ReplayCache = session.NewMemoryStore(session.MemoryStoreOptions{Clock: now})
 	}
 	if c.dpopNonce {
@@ -47,6 +49,20 @@ func (c serverConfig) dpopOptions(now func() time.Time) (middleware.DPoPOptions,
 		opts.NonceSecret = key
 	}
 	return opts, nil
+}
+
+// loginReplayCache returns the replay cache of /login. Anyone can send
+// login proofs, before any credential check, so an in-memory cache,
+// which refuses new proofs once full, is one of its own: a flood of
+// login proofs can then refuse logins (503), never the API.
+func (c serverConfig) loginReplayCache(now func() time.Time) session.ReplayCache {
+	switch {
+	case c.loginReplay != nil:
+		return c.loginReplay
+	case c.replay != nil:
+		return c.replay
+	}
+	return session.NewMemoryStore(session.MemoryStoreOptions{Clock: now})
 }
 
 // tokenEndpointError returns the error handler of /login's proof check:

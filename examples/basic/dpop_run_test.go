@@ -112,7 +112,13 @@ func TestRunDPoPNonceAcrossInstances(t *testing.T) {
 	tok := b.loginDPoP(key, sessiontest.WithNonce(nonce)).AccessToken
 	wantStatus(t, a.call(key, "GET", "/me", tok, sessiontest.WithNonce(nonce)), http.StatusOK)
 	wantStatus(t, b.call(key, "GET", "/me", tok, sessiontest.WithNonce(nonce)), http.StatusOK)
-	wantChallenge(t, c.call(key, "GET", "/me", tok, sessiontest.WithNonce(nonce)), "use_dpop_nonce")
+	// c refuses the nonce even with a token of its own (a token of a or
+	// b is invalid there, which wins over a bad proof).
+	resp = c.send("POST", "/login", "", c.proof(key, "POST", "/login", ""), aliceLogin)
+	wantStatus(t, resp, http.StatusBadRequest)
+	tokC := c.loginDPoP(key, sessiontest.WithNonce(resp.Header.Get("DPoP-Nonce"))).AccessToken
+	wantChallenge(t, c.call(key, "GET", "/me", tokC, sessiontest.WithNonce(nonce)), "use_dpop_nonce")
+	wantChallenge(t, c.call(key, "GET", "/me", tok, sessiontest.WithNonce(nonce)), "invalid_token")
 }
 
 // TestRunDPoPReplayInRedis: with -redis-addr, a proof accepted by one

@@ -31,6 +31,13 @@ type dpopDemo struct {
 // -dpop-nonce.
 func newDPoPDemo(t *testing.T, public string, nonce bool) *dpopDemo {
 	t.Helper()
+	return newDPoPDemoWith(t, public, serverConfig{dpopNonce: nonce})
+}
+
+// newDPoPDemoWith is newDPoPDemo with the DPoP settings of cfg; its
+// cookie, public URL and secret are the test's.
+func newDPoPDemoWith(t *testing.T, public string, cfg serverConfig) *dpopDemo {
+	t.Helper()
 	clk := testkit.NewClock(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
 	m, err := session.New(session.HS256(testSecret), session.Options{
 		TTL: 30 * time.Minute, RenewWithin: 10 * time.Minute, MaxLifetime: 24 * time.Hour, Clock: clk.Now,
@@ -42,9 +49,8 @@ func newDPoPDemo(t *testing.T, public string, nonce bool) *dpopDemo {
 	if public == "" {
 		public = "http://" + srv.Listener.Addr().String()
 	}
-	h, err := newServer(m, log.New(io.Discard, "", 0), serverConfig{
-		insecureCookie: true, publicURL: public, dpopNonce: nonce, secret: testSecret,
-	})
+	cfg.insecureCookie, cfg.publicURL, cfg.secret = true, public, testSecret
+	h, err := newServer(m, log.New(io.Discard, "", 0), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

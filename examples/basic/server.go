@@ -74,11 +74,13 @@ func newServer(m *session.Manager, logger *log.Logger, cfg serverConfig) (http.H
 		return nil, err
 	}
 	// POST /login checks a proof if it carries one, with the same
-	// settings and replay cache, answering as a token endpoint (and
-	// logging the status it sends).
+	// settings but a replay cache of its own, answering as a token
+	// endpoint (and logging the status it sends).
+	loginDPoP := dpop
+	loginDPoP.ReplayCache = cfg.loginReplayCache(m.Now)
 	loginAuth, err := middleware.New(m, middleware.Options{
 		Realm:        realm,
-		DPoP:         dpop,
+		DPoP:         loginDPoP,
 		ErrorHandler: tokenEndpointError(hooks),
 	})
 	if err != nil {

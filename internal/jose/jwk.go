@@ -71,7 +71,7 @@ func samplePublicKey(alg string) crypto.PublicKey {
 		p := c.Params()
 		return &ecdsa.PublicKey{Curve: c, X: p.Gx, Y: p.Gy}
 	case "OKP":
-		return make(ed25519.PublicKey, ed25519.PublicKeySize)
+		return ed25519.PublicKey(ed25519BasePoint[:])
 	}
 	n := new(big.Int).Lsh(big.NewInt(1), minRSABits)
 	return &rsa.PublicKey{N: n.Sub(n, big.NewInt(1)), E: 65537}
@@ -95,13 +95,22 @@ type jwkMembers struct {
 	kty, crv, x, y, n, e string
 }
 
-// maxJWKMember bounds an encoded key member: an RSA modulus of 8192 bits.
-const maxJWKMember = 1366
+// Bounds of a proof's key, which the client chooses: RSA verification
+// costs grow with the modulus and the exponent, so a proof's RSA key has
+// at most 4096 bits and the exponent 65537.
+const (
+	maxProofRSABytes = 4096 / 8
+	proofRSAExponent = 65537
+	// maxJWKMember bounds an encoded key member: base64url of the
+	// largest modulus.
+	maxJWKMember = (maxProofRSABytes*4 + 2) / 3
+)
 
 // parseProofJWK reads the public key of a proof's jwk header member
 // (RFC 9449 §4.2), which must fit alg: an EC, OKP or RSA public key. A
-// symmetric key (kty oct) and any private member (d, p, q, dp, dq, qi,
-// oth, k) are refused; other members, such as alg, use or WebCrypto's
+// symmetric key (kty oct), any private member (d, p, q, dp, dq, qi, oth,
+// k), an RSA key over 4096 bits or with an exponent other than 65537, and
+// a small-order Ed25519 key are refused; other members, such as alg, use or WebCrypto's
 // ext and key_ops, are validated as JSON and ignored.
 func parseProofJWK(sc *strictjson.Scanner, alg string) (crypto.PublicKey, error) {
 	var m jwkMembers
@@ -126,7 +135,11 @@ func parseProofJWK(sc *strictjson.Scanner, alg string) (crypto.PublicKey, error)
 			return sc.SkipValue()
 		}
 		s, err := ReadString(sc, "jwk member")
-		if err == nil && len(s) > maxJWKMember {
+		switch {
+		case err != nil:
+		case len(s) > maxJWKMember && name == "n":
+			return errProofRSASize
+		case len(s) > maxJWKMember:
 			return fail("jwk member too long")
 		}
 		*dst = s
@@ -146,6 +159,9 @@ func parseProofJWK(sc *strictjson.Scanner, alg string) (crypto.PublicKey, error)
 		x, err := DecodePart(m.x)
 		if err != nil || len(x) != ed25519.PublicKeySize || m.y != "" || m.n != "" || m.e != "" {
 			return nil, fail("jwk is not an Ed25519 public key")
+		}
+		if smallOrderEd25519(x) {
+			return nil, errProofSmallOrder
 		}
 		return ed25519.PublicKey(x), nil
 	}
@@ -170,20 +186,31 @@ func ecJWK(m jwkMembers, c elliptic.Curve) (crypto.PublicKey, error) {
 	return pub, nil
 }
 
+// Errors of proof keys that are well formed but cost or risk too much.
+var (
+	errProofRSASize     = fail("jwk RSA modulus exceeds 4096 bits, the most a proof key may have")
+	errProofRSAExponent = fail("jwk RSA exponent is not 65537, the only one a proof key may have")
+	errProofSmallOrder  = fail("jwk is a small-order Ed25519 public key")
+)
+
 // rsaJWK builds an RSA public key from n and e, each in its shortest
-// big-endian form (RFC 7518 §6.3.1).
+// big-endian form (RFC 7518 §6.3.1), with at most 4096 bits and the
+// exponent 65537.
 func rsaJWK(m jwkMembers) (crypto.PublicKey, error) {
 	n, errN := DecodePart(m.n)
 	e, errE := DecodePart(m.e)
 	if errN != nil || errE != nil || len(n) == 0 || n[0] == 0 || len(e) == 0 || len(e) > 4 || e[0] == 0 || m.x != "" || m.y != "" || m.crv != "" {
 		return nil, fail("jwk is not an RSA public key")
 	}
+	if len(n) > maxProofRSABytes {
+		return nil, errProofRSASize
+	}
 	var exp int64
 	for _, b := range e {
 		exp = exp<<8 | int64(b)
 	}
-	if exp > 1<<31-1 {
-		return nil, fail("jwk RSA exponent too large")
+	if exp != proofRSAExponent {
+		return nil, errProofRSAExponent
 	}
 	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(exp)}, nil
 }

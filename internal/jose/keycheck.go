@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/subtle"
+	"encoding/hex"
 	"strings"
 )
 
@@ -91,6 +92,9 @@ func (k *Key) validatePublic() error {
 		if len(pub) != ed25519.PublicKeySize {
 			return failf("Ed25519 public key is %d bytes; want %d (ed25519.PublicKeySize)", len(pub), ed25519.PublicKeySize)
 		}
+		if smallOrderEd25519(pub) {
+			return fail("Ed25519 public key is a point of small order, for which one signature verifies many messages; use a key from ed25519.GenerateKey")
+		}
 	case *rsa.PublicKey:
 		if spec.family != FamilyRSA && spec.family != FamilyPSS {
 			return failf("an RSA key cannot be used for %s; RSA keys sign %s", k.alg, FamilyAlgorithms(FamilyRSA))
@@ -148,4 +152,51 @@ func validateECDSAPrivate(spec *algorithm, priv *ecdsa.PrivateKey) error {
 		return failf("%s private scalar D does not match the public point (X, Y)", spec.name)
 	}
 	return nil
+}
+
+// ed25519SmallOrderY holds, little-endian and without the sign bit of x,
+// the y-coordinates of the Ed25519 points whose order divides 8 — 0 and
+// 1, p-1, and the two of order 8 — and the non-canonical encodings p and
+// p+1 of 0 and 1 (p = 2^255-19), which the verifier also accepts. With
+// the sign bit, they are the 8 small-order points and their non-canonical
+// encodings.
+var ed25519SmallOrderY = func() [][ed25519.PublicKeySize]byte {
+	var ys [][ed25519.PublicKeySize]byte
+	for _, h := range []string{
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+	} {
+		var y [ed25519.PublicKeySize]byte
+		hex.Decode(y[:], []byte(h))
+		ys = append(ys, y)
+	}
+	return ys
+}()
+
+// ed25519BasePoint is the encoding of the Ed25519 base point, a
+// well-formed public key of large order.
+var ed25519BasePoint = [ed25519.PublicKeySize]byte{0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66}
+
+// smallOrderEd25519 reports whether pub, a 32-byte Ed25519 public key,
+// encodes a point of small order (RFC 8032 §5.1.3 decoding): with such a
+// key one signature, made without any private key, verifies many
+// messages.
+func smallOrderEd25519(pub []byte) bool {
+	if len(pub) != ed25519.PublicKeySize {
+		return false
+	}
+	var y [ed25519.PublicKeySize]byte
+	copy(y[:], pub)
+	y[ed25519.PublicKeySize-1] &= 0x7f
+	for _, s := range ed25519SmallOrderY {
+		if y == s {
+			return true
+		}
+	}
+	return false
 }

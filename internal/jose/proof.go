@@ -10,7 +10,7 @@ import (
 
 // Bounds of a DPoP proof: the whole proof as a token's default size cap,
 // its protected header (which carries the public key, an RSA modulus of
-// up to 8192 bits included), and its jti.
+// up to 4096 bits included), and its jti.
 const (
 	maxProofSize       = 8 << 10
 	maxProofHeaderSize = 4 << 10
@@ -43,20 +43,42 @@ type Proof struct {
 	Nonce string
 }
 
-// ParseProof parses a DPoP proof strictly and checks its signature. It
-// checks, in order: the size cap (8 KiB, as tokens by default), the
-// compact form; a protected header whose typ is exactly "dpop+jwt", whose
-// alg is one of [ProofAlgorithms] (never none nor HMAC) and whose jwk is a
-// public key of the type and curve alg needs (private members and
-// symmetric keys are refused); the signature by that key, with the same
-// verification as tokens; and the claims: jti (non-empty, at most 256
-// bytes), htm and htu (non-empty strings), iat (a NumericDate), and the
-// optional ath and nonce (non-empty strings). A duplicated member anywhere
-// rejects the proof; crit is refused. Errors are [*Error] values.
+// ParseProof parses a DPoP proof strictly and checks its signature: it is
+// [ParseProofKey] followed by [UnverifiedProof.Verify]. Errors are
+// [*Error] values.
 //
 // ParseProof does not look at the request, the clock or a replay cache:
 // see [Proof].
 func ParseProof(proof string) (*Proof, error) {
+	u, err := ParseProofKey(proof)
+	if err != nil {
+		return nil, err
+	}
+	return u.Verify()
+}
+
+// UnverifiedProof is a DPoP proof whose form and key [ParseProofKey] has
+// checked, but neither its signature nor its claims: its Thumbprint names
+// the key the proof claims, which a caller compares with a token's
+// cnf.jkt before paying for [UnverifiedProof.Verify].
+type UnverifiedProof struct {
+	// Thumbprint is the RFC 7638 SHA-256 thumbprint of the proof's jwk.
+	Thumbprint string
+	parts      Compact
+	alg        string
+	key        *Key
+}
+
+// ParseProofKey checks, in order: the size cap (8 KiB, as tokens by
+// default), the compact form; a protected header whose typ is exactly
+// "dpop+jwt", whose alg is one of [ProofAlgorithms] (never none nor HMAC)
+// and whose jwk is a public key of the type and curve alg needs (private
+// members and symmetric keys are refused; RSA keys have at most 4096 bits
+// and the exponent 65537; small-order Ed25519 keys are refused), and
+// computes the key's thumbprint. A duplicated member rejects the proof;
+// crit is refused. It checks no signature, so its cost does not depend
+// on the key's size beyond the caps. Errors are [*Error] values.
+func ParseProofKey(proof string) (*UnverifiedProof, error) {
 	if len(proof) > maxProofSize {
 		return nil, errProofTooLong
 	}
@@ -79,10 +101,23 @@ func ParseProof(proof string) (*Proof, error) {
 	if key.Err() != nil {
 		return nil, errProofKey
 	}
-	if err := key.Verify(parts.SigningInput, parts.Signature); err != nil {
+	u := &UnverifiedProof{parts: parts, alg: alg, key: key}
+	if u.Thumbprint, err = Thumbprint(pub); err != nil {
+		return nil, errProofKey
+	}
+	return u, nil
+}
+
+// Verify checks the proof's signature by its jwk, with the same
+// verification as tokens, then decodes its claims: jti (non-empty, at
+// most 256 bytes), htm and htu (non-empty strings), iat (a NumericDate),
+// and the optional ath and nonce (non-empty strings). A duplicated member
+// rejects the proof. Errors are [*Error] values.
+func (u *UnverifiedProof) Verify() (*Proof, error) {
+	if err := u.key.Verify(u.parts.SigningInput, u.parts.Signature); err != nil {
 		return nil, asProofError(err)
 	}
-	js, err = DecodePart(parts.Payload)
+	js, err := DecodePart(u.parts.Payload)
 	if err != nil {
 		return nil, asProofError(err)
 	}
@@ -90,10 +125,8 @@ func ParseProof(proof string) (*Proof, error) {
 	if err != nil {
 		return nil, asProofError(err)
 	}
-	if p.Thumbprint, err = Thumbprint(pub); err != nil {
-		return nil, errProofKey
-	}
-	p.Algorithm = alg
+	p.Thumbprint = u.Thumbprint
+	p.Algorithm = u.alg
 	return p, nil
 }
 
