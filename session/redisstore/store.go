@@ -187,12 +187,26 @@ func (s *Store) Revoke(ctx context.Context, key, _ string, until time.Time) erro
 		return nil // covers nothing any more
 	}
 	k, u := s.sessionKey(key), ceilMS(until)
-	err := revokeScript.Exec(ctx, s.client, []string{k}, []string{strconv.FormatInt(u, 10), s.skewMS}).Error()
+	err := s.write(ctx, revokeScript, []string{k}, []string{strconv.FormatInt(u, 10), s.skewMS})
 	if err != nil {
 		return wrap("revoke", err)
 	}
 	s.own.revoke(k, u, now)
 	return nil
+}
+
+// write runs one of the revocation scripts. A run that failed on the
+// connection itself (Redis closed it, as a restarted Redis leaves every
+// connection of the client's pool to find out once, with retries off) is
+// sent once more while ctx is live: the scripts only ever raise a record
+// to a later time, so running one twice records the same thing.
+func (s *Store) write(ctx context.Context, script *rueidis.Lua, keys, args []string) error {
+	err := script.Exec(ctx, s.client, keys, args).Error()
+	var reply *rueidis.RedisError
+	if err != nil && !errors.As(err, &reply) && ctx.Err() == nil {
+		err = script.Exec(ctx, s.client, keys, args).Error()
+	}
+	return err
 }
 
 // RevokeUser implements [session.Store]: one script, one round trip.
@@ -202,8 +216,8 @@ func (s *Store) RevokeUser(ctx context.Context, userID string, at, until time.Ti
 		return nil // covers nothing any more
 	}
 	k, rec := s.userKey(userID), userRecord{at: max(at.UnixMilli(), 0), until: ceilMS(until)}
-	err := revokeUserScript.Exec(ctx, s.client, []string{k},
-		[]string{strconv.FormatInt(rec.at, 10), strconv.FormatInt(rec.until, 10), s.skewMS}).Error()
+	err := s.write(ctx, revokeUserScript, []string{k},
+		[]string{strconv.FormatInt(rec.at, 10), strconv.FormatInt(rec.until, 10), s.skewMS})
 	if err != nil {
 		return wrap("revoke user", err)
 	}
