@@ -7,7 +7,7 @@
 //
 //	iss := sessiontest.NewIssuer(t, "ES256", session.Options{})                           // also EdDSA, RS256, PS256, HS256
 //	tok := iss.Token("123").Value                                      // a valid token
-//	old := iss.Token("123", sessiontest.ExpiresIn(-time.Minute)).Value // an expired one
+//	old := iss.Token("123", sessiontest.WithExpiresIn(-time.Minute)).Value // an expired one
 //	bad := sessiontest.Tamper(tok)                                     // a tampered one
 //	iss.Advance(31 * time.Minute)                                      // move time instead of sleeping
 //

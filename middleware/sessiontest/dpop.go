@@ -149,10 +149,10 @@ func WithNonce(nonce string) ProofOption {
 	return func(c *proofConfig) { c.nonce = nonce }
 }
 
-// IssuedAt sets the proof's iat to t, in whole seconds: pass the clock of
+// WithIssuedAt sets the proof's iat to t, in whole seconds: pass the clock of
 // the server under test, or a time outside its window. Default: the
 // current time.
-func IssuedAt(t time.Time) ProofOption {
+func WithIssuedAt(t time.Time) ProofOption {
 	return func(c *proofConfig) { c.iat = t }
 }
 

@@ -146,7 +146,7 @@ func TestProofOptions(t *testing.T) {
 	sum := sha256.Sum256([]byte("the.access.token"))
 	p := checkProof(t, k.Proof("POST", "http://127.0.0.1:8080/refresh",
 		sessiontest.WithAccessToken("the.access.token"), sessiontest.WithNonce("n-1"),
-		sessiontest.IssuedAt(at.Add(900*time.Millisecond)), sessiontest.WithJTI("replayed")), k.Thumbprint())
+		sessiontest.WithIssuedAt(at.Add(900*time.Millisecond)), sessiontest.WithJTI("replayed")), k.Thumbprint())
 	want := map[string]any{
 		"htm": "POST", "htu": "http://127.0.0.1:8080/refresh", "iat": float64(at.Unix()), "jti": "replayed",
 		"nonce": "n-1", "ath": base64.RawURLEncoding.EncodeToString(sum[:]),
@@ -241,7 +241,7 @@ func TestProofsParseWithEngine(t *testing.T) {
 		t.Run(alg, func(t *testing.T) {
 			k := sessiontest.NewProofKey(t, alg)
 			proof := k.Proof("PUT", "https://api.example/orders/7?x=1", sessiontest.WithAccessToken("t.o.k"),
-				sessiontest.WithNonce("n"), sessiontest.IssuedAt(at), sessiontest.WithJTI("id-1"))
+				sessiontest.WithNonce("n"), sessiontest.WithIssuedAt(at), sessiontest.WithJTI("id-1"))
 			p, err := jose.ParseProof(proof)
 			if err != nil {
 				t.Fatalf("ParseProof: %v", err)
