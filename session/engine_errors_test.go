@@ -12,8 +12,8 @@ import (
 // TestEngineErrorsInSessionTerms: what the JOSE engine refuses (the
 // compact form, the parts' encoding, the header, the signature, a claim
 // it reads) and what is wrong with key material reach callers as this
-// package's errors, with the exact messages session has always given:
-// ErrInvalid for a token, a "session: " error for a key.
+// package's errors, each with the exact message listed here: ErrInvalid
+// for a token, a "session: " error for a key.
 func TestEngineErrorsInSessionTerms(t *testing.T) {
 	ctx := context.Background()
 	secret := newSecret(t)

@@ -22,7 +22,14 @@ const sweepInterval = time.Minute
 // MemoryStoreOptions configures [NewMemoryStore]. The zero value is ready to
 // use.
 type MemoryStoreOptions struct {
-	// MaxEntries bounds the number of records (sessions and users).
+	// MaxEntries bounds, separately, two sets of records: the
+	// revocations (of sessions, tokens and users) and the DPoP proof ids
+	// of [MemoryStore.Add] (the store as a [ReplayCache]). Each set holds
+	// at most MaxEntries records, so memory is bounded by up to twice
+	// MaxEntries records. A proof id is kept for its proof's window, 65
+	// seconds with package middleware's defaults (MaxAge 60 s plus
+	// MaxFuture 5 s), so the default bound serves about 100,000 / 65,
+	// some 1,500 proofs per second, before Add refuses new ids.
 	// Default: 100,000.
 	MaxEntries int
 	// Clock is the source of the current time, used to forget records
@@ -40,10 +47,16 @@ type MemoryStoreOptions struct {
 // merges the records of the user with the most (such as one who logs in
 // and out in a loop) into one revocation of that user: the user is logged
 // out everywhere, including sessions started within 5 minutes (the
-// largest [Options.Leeway]) after the merge (which covers tokens stamped by a clock running that much ahead).
+// largest [Options.Leeway]) after the merge, which covers tokens stamped
+// by a clock running that much ahead.
 // So one user's revocations never crowd out another's, and no revocation
 // is weakened. Only when no user holds two records or more does a
 // revocation fail, with [ErrStoreFull].
+//
+// It is also a [ReplayCache]: [MemoryStore.Add] records DPoP proof ids in
+// a set of its own, apart from the revocations and bounded by the same
+// [MemoryStoreOptions.MaxEntries]. A full set of live ids refuses new ones
+// with [ErrStoreFull]; no id is forgotten before its until.
 type MemoryStore struct {
 	max int
 	now func() time.Time

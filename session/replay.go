@@ -28,9 +28,10 @@ type ReplayCache interface {
 
 var _ ReplayCache = (*MemoryStore)(nil)
 
-// replaySweepInterval is how often a full replay set is swept for
-// expired ids at most, so that a set full of live ids costs a sweep per
-// interval, not per proof.
+// replaySweepInterval is how often the replay set forgets expired ids:
+// a write sweeps the set when the last sweep is this old. A set full of
+// live ids so costs one sweep per interval, not one per proof, and frees
+// the room of expired ids within one interval.
 const replaySweepInterval = time.Second
 
 // replaySet holds proof ids by their SHA-256 digest (a fixed size per
@@ -62,19 +63,16 @@ func (s *MemoryStore) Add(_ context.Context, id string, until time.Time) (bool, 
 	if old, seen := r.ids[key]; seen && now.UnixNano() < old {
 		return false, nil
 	}
-	if len(r.ids) >= s.max || now.Sub(r.lastSweep) >= sweepInterval {
-		if len(r.ids) >= s.max && now.Sub(r.lastSweep) < replaySweepInterval && !now.Before(r.lastSweep) {
-			return false, ErrStoreFull
-		}
+	if now.Sub(r.lastSweep) >= replaySweepInterval || now.Before(r.lastSweep) {
 		r.lastSweep = now
 		for k, exp := range r.ids {
 			if now.UnixNano() >= exp {
 				delete(r.ids, k)
 			}
 		}
-		if len(r.ids) >= s.max {
-			return false, ErrStoreFull
-		}
+	}
+	if len(r.ids) >= s.max {
+		return false, ErrStoreFull
 	}
 	r.ids[key] = until.UnixNano()
 	return true, nil

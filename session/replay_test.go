@@ -45,9 +45,12 @@ func TestMemoryStoreReplay(t *testing.T) {
 	if !add("a", t0.Add(2*time.Minute)) {
 		t.Fatal("got an id reported as seen once its until passed, want new")
 	}
-	// An until already passed records nothing.
-	if !add("c", t0) || !add("c", t0) {
+	// An until already passed records nothing: the id is new every time.
+	if !add("c", t0) {
 		t.Fatal("got an id with a passed until reported as seen, want new")
+	}
+	if !add("c", t0) {
+		t.Fatal("got an id with a passed until reported as seen the second time, want new (nothing recorded)")
 	}
 	if got := session.StoreLen(s); got != 0 {
 		t.Errorf("got %d revocation records, want the replay ids kept apart (0)", got)
@@ -103,5 +106,27 @@ func TestMemoryStoreReplayBound(t *testing.T) {
 		if ok, err := s.Add(ctx, strconv.Itoa(i), t0.Add(2*time.Minute)); err != nil || !ok {
 			t.Fatalf("Add(%d) after expiry: got %v, %v; want true, nil", i, ok, err)
 		}
+	}
+}
+
+// TestMemoryStoreReplaySweep: a full set whose ids have expired makes
+// room at the next sweep, at most one sweep interval (1 s) later, and not
+// before.
+func TestMemoryStoreReplaySweep(t *testing.T) {
+	ctx := context.Background()
+	clock := newClock(t0)
+	s := session.NewMemoryStore(session.MemoryStoreOptions{MaxEntries: 2, Clock: clock.Now})
+	for i := range 2 {
+		if ok, err := s.Add(ctx, strconv.Itoa(i), t0.Add(time.Millisecond)); err != nil || !ok {
+			t.Fatalf("Add(%d): got %v, %v; want true, nil", i, ok, err)
+		}
+	}
+	clock.Advance(500 * time.Millisecond) // expired, but no sweep is due
+	if _, err := s.Add(ctx, "2", t0.Add(time.Minute)); !errors.Is(err, session.ErrStoreFull) {
+		t.Fatalf("half a sweep interval later: got %v, want ErrStoreFull", err)
+	}
+	clock.Advance(500 * time.Millisecond)
+	if ok, err := s.Add(ctx, "2", t0.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("a sweep interval later: got %v, %v; want true, nil", ok, err)
 	}
 }

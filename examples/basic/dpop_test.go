@@ -72,7 +72,7 @@ func (d *dpopDemo) in(t *testing.T) *dpopDemo {
 // token unless it is "".
 func (d *dpopDemo) proof(key *sessiontest.ProofKey, method, path, token string, opts ...sessiontest.ProofOption) string {
 	if d.clock != nil {
-		opts = append([]sessiontest.ProofOption{sessiontest.IssuedAt(d.clock.Now())}, opts...)
+		opts = append([]sessiontest.ProofOption{sessiontest.WithIssuedAt(d.clock.Now())}, opts...)
 	}
 	if token != "" {
 		opts = append(opts, sessiontest.WithAccessToken(token))
@@ -205,7 +205,7 @@ func TestDPoPLoginRefusesBadProofs(t *testing.T) {
 		{"replayed", replayed},
 		{"wrong htm", d.proof(key, "GET", "/login", "")},
 		{"wrong htu", d.proof(key, "POST", "/me", "")},
-		{"too old", d.proof(key, "POST", "/login", "", sessiontest.IssuedAt(d.clock.Now().Add(-2*time.Minute)))},
+		{"too old", d.proof(key, "POST", "/login", "", sessiontest.WithIssuedAt(d.clock.Now().Add(-2*time.Minute)))},
 		{"tampered", sessiontest.Tamper(d.proof(key, "POST", "/login", ""))},
 		{"not a JWT", "not-a-proof"},
 	}
@@ -243,9 +243,9 @@ func TestDPoPMe(t *testing.T) {
 		{"proof for another token", "DPoP " + tok, d.proof(key, "GET", "/me", "another.to.ken"), "invalid_dpop_proof"},
 		{"wrong htm", "DPoP " + tok, d.proof(key, "POST", "/me", tok), "invalid_dpop_proof"},
 		{"wrong htu path", "DPoP " + tok, d.proof(key, "GET", "/refresh", tok), "invalid_dpop_proof"},
-		{"wrong htu origin", "DPoP " + tok, key.Proof("GET", "http://127.0.0.1:1/me", sessiontest.IssuedAt(now), sessiontest.WithAccessToken(tok)), "invalid_dpop_proof"},
-		{"61 s old", "DPoP " + tok, d.proof(key, "GET", "/me", tok, sessiontest.IssuedAt(now.Add(-61*time.Second))), "invalid_dpop_proof"},
-		{"6 s ahead", "DPoP " + tok, d.proof(key, "GET", "/me", tok, sessiontest.IssuedAt(now.Add(6*time.Second))), "invalid_dpop_proof"},
+		{"wrong htu origin", "DPoP " + tok, key.Proof("GET", "http://127.0.0.1:1/me", sessiontest.WithIssuedAt(now), sessiontest.WithAccessToken(tok)), "invalid_dpop_proof"},
+		{"61 s old", "DPoP " + tok, d.proof(key, "GET", "/me", tok, sessiontest.WithIssuedAt(now.Add(-61*time.Second))), "invalid_dpop_proof"},
+		{"6 s ahead", "DPoP " + tok, d.proof(key, "GET", "/me", tok, sessiontest.WithIssuedAt(now.Add(6*time.Second))), "invalid_dpop_proof"},
 		{"tampered proof", "DPoP " + tok, sessiontest.Tamper(d.proof(key, "GET", "/me", tok)), "invalid_dpop_proof"},
 		{"tampered token", "DPoP " + sessiontest.Tamper(tok), d.proof(key, "GET", "/me", sessiontest.Tamper(tok)), "invalid_token"},
 	}
@@ -259,8 +259,8 @@ func TestDPoPMe(t *testing.T) {
 	t.Run("accepted", func(t *testing.T) {
 		d := d.in(t)
 		for name, opts := range map[string][]sessiontest.ProofOption{
-			"60 s old":  {sessiontest.IssuedAt(now.Add(-60 * time.Second))},
-			"5 s ahead": {sessiontest.IssuedAt(now.Add(5 * time.Second))},
+			"60 s old":  {sessiontest.WithIssuedAt(now.Add(-60 * time.Second))},
+			"5 s ahead": {sessiontest.WithIssuedAt(now.Add(5 * time.Second))},
 			"query":     nil, // the request has a query, the proof's htu has none
 		} {
 			path := "/me"

@@ -33,10 +33,10 @@ func TestCountersByReason(t *testing.T) {
 		{"missing", "/me", "", 401},
 		{"malformed", "/me", "Bearer a b", 400},
 		{"invalid", "/me", "Bearer " + sessiontest.Tamper(valid), 401},
-		{"expired", "/me", "Bearer " + iss.Token("123", sessiontest.ExpiresIn(-time.Minute)).Value, 401},
+		{"expired", "/me", "Bearer " + iss.Token("123", sessiontest.WithExpiresIn(-time.Minute)).Value, 401},
 		{"revoked", "/me", "Bearer " + revoked.Value, 401},
 		{"forbidden", "/admin", "Bearer " + valid, 403},
-		{"renewed", "/me", "Bearer " + iss.Token("123", sessiontest.ExpiresIn(5*time.Minute)).Value, 200},
+		{"renewed", "/me", "Bearer " + iss.Token("123", sessiontest.WithExpiresIn(5*time.Minute)).Value, 200},
 	}
 	for _, rq := range requests {
 		r := httptest.NewRequest("GET", rq.path, nil)

@@ -7,7 +7,7 @@
 //
 //	iss := sessiontest.NewIssuer(t, "ES256", session.Options{})                           // also EdDSA, RS256, PS256, HS256
 //	tok := iss.Token("123").Value                                      // a valid token
-//	old := iss.Token("123", sessiontest.ExpiresIn(-time.Minute)).Value // an expired one
+//	old := iss.Token("123", sessiontest.WithExpiresIn(-time.Minute)).Value // an expired one
 //	bad := sessiontest.Tamper(tok)                                     // a tampered one
 //	iss.Advance(31 * time.Minute)                                      // move time instead of sleeping
 //
@@ -31,7 +31,7 @@
 // for requests and gives the thumbprint that bound tokens carry, written
 // apart from the library's verifier so that tests cross-check it:
 //
-//	key := sessiontest.NewProofKey(t, "ES256") // also EdDSA, Ed25519, RS256, PS256
+//	key := sessiontest.NewProofKey(t, "ES256") // any proof algorithm: ES384, ES512, EdDSA, RS256, PS512, …
 //	tok, err := iss.Manager.IssueBound(ctx, "123", key.Thumbprint(), nil)
 //	key.Sign(req, tok.Value) // Authorization: DPoP <token> and a DPoP proof of req
 //

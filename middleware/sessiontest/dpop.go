@@ -8,7 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/sha512"
+	_ "crypto/sha512" // SHA-384 and SHA-512 for crypto.Hash.New
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -32,30 +32,52 @@ type ProofKey struct {
 	thumb  string
 }
 
-// NewProofKey returns a key pair generated now for alg: "ES256" (also
-// for ""), "ES384", "EdDSA", "Ed25519" (the fully-specified name of RFC
-// 9864 for the same Ed25519 signatures), "RS256" or "PS256" (RSA keys
-// have 2048 bits). Another alg fails the test.
+// proofAlgs are the algorithms of [NewProofKey]: every one the library
+// accepts for DPoP proofs.
+var proofAlgs = map[string]struct {
+	hash  crypto.Hash // the JWS hash; 0 for Ed25519, which hashes itself
+	curve func() elliptic.Curve
+	pss   bool
+}{
+	"ES256":   {hash: crypto.SHA256, curve: elliptic.P256},
+	"ES384":   {hash: crypto.SHA384, curve: elliptic.P384},
+	"ES512":   {hash: crypto.SHA512, curve: elliptic.P521},
+	"EdDSA":   {},
+	"Ed25519": {},
+	"RS256":   {hash: crypto.SHA256},
+	"RS384":   {hash: crypto.SHA384},
+	"RS512":   {hash: crypto.SHA512},
+	"PS256":   {hash: crypto.SHA256, pss: true},
+	"PS384":   {hash: crypto.SHA384, pss: true},
+	"PS512":   {hash: crypto.SHA512, pss: true},
+}
+
+// NewProofKey returns a key pair generated now for alg, any algorithm
+// the library accepts for DPoP proofs: "ES256" (also for ""), "ES384",
+// "ES512", "EdDSA", "Ed25519" (the fully-specified name of RFC 9864 for
+// the same Ed25519 signatures), "RS256", "RS384", "RS512", "PS256",
+// "PS384" or "PS512" (RSA keys have 2048 bits). Another alg fails the
+// test.
 func NewProofKey(t testing.TB, alg string) *ProofKey {
 	t.Helper()
 	if alg == "" {
 		alg = "ES256"
 	}
+	spec, ok := proofAlgs[alg]
+	if !ok {
+		t.Fatalf("sessiontest: DPoP algorithm %q is not supported; use ES256, ES384, ES512, EdDSA, Ed25519, RS256, RS384, RS512, PS256, PS384 or PS512", alg)
+	}
 	var (
 		signer crypto.Signer
 		err    error
 	)
-	switch alg {
-	case "ES256":
-		signer, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case "ES384":
-		signer, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case "EdDSA", "Ed25519":
+	switch {
+	case spec.curve != nil:
+		signer, err = ecdsa.GenerateKey(spec.curve(), rand.Reader)
+	case spec.hash == 0:
 		_, signer, err = ed25519.GenerateKey(rand.Reader)
-	case "RS256", "PS256":
-		signer, err = rsa.GenerateKey(rand.Reader, 2048)
 	default:
-		t.Fatalf("sessiontest: DPoP algorithm %q is not supported; use ES256, ES384, EdDSA, Ed25519, RS256 or PS256", alg)
+		signer, err = rsa.GenerateKey(rand.Reader, 2048)
 	}
 	if err != nil {
 		t.Fatalf("sessiontest: generate a %s key: %v", alg, err)
@@ -149,10 +171,10 @@ func WithNonce(nonce string) ProofOption {
 	return func(c *proofConfig) { c.nonce = nonce }
 }
 
-// IssuedAt sets the proof's iat to t, in whole seconds: pass the clock of
+// WithIssuedAt sets the proof's iat to t, in whole seconds: pass the clock of
 // the server under test, or a time outside its window. Default: the
 // current time.
-func IssuedAt(t time.Time) ProofOption {
+func WithIssuedAt(t time.Time) ProofOption {
 	return func(c *proofConfig) { c.iat = t }
 }
 
@@ -205,14 +227,15 @@ func (k *ProofKey) Proof(method, url string, opts ...ProofOption) string {
 
 // sign returns the JWS signature (RFC 7518 §3) of input.
 func (k *ProofKey) sign(input string) []byte {
-	sum := sha256.Sum256([]byte(input))
+	spec := proofAlgs[k.alg]
+	var digest []byte
+	if spec.hash != 0 {
+		h := spec.hash.New()
+		h.Write([]byte(input))
+		digest = h.Sum(nil)
+	}
 	switch key := k.signer.(type) {
 	case *ecdsa.PrivateKey:
-		digest := sum[:]
-		if k.alg == "ES384" {
-			sum384 := sha512.Sum384([]byte(input))
-			digest = sum384[:]
-		}
 		r, s, err := ecdsa.Sign(rand.Reader, key, digest)
 		if err != nil {
 			panic("sessiontest: " + err.Error())
@@ -229,10 +252,10 @@ func (k *ProofKey) sign(input string) []byte {
 			sig []byte
 			err error
 		)
-		if k.alg == "PS256" {
-			sig, err = rsa.SignPSS(rand.Reader, key, crypto.SHA256, sum[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+		if spec.pss {
+			sig, err = rsa.SignPSS(rand.Reader, key, spec.hash, digest, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
 		} else {
-			sig, err = rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+			sig, err = rsa.SignPKCS1v15(rand.Reader, key, spec.hash, digest)
 		}
 		if err != nil {
 			panic("sessiontest: " + err.Error())

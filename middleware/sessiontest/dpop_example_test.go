@@ -46,7 +46,7 @@ func ExampleProofKey() {
 	}
 
 	req := httptest.NewRequest("GET", "https://api.example/orders?page=2", nil)
-	key.Sign(req, tok.Value, sessiontest.IssuedAt(iss.Now())) // Authorization: DPoP <token>, DPoP: <proof>
+	key.Sign(req, tok.Value, sessiontest.WithIssuedAt(iss.Now())) // Authorization: DPoP <token>, DPoP: <proof>
 	send(req)
 	send(req) // the same proof again
 

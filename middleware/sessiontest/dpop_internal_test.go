@@ -40,7 +40,7 @@ func TestThumbprintRFC7638Example(t *testing.T) {
 // package jwks computes (with jwx) for the same key, and the JOSE
 // engine's (internal/jose), which middleware checks proofs with.
 func TestThumbprintMatchesJWKS(t *testing.T) {
-	for _, alg := range []string{"ES256", "EdDSA", "Ed25519", "RS256", "PS256"} {
+	for alg := range proofAlgs {
 		t.Run(alg, func(t *testing.T) {
 			pk := NewProofKey(t, alg)
 			sessionAlg := alg

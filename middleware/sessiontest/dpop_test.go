@@ -7,7 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/sha512"
+	_ "crypto/sha512" // SHA-384 and SHA-512 for crypto.Hash.New
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
@@ -64,30 +64,34 @@ func checkProof(t *testing.T, proof, thumb string) proofParts {
 		return new(big.Int).SetBytes(b)
 	}
 	input := []byte(parts[0] + "." + parts[1])
-	h256, h384 := sha256.Sum256(input), sha512.Sum384(input)
+	digest := func(h crypto.Hash) []byte {
+		d := h.New()
+		d.Write(input)
+		return d.Sum(nil)
+	}
 	var ok bool
 	var canonical string
-	switch p.Header.Alg {
-	case "ES256", "ES384":
-		curve, digest := elliptic.P256(), h256[:]
-		if p.Header.Alg == "ES384" {
-			curve, digest = elliptic.P384(), h384[:]
-		}
-		pub := &ecdsa.PublicKey{Curve: curve, X: num("x"), Y: num("y")}
-		size := len(sig) / 2
-		ok = jwk["kty"] == "EC" && jwk["crv"] == curve.Params().Name &&
-			ecdsa.Verify(pub, digest, new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:]))
+	switch alg := p.Header.Alg; alg {
+	case "ES256", "ES384", "ES512":
+		curve, h := map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}[alg],
+			map[string]crypto.Hash{"ES256": crypto.SHA256, "ES384": crypto.SHA384, "ES512": crypto.SHA512}[alg]
+		size := (curve.Params().BitSize + 7) / 8
+		x, y := num("x"), num("y")
+		ok = jwk["kty"] == "EC" && jwk["crv"] == curve.Params().Name && len(sig) == 2*size &&
+			curve.IsOnCurve(x, y) &&
+			ecdsa.Verify(&ecdsa.PublicKey{Curve: curve, X: x, Y: y}, digest(h), new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:]))
 		canonical = `{"crv":"` + jwk["crv"] + `","kty":"EC","x":"` + jwk["x"] + `","y":"` + jwk["y"] + `"}`
 	case "EdDSA", "Ed25519":
 		x, _ := enc.DecodeString(jwk["x"])
 		ok = jwk["kty"] == "OKP" && jwk["crv"] == "Ed25519" && len(x) == ed25519.PublicKeySize && ed25519.Verify(x, input, sig)
 		canonical = `{"crv":"Ed25519","kty":"OKP","x":"` + jwk["x"] + `"}`
-	case "RS256", "PS256":
+	case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
+		h := map[string]crypto.Hash{"256": crypto.SHA256, "384": crypto.SHA384, "512": crypto.SHA512}[alg[2:]]
 		pub := &rsa.PublicKey{N: num("n"), E: int(num("e").Int64())}
-		if p.Header.Alg == "PS256" {
-			ok = rsa.VerifyPSS(pub, crypto.SHA256, h256[:], sig, &rsa.PSSOptions{SaltLength: sha256.Size}) == nil
+		if alg[0] == 'P' {
+			ok = rsa.VerifyPSS(pub, h, digest(h), sig, &rsa.PSSOptions{SaltLength: h.Size()}) == nil
 		} else {
-			ok = rsa.VerifyPKCS1v15(pub, crypto.SHA256, h256[:], sig) == nil
+			ok = rsa.VerifyPKCS1v15(pub, h, digest(h), sig) == nil
 		}
 		ok = ok && jwk["kty"] == "RSA"
 		canonical = `{"e":"` + jwk["e"] + `","kty":"RSA","n":"` + jwk["n"] + `"}`
@@ -109,8 +113,21 @@ func checkProof(t *testing.T, proof, thumb string) proofParts {
 	return p
 }
 
+// allProofAlgs are the algorithms NewProofKey supports: every one the
+// verifier accepts for proofs (TestNewProofKeyCoversTheVerifier).
+var allProofAlgs = []string{"ES256", "ES384", "ES512", "EdDSA", "Ed25519", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+
+// TestNewProofKeyCoversTheVerifier: NewProofKey supports exactly the
+// algorithms the JOSE engine accepts for proofs.
+func TestNewProofKeyCoversTheVerifier(t *testing.T) {
+	got, want := strings.Join(allProofAlgs, ","), strings.Join(jose.ProofAlgorithms(), ",")
+	if got != want {
+		t.Errorf("got the algorithms %s, want the verifier's %s", got, want)
+	}
+}
+
 func TestProofKeyProof(t *testing.T) {
-	for _, alg := range []string{"", "ES256", "ES384", "EdDSA", "Ed25519", "RS256", "PS256"} {
+	for _, alg := range append([]string{""}, allProofAlgs...) {
 		t.Run(alg, func(t *testing.T) {
 			k := sessiontest.NewProofKey(t, alg)
 			before := time.Now().Unix()
@@ -146,7 +163,7 @@ func TestProofOptions(t *testing.T) {
 	sum := sha256.Sum256([]byte("the.access.token"))
 	p := checkProof(t, k.Proof("POST", "http://127.0.0.1:8080/refresh",
 		sessiontest.WithAccessToken("the.access.token"), sessiontest.WithNonce("n-1"),
-		sessiontest.IssuedAt(at.Add(900*time.Millisecond)), sessiontest.WithJTI("replayed")), k.Thumbprint())
+		sessiontest.WithIssuedAt(at.Add(900*time.Millisecond)), sessiontest.WithJTI("replayed")), k.Thumbprint())
 	want := map[string]any{
 		"htm": "POST", "htu": "http://127.0.0.1:8080/refresh", "iat": float64(at.Unix()), "jti": "replayed",
 		"nonce": "n-1", "ath": base64.RawURLEncoding.EncodeToString(sum[:]),
@@ -218,7 +235,7 @@ func TestProofKeySign(t *testing.T) {
 }
 
 func TestNewProofKeyFailsTheTest(t *testing.T) {
-	for _, alg := range []string{"HS256", "none", "ES512", "es256"} {
+	for _, alg := range []string{"HS256", "none", "ES256K", "es256"} {
 		t.Run(alg, func(t *testing.T) {
 			fake := &fatalTB{TB: t}
 			defer func() {
@@ -237,11 +254,11 @@ func TestNewProofKeyFailsTheTest(t *testing.T) {
 // thumbprint.
 func TestProofsParseWithEngine(t *testing.T) {
 	at := time.Now().Truncate(time.Second)
-	for _, alg := range []string{"ES256", "EdDSA", "Ed25519", "RS256", "PS256"} {
+	for _, alg := range allProofAlgs {
 		t.Run(alg, func(t *testing.T) {
 			k := sessiontest.NewProofKey(t, alg)
 			proof := k.Proof("PUT", "https://api.example/orders/7?x=1", sessiontest.WithAccessToken("t.o.k"),
-				sessiontest.WithNonce("n"), sessiontest.IssuedAt(at), sessiontest.WithJTI("id-1"))
+				sessiontest.WithNonce("n"), sessiontest.WithIssuedAt(at), sessiontest.WithJTI("id-1"))
 			p, err := jose.ParseProof(proof)
 			if err != nil {
 				t.Fatalf("ParseProof: %v", err)

@@ -56,7 +56,7 @@ func Example() {
 	}
 	valid := iss.Token("123").Value
 	send(valid)
-	send(iss.Token("123", sessiontest.ExpiresIn(-time.Minute)).Value)
+	send(iss.Token("123", sessiontest.WithExpiresIn(-time.Minute)).Value)
 	send(sessiontest.Tamper(valid))
 
 	iss.Advance(31 * time.Minute) // no sleeping: the verifier reads iss.Now

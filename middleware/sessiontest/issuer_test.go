@@ -53,10 +53,10 @@ func TestToken(t *testing.T) {
 		wantErr error
 	}{
 		{name: "default TTL", wantExp: start.Add(10 * time.Minute)},
-		{name: "longer", opts: []sessiontest.TokenOption{sessiontest.ExpiresIn(2 * time.Hour)}, wantExp: start.Add(2 * time.Hour)},
-		{name: "one second", opts: []sessiontest.TokenOption{sessiontest.ExpiresIn(time.Second)}, wantExp: start.Add(time.Second)},
-		{name: "expires now", opts: []sessiontest.TokenOption{sessiontest.ExpiresIn(0)}, wantExp: start, wantErr: session.ErrExpired},
-		{name: "expired a minute ago", opts: []sessiontest.TokenOption{sessiontest.ExpiresIn(-time.Minute)}, wantExp: start.Add(-time.Minute), wantErr: session.ErrExpired},
+		{name: "longer", opts: []sessiontest.TokenOption{sessiontest.WithExpiresIn(2 * time.Hour)}, wantExp: start.Add(2 * time.Hour)},
+		{name: "one second", opts: []sessiontest.TokenOption{sessiontest.WithExpiresIn(time.Second)}, wantExp: start.Add(time.Second)},
+		{name: "expires now", opts: []sessiontest.TokenOption{sessiontest.WithExpiresIn(0)}, wantExp: start, wantErr: session.ErrExpired},
+		{name: "expired a minute ago", opts: []sessiontest.TokenOption{sessiontest.WithExpiresIn(-time.Minute)}, wantExp: start.Add(-time.Minute), wantErr: session.ErrExpired},
 		{name: "with claims", opts: []sessiontest.TokenOption{sessiontest.WithClaims(map[string]any{"scope": "read"})}, wantExp: start.Add(10 * time.Minute)},
 	}
 	for _, tt := range tests {
@@ -168,7 +168,7 @@ func TestThroughJWKS(t *testing.T) {
 				wantErr string
 			}{
 				{name: "valid", token: valid, want: 200},
-				{name: "expired", token: iss.Token("123", sessiontest.ExpiresIn(-time.Second)).Value, want: 401, wantErr: "token expired"},
+				{name: "expired", token: iss.Token("123", sessiontest.WithExpiresIn(-time.Second)).Value, want: 401, wantErr: "token expired"},
 				{name: "tampered", token: sessiontest.Tamper(valid), want: 401, wantErr: "token invalid"},
 				{name: "another issuer's key", token: stranger.Token("123").Value, want: 401, wantErr: "token invalid"},
 				{name: "29 minutes later", advance: 29 * time.Minute, token: valid, want: 200},
@@ -356,7 +356,7 @@ func TestThroughMiddleware(t *testing.T) {
 		want  int
 	}{
 		{"valid", tok, 200},
-		{"expired", iss.Token("123", sessiontest.ExpiresIn(-time.Second)).Value, 401},
+		{"expired", iss.Token("123", sessiontest.WithExpiresIn(-time.Second)).Value, 401},
 		{"tampered", sessiontest.Tamper(tok), 401},
 	}
 	for _, tt := range tests {
@@ -374,7 +374,7 @@ func TestThroughMiddleware(t *testing.T) {
 
 func TestOptionsKept(t *testing.T) {
 	iss := sessiontest.NewIssuer(t, "ES256", session.Options{Issuer: "https://issuer.example", UserIDClaim: "sub"})
-	for _, tok := range []*session.Token{iss.Token("alice"), iss.Token("alice", sessiontest.ExpiresIn(time.Minute))} {
+	for _, tok := range []*session.Token{iss.Token("alice"), iss.Token("alice", sessiontest.WithExpiresIn(time.Minute))} {
 		c, err := iss.Manager.Verify(context.Background(), tok.Value)
 		if err != nil {
 			t.Fatal(err)
@@ -412,7 +412,7 @@ func TestFailsTheTest(t *testing.T) {
 			sessiontest.NewIssuer(tb, "HS256", session.Options{}).Token("1", sessiontest.WithClaims(map[string]any{"exp": 1}))
 		}},
 		{"handler with an expired token", func(tb testing.TB) {
-			sessiontest.NewIssuer(tb, "HS256", session.Options{}).Handler(http.NotFoundHandler(), "1", sessiontest.ExpiresIn(-time.Second))
+			sessiontest.NewIssuer(tb, "HS256", session.Options{}).Handler(http.NotFoundHandler(), "1", sessiontest.WithExpiresIn(-time.Second))
 		}},
 		{"HS256 key set", func(tb testing.TB) { sessiontest.NewIssuer(tb, "HS256", session.Options{}).JWKSURL() }},
 	}

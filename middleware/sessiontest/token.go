@@ -18,11 +18,11 @@ type tokenConfig struct {
 	extra        map[string]any
 }
 
-// ExpiresIn sets the token's exp to the clock's now plus d, truncated to
+// WithExpiresIn sets the token's exp to the clock's now plus d, truncated to
 // whole seconds. Zero or negative gives a token that has already expired
 // (issued one second before its exp). Default: the Manager's TTL, as at a
 // real login.
-func ExpiresIn(d time.Duration) TokenOption {
+func WithExpiresIn(d time.Duration) TokenOption {
 	return func(c *tokenConfig) { c.expiresIn, c.expiresInSet = d, true }
 }
 
@@ -35,7 +35,7 @@ func WithClaims(extra map[string]any) TokenOption {
 }
 
 // Token mints a token for userID, with a new session as at login. Without
-// options it is what the Issuer's Manager issues now; [ExpiresIn] chooses
+// options it is what the Issuer's Manager issues now; [WithExpiresIn] chooses
 // another expiry, in the past too.
 func (iss *Issuer) Token(userID string, opts ...TokenOption) *session.Token {
 	iss.t.Helper()

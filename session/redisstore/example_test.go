@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"log"
 	"net"
+	"os"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -41,7 +42,9 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	secret := []byte("0123456789abcdef0123456789abcdef") // use 32 random bytes
+	// The same secret on every instance: 32 random bytes or more, kept out
+	// of the source. New refuses a shorter one.
+	secret := []byte(os.Getenv("JWT_SECRET"))
 	m, err := session.New(session.HS256(secret), session.Options{Store: store})
 	if err != nil {
 		log.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"strconv"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -27,7 +26,7 @@ func (s *Store) Add(ctx context.Context, id string, until time.Time) (bool, erro
 		return true, nil
 	}
 	cmd := s.client.B().Set().Key(s.replayKey(id)).Value("1").Nx().
-		Pxat(time.UnixMilli(ceilMS(until) + s.skewMilliseconds())).Build()
+		Pxat(time.UnixMilli(ceilMS(until) + s.skewMS)).Build()
 	err := s.client.Do(ctx, cmd).Error()
 	switch {
 	case err == nil:
@@ -42,10 +41,4 @@ func (s *Store) Add(ctx context.Context, id string, until time.Time) (bool, erro
 func (s *Store) replayKey(id string) string {
 	sum := sha256.Sum256([]byte(id))
 	return s.prefix + "dpop:" + base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-// skewMilliseconds returns ClockSkew in milliseconds.
-func (s *Store) skewMilliseconds() int64 {
-	ms, _ := strconv.ParseInt(s.skewMS, 10, 64)
-	return ms
 }

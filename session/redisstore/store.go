@@ -73,7 +73,8 @@ type Options struct {
 type Store struct {
 	client   rueidis.Client
 	prefix   string
-	skewMS   string // ClockSkew in milliseconds, as a script argument
+	skewMS   int64  // ClockSkew in milliseconds, rounded up
+	skewArg  string // skewMS as a script argument
 	now      func() time.Time
 	cacheTTL time.Duration
 	maxStale time.Duration
@@ -115,68 +116,18 @@ func New(client rueidis.Client, opts Options) (*Store, error) {
 	if opts.MaxStaleness == 0 {
 		opts.MaxStaleness = DefaultMaxStaleness
 	}
+	skewMS := int64((opts.ClockSkew + time.Millisecond - 1) / time.Millisecond)
 	return &Store{
 		client:   client,
 		prefix:   opts.Prefix,
-		skewMS:   strconv.FormatInt(int64((opts.ClockSkew+time.Millisecond-1)/time.Millisecond), 10),
+		skewMS:   skewMS,
+		skewArg:  strconv.FormatInt(skewMS, 10),
 		now:      opts.Clock,
 		cacheTTL: opts.CacheTTL,
 		maxStale: opts.MaxStaleness,
 		live:     newLiveness(client, opts.MaxStaleness),
 		own:      ownWrites{rev: map[string]int64{}, user: map[string]userRecord{}},
 	}, nil
-}
-
-// revokeScript records a session (or token) revocation: KEYS[1] the key,
-// ARGV[1] until (Unix ms), ARGV[2] the clock skew (ms). A record that
-// already lasts as long or longer is left as it is.
-var revokeScript = rueidis.NewLuaScript(`
-local new = tonumber(ARGV[1])
-local old = tonumber(redis.call('GET', KEYS[1]) or '')
-if old and old >= new then
-  return 0
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PXAT', string.format('%d', new + tonumber(ARGV[2])))
-return 1
-`)
-
-// revokeUserScript records a user revocation: KEYS[1] the key, ARGV[1]
-// at (Unix ms), ARGV[2] until (Unix ms), ARGV[3] the clock skew (ms). It
-// keeps the later cutoff and the later until of the old and new record,
-// reading an old record's cutoff as [Store.Revoked] does.
-var revokeUserScript = rueidis.NewLuaScript(`
-local b, u = tonumber(ARGV[1]), tonumber(ARGV[2])
-local old = redis.call('GET', KEYS[1])
-if old then
-  local ob, ou = string.match(old, '^(%d+):(%d+)$')
-  if ob then
-    ob, ou = tonumber(ob), tonumber(ou)
-    if ob < ` + strconv.FormatInt(secondsCutoffBelow, 10) + ` then ob = ob * 1000 - 1 end
-    if ob >= b and ou >= u then
-      return 0
-    end
-    if ob > b then b = ob end
-    if ou > u then u = ou end
-  end
-end
-redis.call('SET', KEYS[1], string.format('%d:%d', b, u), 'PXAT', string.format('%d', u + tonumber(ARGV[3])))
-return 1
-`)
-
-// secondsCutoffBelow tells the cutoffs of user records written by
-// earlier versions, which held "tokens with iat before" in Unix seconds,
-// from cutoffs in Unix milliseconds: every cutoff in seconds until the
-// year 5138 lies below it, every cutoff in milliseconds since 1973 above.
-// An old cutoff B in seconds reads as B*1000-1 ms, which covers the same
-// tokens.
-const secondsCutoffBelow = 100_000_000_000
-
-// cutoffMS returns the cutoff of a user record in Unix milliseconds.
-func cutoffMS(v int64) int64 {
-	if v < secondsCutoffBelow {
-		return v*1000 - 1
-	}
-	return v
 }
 
 // Revoke implements [session.Store]: one script, one round trip. The
@@ -187,7 +138,7 @@ func (s *Store) Revoke(ctx context.Context, key, _ string, until time.Time) erro
 		return nil // covers nothing any more
 	}
 	k, u := s.sessionKey(key), ceilMS(until)
-	err := s.write(ctx, revokeScript, []string{k}, []string{strconv.FormatInt(u, 10), s.skewMS})
+	err := s.write(ctx, revokeScript, []string{k}, []string{strconv.FormatInt(u, 10), s.skewArg})
 	if err != nil {
 		return wrap("revoke", err)
 	}
@@ -217,7 +168,7 @@ func (s *Store) RevokeUser(ctx context.Context, userID string, at, until time.Ti
 	}
 	k, rec := s.userKey(userID), userRecord{at: max(at.UnixMilli(), 0), until: ceilMS(until)}
 	err := s.write(ctx, revokeUserScript, []string{k},
-		[]string{strconv.FormatInt(rec.at, 10), strconv.FormatInt(rec.until, 10), s.skewMS})
+		[]string{strconv.FormatInt(rec.at, 10), strconv.FormatInt(rec.until, 10), s.skewArg})
 	if err != nil {
 		return wrap("revoke user", err)
 	}

@@ -227,9 +227,10 @@ func TestKeyLayoutAndTTLs(t *testing.T) {
 	check("after a revocation already over")
 }
 
-// TestUserRecordInSeconds reads a user record whose cutoff an earlier
-// version wrote in Unix seconds ("tokens with iat before"): it covers the
-// same tokens, and a later RevokeUser merges with it.
+// TestUserRecordInSeconds reads a user record whose cutoff is in whole
+// Unix seconds ("tokens with iat before"): it covers the same tokens as
+// the cutoff B×1000−1 in milliseconds, and a later RevokeUser merges with
+// it.
 func TestUserRecordInSeconds(t *testing.T) {
 	ctx := context.Background()
 	srv := redistest.Start(t, redistest.Options{})
@@ -249,20 +250,20 @@ func TestUserRecordInSeconds(t *testing.T) {
 		want bool
 	}{
 		{start.Add(-time.Second), true}, // iat before the old cutoff
-		{start, false},                  // iat at it: the old rule was "before"
+		{start, false},                  // iat at it: a cutoff in seconds means "before"
 	} {
 		if got, err := s.Revoked(ctx, claims(tt.iat)); err != nil || got != tt.want {
 			t.Errorf("iat %v: got (%v, %v), want %v", tt.iat.Sub(start), got, err, tt.want)
 		}
 	}
-	// An earlier cutoff with a later until keeps the old cutoff, now in
-	// milliseconds.
+	// An earlier cutoff with a later until keeps the stored cutoff, written
+	// back in milliseconds.
 	later := until.Add(time.Hour)
 	if err := s.RevokeUser(ctx, "u", start.Add(-time.Minute), later); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := do(t, client, "GET", prefix+"user:u").ToString(); err != nil || got != strconv.FormatInt(start.UnixMilli()-1, 10)+":"+strconv.FormatInt(later.UnixMilli(), 10) {
-		t.Errorf("after an earlier RevokeUser: got (%q, %v), want the old cutoff in ms", got, err)
+		t.Errorf("after an earlier RevokeUser: got (%q, %v), want the stored cutoff in ms", got, err)
 	}
 	if got, err := s.Revoked(ctx, claims(start.Add(-time.Second))); err != nil || !got {
 		t.Errorf("after an earlier RevokeUser: got (%v, %v), want revoked", got, err)
