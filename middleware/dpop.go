@@ -21,11 +21,14 @@ const (
 	// bound to a key (cnf.jkt) is accepted only with a proof of that key,
 	// never as Bearer. The default.
 	DPoPAllowed DPoPMode = iota
-	// DPoPRequired accepts only DPoP: a Bearer token, from the header,
-	// the query parameter or the cookie, is refused with 401.
+	// DPoPRequired accepts only DPoP: a Bearer token in the Authorization
+	// header is refused with 401. [New] refuses it together with
+	// [Options.Cookie] or [Options.QueryParameter], which carry bearer
+	// tokens only.
 	DPoPRequired
 	// DPoPDisabled ignores the DPoP scheme: "Authorization: DPoP ..."
-	// counts as no token, and bound tokens are refused as before.
+	// counts as no token, and a token bound to a key (cnf.jkt) is
+	// refused (401 invalid_token), never accepted as Bearer.
 	DPoPDisabled
 )
 
