@@ -182,6 +182,7 @@ func (p checkedProof) thumbprint() string {
 // is (in [DPoPRequired] mode it gets 401); a bad proof gets 401
 // invalid_dpop_proof, or use_dpop_nonce with a DPoP-Nonce header, and two
 // DPoP headers 400 invalid_request. next never runs after a failure.
+// It records proofs where Proof does.
 func (a *Auth) CheckProof(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, f, err := a.proof(r)
