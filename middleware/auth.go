@@ -120,7 +120,9 @@ type sessionCalls interface {
 // configured by opts. It checks the whole configuration once and refuses,
 // with an error that says what to fix, a nil manager, an invalid realm,
 // renew header name or query parameter name, a negative RetryAfter, a
-// Cookie that does not come from [NewCookie], and invalid [DPoPOptions].
+// Cookie that does not come from [NewCookie], a Cookie or QueryParameter
+// with [DPoPRequired] (both carry bearer tokens only), and invalid
+// [DPoPOptions].
 func New(m *session.Manager, opts Options) (*Auth, error) {
 	if m == nil {
 		return nil, errors.New("middleware: New needs a *session.Manager; got nil")
@@ -152,6 +154,10 @@ func New(m *session.Manager, opts Options) (*Auth, error) {
 		return nil, fmt.Errorf("middleware: Options.RetryAfter is %v; it must not be negative", retryAfter)
 	case opts.Cookie != nil && opts.Cookie.protection == nil:
 		return nil, errors.New("middleware: Options.Cookie must come from NewCookie")
+	case opts.DPoP.Mode == DPoPRequired && opts.Cookie != nil:
+		return nil, errors.New("middleware: Options.Cookie carries bearer tokens, which Options.DPoP.Mode DPoPRequired refuses; drop the Cookie or use DPoPAllowed")
+	case opts.DPoP.Mode == DPoPRequired && opts.QueryParameter != "":
+		return nil, errors.New("middleware: Options.QueryParameter carries bearer tokens, which Options.DPoP.Mode DPoPRequired refuses; drop the QueryParameter or use DPoPAllowed")
 	}
 	dpop, err := newDPoP(m, opts.DPoP)
 	if err != nil {

@@ -20,6 +20,17 @@
 // for a malformed request, 503 with Retry-After when verification itself
 // is unavailable; the next handler is never called after a failure.
 //
+// DPoP (RFC 9449) is on by default beside Bearer ([DPoPOptions], in
+// [Options.DPoP]): Authenticate also accepts "Authorization: DPoP
+// <token>" with a DPoP proof header, and refuses a token bound to a key
+// (cnf.jkt) unless a proof of that key comes with it. In that default
+// mode every 401 carries two WWW-Authenticate challenges, the Bearer one
+// and `DPoP algs="..."`; a bad proof gets 401 invalid_dpop_proof, a
+// missing server nonce 401 use_dpop_nonce. A token endpoint such as POST /login
+// checks proofs with [Auth.CheckProof] (or [Auth.Proof] without HTTP),
+// and its handler, like any handler behind Authenticate, reads the proof
+// key's thumbprint with [ThumbprintFromContext].
+//
 // [Auth.Renew] sends a renewed token in the X-Renewed-Token header when
 // the current one nears expiry, set before the first byte of the body and
 // only on 2xx responses.

@@ -21,11 +21,14 @@ const (
 	// bound to a key (cnf.jkt) is accepted only with a proof of that key,
 	// never as Bearer. The default.
 	DPoPAllowed DPoPMode = iota
-	// DPoPRequired accepts only DPoP: a Bearer token, from the header,
-	// the query parameter or the cookie, is refused with 401.
+	// DPoPRequired accepts only DPoP: a Bearer token in the Authorization
+	// header is refused with 401. [New] refuses it together with
+	// [Options.Cookie] or [Options.QueryParameter], which carry bearer
+	// tokens only.
 	DPoPRequired
 	// DPoPDisabled ignores the DPoP scheme: "Authorization: DPoP ..."
-	// counts as no token, and bound tokens are refused as before.
+	// counts as no token, and a token bound to a key (cnf.jkt) is
+	// refused (401 invalid_token), never accepted as Bearer.
 	DPoPDisabled
 )
 
@@ -68,18 +71,19 @@ type DPoPOptions struct {
 	// ReplayCache remembers accepted proofs for their window, by the
 	// key's thumbprint and the jti, so that none is accepted twice.
 	// Several instances behind one address must share one, such as
-	// session/redisstore's Store. A cache that cannot answer, or that is
-	// full, makes the request fail closed (503). Default: a new
-	// in-memory [session.MemoryStore] on the manager's clock, which
-	// serves this process only and holds MaxEntries live proofs (100 000
-	// by default), each for MaxAge plus one second after its iat (at
-	// most MaxAge+MaxFuture+1 s): about MaxEntries / (MaxAge+MaxFuture)
-	// proofs per second, 1 500 with the defaults, before it refuses new
-	// ones. A token endpoint that checks proofs before any credential
-	// ([Auth.CheckProof] on POST /login) lets anyone add records, so
-	// give its Auth a cache of its own: a flood of login proofs then
-	// refuses logins, never the API. A Redis store has no entry cap and
-	// may be shared.
+	// session/redisstore's Store, which has no entry cap; Authenticate,
+	// [Auth.Proof] and [Auth.CheckProof] then all record in it. A cache
+	// that cannot answer, or that is full, makes the request fail closed
+	// (503). Default: two new in-memory [session.MemoryStore] caches on
+	// the manager's clock, which serve this process only: one for
+	// Authenticate, and one for Proof and CheckProof, the token
+	// endpoint's checks, which anyone can reach before any credential
+	// (POST /login), so that a flood of login proofs fills only the
+	// second and refuses logins, never the API. Each holds MaxEntries
+	// live proofs (100 000 by default), each for MaxAge plus one second
+	// after its iat (at most MaxAge+MaxFuture+1 s): about MaxEntries /
+	// (MaxAge+MaxFuture) proofs per second, 1 500 with the defaults,
+	// before it refuses new ones.
 	ReplayCache session.ReplayCache
 
 	// NonceSecret turns on server nonces (RFC 9449 §8): every proof must
@@ -111,9 +115,13 @@ type dpopConfig struct {
 	trustForwarded bool
 	maxAge         time.Duration
 	maxFuture      time.Duration
-	replay         session.ReplayCache
-	nonces         *nonceSource // nil when off
-	now            func() time.Time
+	// replay records the proofs of Authenticate, tokenReplay those of
+	// Proof and CheckProof: one cache when the user gives one, else two
+	// in-memory caches.
+	replay      session.ReplayCache
+	tokenReplay session.ReplayCache
+	nonces      *nonceSource // nil when off
+	now         func() time.Time
 	// challenge is the bare DPoP challenge, `DPoP algs="..."`.
 	challenge string
 }
@@ -126,6 +134,7 @@ func newDPoP(m *session.Manager, o DPoPOptions) (*dpopConfig, error) {
 		maxAge:         o.MaxAge,
 		maxFuture:      o.MaxFuture,
 		replay:         o.ReplayCache,
+		tokenReplay:    o.ReplayCache,
 		now:            m.Now,
 		challenge:      `DPoP algs="` + strings.Join(jose.ProofAlgorithms(), " ") + `"`,
 	}
@@ -158,6 +167,7 @@ func newDPoP(m *session.Manager, o DPoPOptions) (*dpopConfig, error) {
 	}
 	if d.replay == nil {
 		d.replay = session.NewMemoryStore(session.MemoryStoreOptions{Clock: m.Now})
+		d.tokenReplay = session.NewMemoryStore(session.MemoryStoreOptions{Clock: m.Now})
 	}
 	if o.NonceSecret != nil {
 		d.nonces = newNonceSource(bytes.Clone(o.NonceSecret), m.Now)

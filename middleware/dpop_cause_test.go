@@ -2,6 +2,7 @@ package middleware_test
 
 import (
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/jwtsession/jwtsession/internal/testkit"
@@ -9,8 +10,8 @@ import (
 )
 
 // TestDPoPParserCauses: a proof that the parser refuses is answered as
-// invalid_dpop_proof, and its cause, for logs, says in this package's
-// name what the parser found wrong.
+// invalid_dpop_proof, and its cause, for logs, says what the parser
+// found wrong; the error's text names the package once.
 func TestDPoPParserCauses(t *testing.T) {
 	const refresh = publicURL + "/refresh"
 	d := newDPoPFixture(t, middleware.Options{})
@@ -29,8 +30,42 @@ func TestDPoPParserCauses(t *testing.T) {
 			if !errors.As(err, &e) || e.Code != "invalid_dpop_proof" || e.Err == nil {
 				t.Fatalf("got %v, want an invalid_dpop_proof *Error with a cause", err)
 			}
-			if got, want := e.Err.Error(), "middleware: invalid DPoP proof: "+tt.want; got != want {
+			if got, want := e.Err.Error(), tt.want; got != want {
 				t.Errorf("got cause %q, want %q", got, want)
+			}
+			if got, want := e.Error(), "middleware: DPoP proof invalid: "+tt.want; got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestDPoPErrorText: the text of a DPoP failure, as logs show it, names
+// the package once, then the fixed description and the cause.
+func TestDPoPErrorText(t *testing.T) {
+	const refresh = publicURL + "/refresh"
+	d := newDPoPFixture(t, middleware.Options{})
+	replayed := d.proof(t, d.client, "POST", refresh, "", nil)
+	if _, err := d.auth.Proof(dpopRequest("POST", refresh, "", replayed)); err != nil {
+		t.Fatalf("first use of the proof: got %v, want no error", err)
+	}
+	tests := []struct {
+		name string
+		r    *http.Request
+		want string
+	}{
+		{"replayed", dpopRequest("POST", refresh, "", replayed), "middleware: DPoP proof invalid: jti was already used"},
+		{"wrong method", dpopRequest("GET", refresh, "", d.proof(t, d.client, "POST", refresh, "", nil)), "middleware: DPoP proof invalid: htm does not match the request method"},
+		{"two DPoP headers", dpopRequest("POST", refresh, "", replayed, replayed), "middleware: malformed credentials: more than one DPoP header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := d.auth.Proof(tt.r)
+			if err == nil {
+				t.Fatal("got no error, want one")
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -107,3 +107,41 @@ func TestDPoPWithQueryToken(t *testing.T) {
 	res, body := serve(d.auth.Authenticate(mustNotRun(t)), dpopRequest("GET", url, tok, d.proof(t, d.client, "GET", publicURL+"/me", tok, nil)))
 	wantDPoPFailure(t, res, body, http.StatusBadRequest, "invalid_request", true)
 }
+
+// TestDPoPRequiredRefusesBearerTransports: the cookie and the query
+// parameter carry bearer tokens only, which DPoPRequired refuses, so
+// New refuses them together and names the option to drop.
+func TestDPoPRequiredRefusesBearerTransports(t *testing.T) {
+	f := newFixture(t)
+	cookie, err := middleware.NewCookie("__Host-session", middleware.CookieOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	required := middleware.DPoPOptions{Mode: middleware.DPoPRequired}
+	tests := []struct {
+		name string
+		opts middleware.Options
+		want string
+	}{
+		{"cookie", middleware.Options{Cookie: cookie, DPoP: required}, "Options.Cookie"},
+		{"query parameter", middleware.Options{QueryParameter: "access_token", DPoP: required}, "Options.QueryParameter"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := middleware.New(f.m, tt.opts)
+			if err == nil || a != nil {
+				t.Fatalf("got %v, %v; want an error", a, err)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, "middleware: "+tt.want) || !strings.Contains(msg, "DPoPRequired") {
+				t.Errorf("got %q, want a middleware error naming %s and DPoPRequired", msg, tt.want)
+			}
+		})
+		t.Run(tt.name+" allowed", func(t *testing.T) {
+			o := tt.opts
+			o.DPoP = middleware.DPoPOptions{}
+			if _, err := middleware.New(f.m, o); err != nil {
+				t.Errorf("with DPoPAllowed: got %v, want no error", err)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/jwtsession/jwtsession/internal/jose"
+	"github.com/jwtsession/jwtsession/session"
 )
 
 // dpopToken returns the token of "Authorization: DPoP <token>" (RFC 9449
@@ -34,14 +35,13 @@ func dpopToken(r *http.Request) (tok string, ok bool, err error) {
 // and claims; and last the replay record.
 func (h *authHandler) serveDPoP(w http.ResponseWriter, r *http.Request, tok string) {
 	a := h.a
-	proofs := r.Header["Dpop"]
-	switch len(proofs) {
-	case 0:
-		a.failDPoP(w, r, failProof, errNoProof, tok)
+	proof, f, err := oneProof(r)
+	switch {
+	case err != nil:
+		a.failDPoP(w, r, f, err, "")
 		return
-	case 1:
-	default:
-		a.failDPoP(w, r, failRequest, errMultipleProofs, "")
+	case proof == "":
+		a.failDPoP(w, r, failProof, errNoProof, tok)
 		return
 	}
 	if a.query != "" {
@@ -50,32 +50,24 @@ func (h *authHandler) serveDPoP(w http.ResponseWriter, r *http.Request, tok stri
 			return
 		}
 	}
-	u, err := jose.ParseProofKey(proofs[0])
+	var claims *session.Claims
+	p, f, err := a.runProof(r, proof, tok, a.dpop.replay, func(u *jose.UnverifiedProof) (failure, error) {
+		c, err := a.s.Verify(r.Context(), tok)
+		if err == nil && c == nil {
+			err = errNoClaims
+		}
+		switch {
+		case err != nil:
+			return classify(err), err
+		case c.KeyThumbprint == "":
+			return failNotDPoPToken, errUnboundDPoP
+		case c.KeyThumbprint != u.Thumbprint:
+			return failProof, errProofKeyMismatch
+		}
+		claims = c
+		return failure{}, nil
+	})
 	if err != nil {
-		a.failDPoP(w, r, failProof, asProofError(err), tok)
-		return
-	}
-	claims, err := a.s.Verify(r.Context(), tok)
-	if err == nil && claims == nil {
-		err = errNoClaims
-	}
-	switch {
-	case err != nil:
-		a.failDPoP(w, r, classify(err), err, tok)
-		return
-	case claims.KeyThumbprint == "":
-		a.failDPoP(w, r, failNotDPoPToken, errUnboundDPoP, tok)
-		return
-	case claims.KeyThumbprint != u.Thumbprint:
-		a.failDPoP(w, r, failProof, errProofKeyMismatch, tok)
-		return
-	}
-	p, f, err := a.checkProof(r, u, tok)
-	if err != nil {
-		a.failDPoP(w, r, f, err, tok)
-		return
-	}
-	if f, err := a.recordProof(r, p); err != nil {
 		a.failDPoP(w, r, f, err, tok)
 		return
 	}
@@ -89,6 +81,45 @@ func (h *authHandler) serveDPoP(w http.ResponseWriter, r *http.Request, tok stri
 	h.next.ServeHTTP(w, r.WithContext(ctx))
 }
 
+// oneProof returns the DPoP header of r, "" when it has none, and the
+// failure of a request with several.
+func oneProof(r *http.Request) (string, failure, error) {
+	proofs := r.Header["Dpop"]
+	switch len(proofs) {
+	case 0:
+		return "", failure{}, nil
+	case 1:
+		return proofs[0], failure{}, nil
+	}
+	return "", failRequest, errMultipleProofs
+}
+
+// runProof checks proof, the DPoP header of r, in this order: its form,
+// header and key with its thumbprint ([jose.ParseProofKey]); bind, when
+// not nil, which may refuse the request before the proof's signature is
+// checked; the proof's signature and claims against r and tok
+// ([Auth.checkProof]); and last its record in cache. It returns the
+// failure to answer with when a step fails.
+func (a *Auth) runProof(r *http.Request, proof, tok string, cache session.ReplayCache, bind func(*jose.UnverifiedProof) (failure, error)) (checkedProof, failure, error) {
+	u, err := jose.ParseProofKey(proof)
+	if err != nil {
+		return checkedProof{}, failProof, asProofError(err)
+	}
+	if bind != nil {
+		if f, err := bind(u); err != nil {
+			return checkedProof{}, f, err
+		}
+	}
+	p, f, err := a.checkProof(r, u, tok)
+	if err != nil {
+		return checkedProof{}, f, err
+	}
+	if f, err := a.recordProof(r, p, cache); err != nil {
+		return checkedProof{}, f, err
+	}
+	return p, failure{}, nil
+}
+
 // Proof checks the DPoP proof of a request that [Auth.Authenticate] does
 // not authenticate, such as POST /login, and returns the thumbprint of
 // its key, for [session.Manager.IssueBound]. A request without a DPoP
@@ -98,8 +129,15 @@ func (h *authHandler) serveDPoP(w http.ResponseWriter, r *http.Request, tok stri
 // Authenticate makes: one DPoP header; form, key and signature; htm; htu;
 // the iat window; the server nonce when nonces are on; ath when the
 // request also carries "Authorization: DPoP <token>"; and its jti is
-// recorded, so the same proof is refused the second time. Errors are
-// [*Error] values that say how to answer; [Auth.CheckProof] answers them.
+// recorded, so the same proof is refused the second time. The record
+// goes to the token endpoint's replay cache ([DPoPOptions.ReplayCache]).
+// Errors are [*Error] values that say how to answer; [Auth.CheckProof]
+// answers them.
+//
+// Proof must not run on a request that Authenticate or CheckProof has
+// passed: they have recorded the proof already, so Proof refuses it as a
+// replay. A handler behind them reads the thumbprint with
+// [ThumbprintFromContext].
 func (a *Auth) Proof(r *http.Request) (thumbprint string, err error) {
 	p, f, err := a.proof(r)
 	if err != nil {
@@ -113,33 +151,20 @@ func (a *Auth) proof(r *http.Request) (checkedProof, failure, error) {
 	if !a.dpop.accepts() {
 		return checkedProof{}, failure{}, nil
 	}
-	proofs := r.Header["Dpop"]
-	switch len(proofs) {
-	case 0:
-		if a.dpop.mode == DPoPRequired {
-			return checkedProof{}, failProof, errNoProof
-		}
+	proof, f, err := oneProof(r)
+	switch {
+	case err != nil:
+		return checkedProof{}, f, err
+	case proof == "" && a.dpop.mode == DPoPRequired:
+		return checkedProof{}, failProof, errNoProof
+	case proof == "":
 		return checkedProof{}, failure{}, nil
-	case 1:
-	default:
-		return checkedProof{}, failRequest, errMultipleProofs
 	}
 	tok, _, err := dpopToken(r)
 	if err != nil {
 		return checkedProof{}, failRequest, err
 	}
-	u, err := jose.ParseProofKey(proofs[0])
-	if err != nil {
-		return checkedProof{}, failProof, asProofError(err)
-	}
-	p, f, err := a.checkProof(r, u, tok)
-	if err != nil {
-		return checkedProof{}, f, err
-	}
-	if f, err := a.recordProof(r, p); err != nil {
-		return checkedProof{}, f, err
-	}
-	return p, failure{}, nil
+	return a.runProof(r, proof, tok, a.dpop.tokenReplay, nil)
 }
 
 // thumbprint returns the proof key's thumbprint, or "" for no proof.
@@ -157,6 +182,7 @@ func (p checkedProof) thumbprint() string {
 // is (in [DPoPRequired] mode it gets 401); a bad proof gets 401
 // invalid_dpop_proof, or use_dpop_nonce with a DPoP-Nonce header, and two
 // DPoP headers 400 invalid_request. next never runs after a failure.
+// It records proofs where Proof does.
 func (a *Auth) CheckProof(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, f, err := a.proof(r)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jwtsession/jwtsession/internal/jose"
+	"github.com/jwtsession/jwtsession/session"
 )
 
 // checkedProof is a proof that fits its request.
@@ -67,14 +68,14 @@ func tokenHashMatches(ath, tok string) bool {
 	return ath == string(want[:])
 }
 
-// recordProof records the proof in the replay cache for as long as it
-// could be accepted, and fails a proof seen before. A cache that cannot
+// recordProof records the proof in cache for as long as it could be
+// accepted, and fails a proof seen before. A cache that cannot
 // answer fails the request closed (503). The record's id is the key's
 // thumbprint and the jti, so that a jti counts per client: the signature
 // fixes the key, and a thumbprint never contains ".".
-func (a *Auth) recordProof(r *http.Request, p checkedProof) (failure, error) {
+func (a *Auth) recordProof(r *http.Request, p checkedProof, cache session.ReplayCache) (failure, error) {
 	until := p.IssuedAt.Add(a.dpop.maxAge + time.Second) // iat has whole seconds
-	fresh, err := a.dpop.replay.Add(r.Context(), replayID(p.Proof), until)
+	fresh, err := cache.Add(r.Context(), replayID(p.Proof), until)
 	switch {
 	case err != nil:
 		return failUnavailable, err

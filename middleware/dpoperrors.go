@@ -7,10 +7,12 @@ import (
 	"github.com/jwtsession/jwtsession/internal/jose"
 )
 
-// proofError is the cause of a rejected DPoP proof.
+// proofError is the cause of a rejected DPoP proof. Its text is what
+// was wrong with the proof, without a prefix: the [*Error] that carries
+// it puts "middleware: " and its description in front.
 type proofError struct{ detail string }
 
-func (e *proofError) Error() string { return "middleware: invalid DPoP proof: " + e.detail }
+func (e *proofError) Error() string { return e.detail }
 
 // parseError is the cause of a DPoP proof that the parser refused: what
 // the parser found wrong, reported as a [proofError] is. It holds a
@@ -18,7 +20,7 @@ func (e *proofError) Error() string { return "middleware: invalid DPoP proof: " 
 // allocates nothing.
 type parseError struct{ err *jose.Error }
 
-func (e parseError) Error() string { return "middleware: invalid DPoP proof: " + e.err.Detail }
+func (e parseError) Error() string { return e.err.Detail }
 func (e parseError) Unwrap() error { return e.err }
 
 // asProofError reports an error of [jose.ParseProofKey] or
@@ -30,7 +32,9 @@ func asProofError(err error) error {
 	return err
 }
 
-// The causes of DPoP failures, in [Error.Err].
+// The causes of DPoP failures, in [Error.Err]. Unlike the other causes
+// they carry no package prefix: they only ever reach users inside an
+// [*Error], whose text starts with "middleware: ".
 var (
 	errNoProof          = &proofError{"the request has no DPoP header"}
 	errProofMethod      = &proofError{"htm does not match the request method"}
@@ -41,10 +45,10 @@ var (
 	errProofReplayed    = &proofError{"jti was already used"}
 	errProofKeyMismatch = &proofError{"the proof's key is not the key the token is bound to"}
 	errProofNonce       = &proofError{"nonce missing, expired or not made by this server"}
-	errMultipleProofs   = errors.New("middleware: more than one DPoP header")
-	errUnboundDPoP      = errors.New("middleware: the DPoP scheme carries a token that is not bound to a key")
-	errBoundAsBearer    = errors.New("middleware: a token bound to a DPoP key was presented as a bearer token")
-	errDPoPRequired     = errors.New("middleware: DPoP is required; the request presents a bearer token")
+	errMultipleProofs   = errors.New("more than one DPoP header")
+	errUnboundDPoP      = errors.New("the DPoP scheme carries a token that is not bound to a key")
+	errBoundAsBearer    = errors.New("a token bound to a DPoP key was presented as a bearer token")
+	errDPoPRequired     = errors.New("the request presents a bearer token")
 )
 
 var (

@@ -22,9 +22,11 @@ type Error struct {
 	Status int
 	// Code is the RFC 6750 error code: "invalid_request", "invalid_token",
 	// "insufficient_scope", or "" when the request carried no credentials.
-	// A 503 has "temporarily_unavailable", and a cookie-authenticated
-	// request refused by the cross-origin protection (403, see
-	// [Options.Cookie]) "cross_origin_request".
+	// A bad DPoP proof has the RFC 9449 code "invalid_dpop_proof", and a
+	// proof without a current server nonce "use_dpop_nonce" (both 401, see
+	// [DPoPOptions]). A 503 has "temporarily_unavailable", and a
+	// cookie-authenticated request refused by the cross-origin protection
+	// (403, see [Options.Cookie]) "cross_origin_request".
 	Code string
 	// Description is a short fixed text for error_description.
 	Description string
@@ -57,18 +59,24 @@ const (
 	// code), or it reached a guard without verified claims.
 	ReasonMissing Reason = "missing"
 	// ReasonMalformed: the request's credentials were malformed (400
-	// invalid_request), such as two Authorization headers.
+	// invalid_request), such as two Authorization headers, two DPoP
+	// headers, or a DPoP request that also carries a query token.
 	ReasonMalformed Reason = "malformed"
 	// ReasonExpired: the token had expired (401 invalid_token).
 	ReasonExpired Reason = "expired"
 	// ReasonInvalid: the token failed verification, or was not valid yet
-	// (401 invalid_token).
+	// (401 invalid_token); or the DPoP check failed: a missing, bad or
+	// replayed proof or one of another key (401 invalid_dpop_proof), a
+	// missing or expired server nonce (401 use_dpop_nonce), a bound token
+	// presented as Bearer, a Bearer token in [DPoPRequired] mode, or an
+	// unbound token under the DPoP scheme (401 invalid_token).
 	ReasonInvalid Reason = "invalid"
 	// ReasonRevoked: the token's session or user was revoked (401
 	// invalid_token).
 	ReasonRevoked Reason = "revoked"
 	// ReasonUnavailable: verification itself could not run, such as an
-	// unreachable revocation store (503).
+	// unreachable revocation store, or a DPoP replay cache that cannot
+	// answer or is full (503).
 	ReasonUnavailable Reason = "unavailable"
 	// ReasonForbidden: the token verified but the request is not allowed:
 	// a guard refused the claims (403 insufficient_scope), or the

@@ -1,5 +1,7 @@
 package middleware
 
+import "github.com/jwtsession/jwtsession/session"
+
 // Internals that the external tests reach.
 
 // SessionCalls is what an Auth calls on its manager.
@@ -31,3 +33,6 @@ var (
 	ErrNotAuthenticated       = errNotAuthenticated
 	ErrInsufficientScope      = errInsufficientScope
 )
+
+// TokenReplayCache is the replay cache of Proof and CheckProof.
+func TokenReplayCache(a *Auth) session.ReplayCache { return a.dpop.tokenReplay }

@@ -33,8 +33,8 @@ func (m *Manager) IssueBound(ctx context.Context, userID, thumbprint string, ext
 // RefreshBound verifies a token bound to a DPoP key and returns its
 // successor, bound to the same key, as [Manager.Refresh] does for a
 // bearer token. thumbprint is the thumbprint of the key of the request's
-// proof, checked by the caller against the request (the middleware's
-// proof check does it); a token bound to another key, or not bound at all,
+// proof, checked against the request (middleware.ThumbprintFromContext
+// behind Authenticate); a token bound to another key, or not bound at all,
 // is refused with an error matching [ErrInvalid].
 func (m *Manager) RefreshBound(ctx context.Context, token, thumbprint string) (*Token, error) {
 	c, err := m.Verify(ctx, token)

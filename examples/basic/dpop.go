@@ -26,19 +26,19 @@ type serverConfig struct {
 	secret    []byte
 	// replay remembers accepted proofs; nil keeps them in this process.
 	replay session.ReplayCache
-	// loginReplay remembers the proofs of /login; nil is replay when
-	// set (Redis has no entry cap), else an in-memory cache of its own.
+	// loginReplay, when not nil, remembers the proofs of /login in
+	// place of replay or the middleware's own in-memory cache.
 	loginReplay session.ReplayCache
 }
 
 // dpopOptions returns the middleware's DPoP settings for c: proofs and
 // bearer tokens are both accepted; a token bound at login works only with
-// proofs of its key. now is the Manager's clock.
-func (c serverConfig) dpopOptions(now func() time.Time) (middleware.DPoPOptions, error) {
+// proofs of its key.
+func (c serverConfig) dpopOptions() (middleware.DPoPOptions, error) {
+	// A nil ReplayCache gives the API and /login an in-memory cache
+	// each, so that a flood of login proofs, which anyone can send
+	// before any credential check, never fills the API's.
 	opts := middleware.DPoPOptions{PublicURL: c.publicURL, ReplayCache: c.replay}
-	if opts.ReplayCache == nil {
-		opts.ReplayCache = session.NewMemoryStore(session.MemoryStoreOptions{Clock: now})
-	}
 	if c.dpopNonce {
 		// A key of its own for nonces, derived from JWT_SECRET: the
 		// same on every instance, never the token signing key itself.
@@ -49,20 +49,6 @@ func (c serverConfig) dpopOptions(now func() time.Time) (middleware.DPoPOptions,
 		opts.NonceSecret = key
 	}
 	return opts, nil
-}
-
-// loginReplayCache returns the replay cache of /login. Anyone can send
-// login proofs, before any credential check, so an in-memory cache,
-// which refuses new proofs once full, is one of its own: a flood of
-// login proofs can then refuse logins (503), never the API.
-func (c serverConfig) loginReplayCache(now func() time.Time) session.ReplayCache {
-	switch {
-	case c.loginReplay != nil:
-		return c.loginReplay
-	case c.replay != nil:
-		return c.replay
-	}
-	return session.NewMemoryStore(session.MemoryStoreOptions{Clock: now})
 }
 
 // tokenEndpointError returns the error handler of /login's proof check:

@@ -56,7 +56,7 @@ func newServer(m *session.Manager, logger *log.Logger, cfg serverConfig) (http.H
 	if err != nil {
 		return nil, err
 	}
-	dpop, err := cfg.dpopOptions(m.Now)
+	dpop, err := cfg.dpopOptions()
 	if err != nil {
 		return nil, err
 	}
@@ -74,10 +74,12 @@ func newServer(m *session.Manager, logger *log.Logger, cfg serverConfig) (http.H
 		return nil, err
 	}
 	// POST /login checks a proof if it carries one, with the same
-	// settings but a replay cache of its own, answering as a token
-	// endpoint (and logging the status it sends).
+	// settings, answering as a token endpoint (400, and logging the
+	// status it sends): an Auth of its own for that error handler.
 	loginDPoP := dpop
-	loginDPoP.ReplayCache = cfg.loginReplayCache(m.Now)
+	if cfg.loginReplay != nil {
+		loginDPoP.ReplayCache = cfg.loginReplay
+	}
 	loginAuth, err := middleware.New(m, middleware.Options{
 		Realm:        realm,
 		DPoP:         loginDPoP,
