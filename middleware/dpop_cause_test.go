@@ -3,10 +3,12 @@ package middleware_test
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/jwtsession/jwtsession/internal/testkit"
 	"github.com/jwtsession/jwtsession/middleware"
+	"github.com/jwtsession/jwtsession/session"
 )
 
 // TestDPoPParserCauses: a proof that the parser refuses is answered as
@@ -68,5 +70,29 @@ func TestDPoPErrorText(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestErrorTextNamesPackageOnce: a cause of the middleware's own loses
+// its prefix in the Error's text, for Bearer failures as for DPoP ones.
+func TestErrorTextNamesPackageOnce(t *testing.T) {
+	m, err := session.New(session.HS256(exampleSecret), session.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	auth, err := middleware.New(m, middleware.Options{ErrorHandler: func(w http.ResponseWriter, r *http.Request, e *middleware.Error) {
+		got = e.Error()
+		middleware.WriteError(w, r, e)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Add("Authorization", "Bearer a.b.c")
+	r.Header.Add("Authorization", "Bearer d.e.f")
+	auth.Authenticate(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Fatal("the handler ran") })).ServeHTTP(httptest.NewRecorder(), r)
+	if want := "middleware: malformed credentials: more than one Authorization header"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/jwtsession/jwtsession/session"
 )
@@ -37,12 +38,13 @@ type Error struct {
 	Err error
 }
 
-// Error returns the description and the cause.
+// Error returns the description and the cause, with the package name
+// once: a cause of this package loses its own prefix.
 func (e *Error) Error() string {
 	if e.Err == nil {
 		return "middleware: " + e.Description
 	}
-	return "middleware: " + e.Description + ": " + e.Err.Error()
+	return "middleware: " + e.Description + ": " + strings.TrimPrefix(e.Err.Error(), "middleware: ")
 }
 
 // Unwrap returns the cause, so that [errors.Is] matches the session
