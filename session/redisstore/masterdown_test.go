@@ -108,6 +108,24 @@ func verifyIs(t *testing.T, m *session.Manager, what, tok string, want error) {
 
 // waitVerify calls m.Verify on tok until it fails with want, at most
 // 2000 times within limit, and fails t if a logged-out token is accepted
+
+// cacheTokens has m, which knows toks only from Redis, see each valid
+// and each logged out, and waits until every node's answers come from
+// m's client-side cache.
+func cacheTokens(t *testing.T, c *redistest.Cluster, m *session.Manager, toks []masterTokens) {
+	t.Helper()
+	for _, tk := range toks {
+		verifyIs(t, m, "before: valid on "+tk.node.Addr, tk.valid, nil)
+		waitVerify(t, m, "before: logged out on "+tk.node.Addr, tk.revoked, true, session.ErrRevoked, time.Second)
+	}
+	fillCache(t, func() {
+		for _, tk := range toks {
+			verifyIs(t, m, "before: valid on "+tk.node.Addr, tk.valid, nil)
+			verifyIs(t, m, "before: logged out on "+tk.node.Addr, tk.revoked, session.ErrRevoked)
+		}
+	}, c.Addrs()...)
+}
+
 // meanwhile. It returns how long it took.
 func waitVerify(t *testing.T, m *session.Manager, what, tok string, revoked bool, want error, limit time.Duration) time.Duration {
 	t.Helper()
@@ -198,16 +216,7 @@ func TestClusterMasterSilent(t *testing.T) {
 	prefix := uniquePrefix(t)
 	a, b := clusterManagers(t, c, prefix)
 	toks := tokensPerMaster(t, c, a, prefix)
-	for _, tk := range toks { // B knows them only from Redis
-		verifyIs(t, b, "before: valid on "+tk.node.Addr, tk.valid, nil)
-		waitVerify(t, b, "before: logged out on "+tk.node.Addr, tk.revoked, true, session.ErrRevoked, time.Second)
-	}
-	fillCache(t, func() {
-		for _, tk := range toks {
-			verifyIs(t, b, "before: valid on "+tk.node.Addr, tk.valid, nil)
-			verifyIs(t, b, "before: logged out on "+tk.node.Addr, tk.revoked, session.ErrRevoked)
-		}
-	}, c.Addrs()...)
+	cacheTokens(t, c, b, toks)
 
 	silent := toks[0].node
 	silent.Pause()

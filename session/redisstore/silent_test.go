@@ -165,16 +165,7 @@ func TestClusterMasterSilentDefaultClient(t *testing.T) {
 	}
 	a, b := ms[0], ms[1]
 	toks := tokensPerMaster(t, c, a, prefix)
-	for _, tk := range toks { // B knows them only from Redis
-		verifyIs(t, b, "before: valid on "+tk.node.Addr, tk.valid, nil)
-		waitVerify(t, b, "before: logged out on "+tk.node.Addr, tk.revoked, true, session.ErrRevoked, time.Second)
-	}
-	fillCache(t, func() {
-		for _, tk := range toks {
-			verifyIs(t, b, "before: valid on "+tk.node.Addr, tk.valid, nil)
-			verifyIs(t, b, "before: logged out on "+tk.node.Addr, tk.revoked, session.ErrRevoked)
-		}
-	}, c.Addrs()...)
+	cacheTokens(t, c, b, toks)
 
 	silent := toks[0].node
 	silent.Pause()
